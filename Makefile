@@ -1,0 +1,56 @@
+# Contact Points — the documented verbs. `make` alone lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv from PATH, or installed with pip on first use (python3 -m uv works either way).
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+RUN := $(UV) run --locked
+# Commands that only inspect the code (lint, migrations check) run with development
+# settings, so they need no secret.
+DEV := DEBUG=true
+
+.PHONY: help install run test test-fast test-browser lint format bench demo-reset check-deploy clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+install: ## Install uv if missing, then the locked environment
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --locked
+
+run: install ## Migrate, load the demo data and serve http://127.0.0.1:8000 (SQLite)
+	$(DEV) $(RUN) python manage.py migrate --noinput
+	$(DEV) $(RUN) python manage.py load_demo --with-staff
+	$(DEV) $(RUN) python manage.py runserver 127.0.0.1:8000
+
+lint: install ## ruff (lint + format check), mypy, makemigrations --check
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(DEV) $(RUN) mypy .
+	$(DEV) $(RUN) python manage.py makemigrations --check --dry-run
+
+format: install ## Apply ruff's fixes and formatting
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+test: lint ## Lint, then the whole test suite on SQLite (browser tests need /usr/bin/chromium)
+	$(RUN) pytest
+
+test-fast: install ## The suite without the browser tests
+	$(RUN) pytest -m "not browser"
+
+test-browser: install ## Only the browser tests (Playwright + Debian's Chromium)
+	$(RUN) pytest -m browser
+
+check-deploy: install ## Django's deployment checklist against production settings
+	DEBUG=false SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  ALLOWED_HOSTS=contactpoints.example.org $(RUN) python manage.py check --deploy --fail-level WARNING
+
+bench: install ## Benchmarks (prints their figures)
+	$(RUN) python -m bench
+
+demo-reset: install ## Put the demo contact points back as shipped
+	$(DEV) $(RUN) python manage.py load_demo --reset
+
+clean: ## Remove the local database and collected static files
+	rm -rf db.sqlite3 staticfiles

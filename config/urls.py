@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+# The admin uses SimpleAdminConfig (no autodiscovery: see settings.INSTALLED_APPS), so each
+# app's admin module is imported here to register its models.
+import contactpoints.admin  # noqa: F401
+import users.admin  # noqa: F401
+from contactpoints.views import HomeView
+
+from . import views
+
+admin.site.site_header = "Contact Points back office"
+admin.site.site_title = "Contact Points back office"
+admin.site.index_title = "Keep contact points and their hours right"
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("contact-points/", include("contactpoints.urls")),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,187 @@
+"""Back office for managers: contact points, their hours and exceptions.
+
+Registered explicitly from config/urls.py (no admin autodiscovery; see settings).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from . import hours
+from .models import ContactPoint, HoursException, OpeningRule
+from .widgets import LocationPickerWidget
+
+
+class OpeningRuleFormSet(BaseInlineFormSet):
+    """Refuses rules that would open twice at the same time, in words a manager reads."""
+
+    def clean(self) -> None:
+        super().clean()
+        rules: list[hours.WeeklyRule] = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or form.errors:
+                continue
+            try:
+                rules.append(form.instance.as_rule())
+            except (ValueError, TypeError):
+                continue  # the form's own errors say what is wrong
+        clashes = hours.find_overlaps(rules)
+        if clashes:
+            raise ValidationError(
+                [
+                    f"These opening hours overlap: “{hours.describe_rule(a)}” and "
+                    f"“{hours.describe_rule(b)}”. Change or remove one of them."
+                    for a, b in clashes
+                ]
+            )
+
+
+class OpeningRuleInline(admin.TabularInline):
+    model = OpeningRule
+    formset = OpeningRuleFormSet
+    extra = 0
+    fields = [
+        "weekday",
+        "opens",
+        "closes",
+        "overnight",
+        "recurrence",
+        "week_of_month",
+        "anchor_date",
+        "valid_from",
+        "valid_until",
+    ]
+
+
+class HoursExceptionInline(admin.TabularInline):
+    model = HoursException
+    extra = 0
+    fields = ["starts_on", "ends_on", "is_closed", "opens", "closes", "overnight", "reason"]
+
+
+@admin.register(ContactPoint)
+class ContactPointAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "borough", "status", "is_published", "status_now", "updated_at"]
+    list_filter = [
+        "is_published",
+        "status",
+        "kind",
+        "borough",
+        "has_private_room",
+        "has_step_free_access",
+        "has_hearing_loop",
+        "has_interpreter",
+        "has_toilets",
+    ]
+    search_fields = ["name", "host_venue", "address_line_1", "postcode", "borough", "ward"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["replaces"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [OpeningRuleInline, HoursExceptionInline]
+    actions = ["publish", "unpublish"]
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "is_published"]}),
+        (
+            "Where it is",
+            {
+                "fields": [
+                    "host_venue",
+                    "address_line_1",
+                    "address_line_2",
+                    "town",
+                    "postcode",
+                    "borough",
+                    "ward",
+                    "latitude",
+                    "longitude",
+                ]
+            },
+        ),
+        (
+            "Look and feel",
+            {"fields": ["entrance_description", "photo", "photo_alt_text"]},
+        ),
+        (
+            "Facilities",
+            {
+                "fields": [
+                    "has_private_room",
+                    "has_step_free_access",
+                    "has_hearing_loop",
+                    "has_interpreter",
+                    "has_toilets",
+                ]
+            },
+        ),
+        (
+            "Services",
+            {
+                "fields": [
+                    "offers_crime_reporting",
+                    "offers_lost_property",
+                    "offers_bail_signing",
+                    "offers_documents",
+                    "offers_advice",
+                ]
+            },
+        ),
+        (
+            "Status and history",
+            {
+                "fields": [
+                    "status",
+                    "opened_on",
+                    "closed_on",
+                    "status_note",
+                    "replaces",
+                    "closed_on_bank_holidays",
+                    "hours_checked_on",
+                ]
+            },
+        ),
+        ("Alternatives", {"fields": ["alternatives_text"]}),
+        ("Data quality", {"fields": ["caveats", "sources", "created_at", "updated_at"]}),
+    ]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        # The latitude input carries the map that sets both coordinates.
+        kwargs["widgets"] = {"latitude": LocationPickerWidget}
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ContactPoint]:
+        return super().get_queryset(request).with_hours()  # type: ignore[attr-defined]
+
+    @admin.display(description="Now")
+    def status_now(self, obj: ContactPoint) -> str:
+        return obj.status_line(timezone.now())
+
+    @admin.action(description="Publish the selected contact points")
+    def publish(self, request: HttpRequest, queryset: QuerySet[ContactPoint]) -> None:
+        self._set_published(request, queryset, True)
+
+    @admin.action(description="Unpublish the selected contact points")
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[ContactPoint]) -> None:
+        self._set_published(request, queryset, False)
+
+    def _set_published(
+        self, request: HttpRequest, queryset: QuerySet[ContactPoint], published: bool
+    ) -> None:
+        changed = 0
+        for contact_point in queryset.exclude(is_published=published):
+            contact_point.is_published = published
+            contact_point.save(update_fields=["is_published", "updated_at"])
+            self.log_change(request, contact_point, "Published" if published else "Unpublished")
+            changed += 1
+        verb = "published" if published else "unpublished"
+        self.message_user(request, f"{changed} contact point(s) {verb}.", messages.SUCCESS)

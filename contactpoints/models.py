@@ -1,0 +1,556 @@
+"""Contact points, their opening hours and dated exceptions.
+
+The rules for "is it open?" live in `contactpoints.hours` (pure Python); the models here
+store the facts and hand them to that module through `ContactPoint.schedule()`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from . import geo, hours, postcodes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class Kind(models.TextChoices):
+    FRONT_COUNTER_24_7 = "front_counter_24_7", "24/7 front counter"
+    FRONT_COUNTER = "front_counter", "Part-time front counter"
+    CONTACT_POINT = "contact_point", "Contact point"
+    POP_UP = "pop_up", "Pop-up session"
+
+
+class Status(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    OPEN = "open", "Open"
+    SUSPENDED = "suspended", "Temporarily closed"
+    CLOSED = "closed", "Closed permanently"
+
+
+# (field name, label shown to residents). One list drives the model, filters and pages.
+FACILITIES: list[tuple[str, str]] = [
+    ("has_private_room", "Private room for a confidential conversation"),
+    ("has_step_free_access", "Step-free access"),
+    ("has_hearing_loop", "Hearing loop"),
+    ("has_interpreter", "Interpreter or Language Line"),
+    ("has_toilets", "Toilets"),
+]
+
+SERVICES: list[tuple[str, str]] = [
+    ("offers_crime_reporting", "Report a crime"),
+    ("offers_lost_property", "Lost and found property"),
+    ("offers_bail_signing", "Bail and signing on"),
+    ("offers_documents", "Produce documents"),
+    ("offers_advice", "Advice and information"),
+]
+
+
+class PostcodeField(models.CharField):
+    """A UK postcode, stored in its canonical form ("SW1A 1AA") whatever the spelling."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 8)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        if value and postcodes.is_full_postcode(value):
+            return postcodes.normalise(value)
+        return value.strip() if isinstance(value, str) else value
+
+    def formfield(self, **kwargs: Any) -> Any:
+        # People type spaces; the canonical form is never longer than 8.
+        return super().formfield(**{"max_length": 20, **kwargs})
+
+
+def validate_postcode(value: str) -> None:
+    try:
+        postcodes.normalise(value)
+    except postcodes.InvalidPostcode as error:
+        raise ValidationError(str(error), code="invalid_postcode") from error
+
+
+class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
+    def published(self) -> ContactPointQuerySet:
+        """What the public may see. Every public view starts here."""
+        return self.filter(is_published=True)
+
+    def with_hours(self) -> ContactPointQuerySet:
+        return self.prefetch_related("opening_rules", "hours_exceptions")
+
+    def with_facility(self, *names: str) -> ContactPointQuerySet:
+        allowed = {name for name, _ in FACILITIES}
+        unknown = set(names) - allowed
+        if unknown:
+            raise ValueError(f"unknown facilities: {sorted(unknown)}")
+        return self.filter(**dict.fromkeys(names, True))
+
+    def nearest(
+        self, latitude: float, longitude: float, limit: int = 10
+    ) -> list[tuple[ContactPoint, float]]:
+        """The `limit` nearest with a location, as (contact point, metres), nearest first.
+
+        An indexed bounding box selects candidates in SQL and is widened until at least
+        `limit` of them lie within the box's inscribed circle; only then is the geodesic
+        ranking exact (nothing outside the box can be nearer). Ties break by primary key.
+        """
+        radius = 1_000.0
+        located = self.filter(latitude__isnull=False, longitude__isnull=False)
+        while True:
+            box = geo.bounding_box(latitude, longitude, radius)
+            candidates = located.filter(latitude__gte=box.min_lat, latitude__lte=box.max_lat)
+            if not box.wraps:
+                candidates = candidates.filter(
+                    longitude__gte=box.min_lon, longitude__lte=box.max_lon
+                )
+            origin = (latitude, longitude)
+            ranked = sorted(
+                ((geo.distance_m(origin, cp.coordinates), cp.pk, cp) for cp in candidates),  # type: ignore[arg-type]
+                key=lambda row: (row[0], row[1]),
+            )
+            within = [row for row in ranked if row[0] <= radius]
+            if len(within) >= limit or (box.wraps and box.min_lat <= -90 and box.max_lat >= 90):
+                return [(cp, distance) for distance, _, cp in ranked[:limit]]
+            radius *= 4
+
+    def open_at(self, when: datetime) -> ContactPointQuerySet:
+        """Those open at `when`. Opening rules are too rich for SQL, so candidates are
+        evaluated by `contactpoints.hours` and the answer is returned as a queryset."""
+        candidates = self.filter(status=Status.OPEN).with_hours()
+        return self.filter(pk__in=[cp.pk for cp in candidates if cp.is_open_at(when)])
+
+
+class ContactPoint(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    host_venue = models.CharField(
+        max_length=200, blank=True, help_text="The building it is in, e.g. a library."
+    )
+    address_line_1 = models.CharField(max_length=200, blank=True)
+    address_line_2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, default="London")
+    postcode = PostcodeField(
+        blank=True,
+        validators=[validate_postcode],
+        help_text="Full UK postcode, e.g. WC2N 4JP. Leave blank if not known.",
+    )
+    borough = models.CharField(max_length=100)
+    ward = models.CharField(max_length=100, blank=True)
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text="WGS84. Click the map to set it.",
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        help_text="WGS84. Click the map to set it.",
+    )
+
+    entrance_description = models.TextField(
+        "how to find the entrance",
+        blank=True,
+        help_text="What it looks like and where to go once inside.",
+    )
+    photo = models.ImageField(upload_to="contact-points/", blank=True)
+    photo_alt_text = models.CharField(
+        max_length=250, blank=True, help_text="Describe the photo for people who cannot see it."
+    )
+
+    has_private_room = models.BooleanField("private room", default=False)
+    has_step_free_access = models.BooleanField("step-free access", default=False)
+    has_hearing_loop = models.BooleanField("hearing loop", default=False)
+    has_interpreter = models.BooleanField("interpreter / Language Line", default=False)
+    has_toilets = models.BooleanField("toilets", default=False)
+
+    offers_crime_reporting = models.BooleanField("report a crime", default=True)
+    offers_lost_property = models.BooleanField("lost and found property", default=False)
+    offers_bail_signing = models.BooleanField("bail and signing on", default=False)
+    offers_documents = models.BooleanField("produce documents", default=False)
+    offers_advice = models.BooleanField("advice and information", default=True)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    opened_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(
+        null=True, blank=True, help_text="When it closed permanently, if known."
+    )
+    status_note = models.CharField(
+        max_length=300, blank=True, help_text="Shown with the status, e.g. why it is closed."
+    )
+    replaces = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="replaced_by",
+        help_text="Stations or counters this one replaced.",
+    )
+    alternatives_text = models.TextField(
+        "local alternatives",
+        blank=True,
+        help_text="Extra local options; 999, 101 and online reporting are always shown.",
+    )
+    closed_on_bank_holidays = models.BooleanField(
+        default=True, help_text="Closed on bank holidays in England and Wales."
+    )
+
+    caveats = models.TextField(
+        "what we have not confirmed",
+        blank=True,
+        help_text="Shown to the public: facts we could not verify.",
+    )
+    sources = models.TextField(blank=True, help_text="Where the facts came from.")
+    is_published = models.BooleanField("published", default=False)
+    hours_checked_on = models.DateField("hours last checked", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContactPointQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="contactpoint_latitude_range",
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+            ),
+            models.CheckConstraint(
+                name="contactpoint_longitude_range",
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+            ),
+            models.CheckConstraint(
+                name="contactpoint_lat_lon_together",
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="contactpoint_kind_valid", condition=Q(kind__in=Kind.values)
+            ),
+            models.CheckConstraint(
+                name="contactpoint_status_valid", condition=Q(status__in=Status.values)
+            ),
+            models.CheckConstraint(
+                name="contactpoint_closed_after_opened",
+                condition=Q(opened_on__isnull=True)
+                | Q(closed_on__isnull=True)
+                | Q(closed_on__gte=F("opened_on")),
+            ),
+            models.CheckConstraint(
+                name="contactpoint_photo_has_alt_text",
+                condition=Q(photo="") | ~Q(photo_alt_text=""),
+            ),
+            models.CheckConstraint(name="contactpoint_slug_not_empty", condition=~Q(slug="")),
+        ]
+        indexes = [
+            # The nearest search prefilters on a bounding box of these two columns.
+            models.Index(fields=["latitude", "longitude"], name="contactpoint_lat_lon_idx"),
+            models.Index(fields=["is_published", "borough"], name="contactpoint_pub_borough"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("contactpoints:detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude"] = "Give both latitude and longitude, or neither."
+        if self.opened_on and self.closed_on and self.closed_on < self.opened_on:
+            errors["closed_on"] = "The closing date cannot be before the opening date."
+        if self.photo and not self.photo_alt_text.strip():
+            errors["photo_alt_text"] = "Describe the photo for people who cannot see it."
+        if errors:
+            raise ValidationError(errors)
+
+    # --- What residents see -------------------------------------------------------------
+
+    @property
+    def address_lines(self) -> list[str]:
+        parts = [self.host_venue, self.address_line_1, self.address_line_2, self.town]
+        lines = [p for p in parts if p]
+        if self.postcode:
+            lines.append(self.postcode)
+        return lines
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def coordinates(self) -> tuple[float, float] | None:
+        """(latitude, longitude) as floats, or None when the location is not known."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return (float(self.latitude), float(self.longitude))
+
+    def facilities(self) -> list[tuple[str, str, bool]]:
+        return [(name, label, getattr(self, name)) for name, label in FACILITIES]
+
+    def services(self) -> list[tuple[str, str, bool]]:
+        return [(name, label, getattr(self, name)) for name, label in SERVICES]
+
+    # --- Opening hours ------------------------------------------------------------------
+
+    def schedule(self) -> hours.Schedule:
+        """This contact point's hours as the pure `hours.Schedule` (uses prefetches)."""
+        return hours.Schedule(
+            rules=[rule.as_rule() for rule in self.opening_rules.all()],
+            exceptions=[exc.as_exception() for exc in self.hours_exceptions.all()],
+            closed_on_bank_holidays=self.closed_on_bank_holidays,
+        )
+
+    @property
+    def is_operating(self) -> bool:
+        return self.status == Status.OPEN
+
+    def is_open_at(self, when: datetime) -> bool:
+        return self.is_operating and self.schedule().is_open_at(when)
+
+    def hours_status(self, when: datetime | None = None) -> hours.Status | None:
+        """The open/closed status, or None when the contact point is not operating."""
+        if not self.is_operating:
+            return None
+        return self.schedule().status(when or timezone.now())
+
+    def status_line(self, when: datetime | None = None) -> str:
+        """One sentence a resident reads first: open now, when it opens, or why not."""
+        if self.status == Status.CLOSED:
+            closed = date_format(self.closed_on, "j F Y") if self.closed_on else ""
+            return f"Closed permanently on {closed}" if closed else "Closed permanently"
+        if self.status == Status.SUSPENDED:
+            return "Temporarily closed" + (f": {self.status_note}" if self.status_note else "")
+        if self.status == Status.PLANNED:
+            if self.opened_on:
+                return f"Not open yet — opens on {date_format(self.opened_on, 'j F Y')}"
+            return "Not open yet"
+        status = self.hours_status(when)
+        assert status is not None
+        return status.describe()
+
+    def upcoming_exceptions(self, today: date, limit: int = 5) -> Iterable[HoursException]:
+        return [e for e in self.hours_exceptions.all() if e.ends_on >= today][:limit]
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class Recurrence(models.TextChoices):
+    WEEKLY = hours.Recurrence.WEEKLY.value, "Every week"
+    FORTNIGHTLY = hours.Recurrence.FORTNIGHTLY.value, "Every other week"
+    MONTHLY = hours.Recurrence.MONTHLY.value, "Once a month"
+
+
+class WeekOfMonth(models.IntegerChoices):
+    FIRST = 1, "First"
+    SECOND = 2, "Second"
+    THIRD = 3, "Third"
+    FOURTH = 4, "Fourth"
+    FIFTH = 5, "Fifth"
+    LAST = hours.LAST_WEEK, "Last"
+
+
+class OpeningRule(models.Model):
+    """A recurring session: e.g. every Wednesday 19:00–20:00, or the first Thursday."""
+
+    contact_point = models.ForeignKey(
+        ContactPoint, on_delete=models.CASCADE, related_name="opening_rules"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField()
+    overnight = models.BooleanField(
+        "closes after midnight",
+        default=False,
+        help_text="Tick if it closes the next day. 00:00 to 00:00 with this ticked is 24 hours.",
+    )
+    recurrence = models.CharField(
+        max_length=16, choices=Recurrence.choices, default=Recurrence.WEEKLY
+    )
+    week_of_month = models.SmallIntegerField(
+        choices=WeekOfMonth.choices,
+        null=True,
+        blank=True,
+        help_text="For 'once a month': which week, e.g. first Thursday.",
+    )
+    anchor_date = models.DateField(
+        null=True, blank=True, help_text="For 'every other week': any date it runs on."
+    )
+    valid_from = models.DateField(null=True, blank=True, help_text="Leave blank: always.")
+    valid_until = models.DateField(null=True, blank=True, help_text="Leave blank: no end.")
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name = "opening hours"
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.CheckConstraint(
+                name="openingrule_weekday_range", condition=Q(weekday__gte=0, weekday__lte=6)
+            ),
+            models.CheckConstraint(
+                name="openingrule_closes_after_opens",
+                condition=Q(overnight=False, closes__gt=F("opens"))
+                | Q(overnight=True, closes__lte=F("opens")),
+            ),
+            models.CheckConstraint(
+                name="openingrule_recurrence_valid", condition=Q(recurrence__in=Recurrence.values)
+            ),
+            models.CheckConstraint(
+                name="openingrule_fortnightly_has_anchor",
+                condition=~Q(recurrence=Recurrence.FORTNIGHTLY) | Q(anchor_date__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="openingrule_monthly_has_week",
+                condition=~Q(recurrence=Recurrence.MONTHLY) | Q(week_of_month__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="openingrule_valid_period_order",
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.describe()}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.opens is not None and self.closes is not None:
+            if not self.overnight and self.closes <= self.opens:
+                errors["closes"] = (
+                    "The closing time must be after the opening time. If it closes after "
+                    "midnight, tick 'closes after midnight'."
+                )
+            elif self.overnight and self.closes > self.opens:
+                errors["overnight"] = (
+                    "A session that closes after midnight cannot run for more than 24 hours: "
+                    "untick 'closes after midnight' or correct the times."
+                )
+        if self.recurrence == Recurrence.FORTNIGHTLY and not self.anchor_date:
+            errors["anchor_date"] = "For 'every other week', give a date it runs on."
+        if self.recurrence == Recurrence.MONTHLY and self.week_of_month is None:
+            errors["week_of_month"] = "For 'once a month', choose which week."
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = "The end date cannot be before the start date."
+        if errors:
+            raise ValidationError(errors)
+
+    def as_rule(self) -> hours.WeeklyRule:
+        return hours.WeeklyRule(
+            weekday=self.weekday,
+            opens=self.opens,
+            closes=self.closes,
+            overnight=self.overnight,
+            recurrence=hours.Recurrence(self.recurrence),
+            week_of_month=self.week_of_month,
+            anchor=self.anchor_date,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+        )
+
+    def describe(self) -> str:
+        return hours.describe_rule(self.as_rule())
+
+
+class HoursException(models.Model):
+    """Dates when the usual hours do not apply: closed, or open at different times."""
+
+    contact_point = models.ForeignKey(
+        ContactPoint, on_delete=models.CASCADE, related_name="hours_exceptions"
+    )
+    starts_on = models.DateField("from")
+    ends_on = models.DateField("until", help_text="The same date for a single day.")
+    is_closed = models.BooleanField(
+        "closed", default=True, help_text="Untick to give different opening times instead."
+    )
+    opens = models.TimeField(null=True, blank=True)
+    closes = models.TimeField(null=True, blank=True)
+    overnight = models.BooleanField("closes after midnight", default=False)
+    reason = models.CharField(
+        max_length=200, help_text="Shown to the public, e.g. 'Staff training'."
+    )
+
+    class Meta:
+        ordering = ["starts_on", "opens"]
+        verbose_name = "dated exception"
+        constraints = [
+            models.CheckConstraint(
+                name="hoursexception_dates_order", condition=Q(ends_on__gte=F("starts_on"))
+            ),
+            models.CheckConstraint(
+                name="hoursexception_closed_has_no_times",
+                condition=Q(is_closed=False) | Q(opens__isnull=True, closes__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="hoursexception_open_has_times",
+                # Explicit NOT NULLs: a CHECK whose comparison is NULL would pass.
+                condition=Q(is_closed=True)
+                | Q(opens__isnull=False, closes__isnull=False)
+                & (
+                    Q(overnight=False, closes__gt=F("opens"))
+                    | Q(overnight=True, closes__lte=F("opens"))
+                ),
+            ),
+            models.CheckConstraint(name="hoursexception_reason_given", condition=~Q(reason="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on}: {self.reason}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "The last date cannot be before the first date."
+        if self.is_closed:
+            if self.opens or self.closes:
+                errors["opens"] = (
+                    "Leave the times empty when closed, or untick 'closed' to give "
+                    "different opening times."
+                )
+        elif self.opens is None or self.closes is None:
+            errors["opens"] = "Give an opening and a closing time, or tick 'closed'."
+        elif not self.overnight and self.closes <= self.opens:
+            errors["closes"] = (
+                "The closing time must be after the opening time. If it closes after "
+                "midnight, tick 'closes after midnight'."
+            )
+        elif self.overnight and self.closes > self.opens:
+            errors["overnight"] = "A session cannot run for more than 24 hours."
+        if errors:
+            raise ValidationError(errors)
+
+    def as_exception(self) -> hours.DatedException:
+        return hours.DatedException(
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+            closed=self.is_closed,
+            opens=self.opens,
+            closes=self.closes,
+            overnight=self.overnight,
+            reason=self.reason,
+        )

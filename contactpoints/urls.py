@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "contactpoints"
+
+urlpatterns = [
+    path("", views.DirectoryView.as_view(), name="directory"),
+    path("<slug:slug>/", views.ContactPointDetailView.as_view(), name="detail"),
+    path("<slug:slug>/sessions.ics", views.sessions_ics, name="sessions_ics"),
+]

@@ -1,0 +1,1 @@
+"""Usage summaries and reviews — built in the reviews issue."""

@@ -1,0 +1,76 @@
+"""schema.org, OpenStreetMap and iCalendar exports of opening hours."""
+
+from datetime import UTC, date, datetime, time
+
+import icalendar
+
+from contactpoints.exports import icalendar_feed, osm_opening_hours, schema_opening_hours
+from contactpoints.hours import DatedException, Recurrence, Schedule, WeeklyRule
+
+CONTACT_POINT = [
+    WeeklyRule(2, time(19), time(20)),
+    WeeklyRule(3, time(19), time(20)),
+    WeeklyRule(5, time(14), time(15)),
+]
+TODAY = date(2026, 11, 27)
+
+
+def test_osm_groups_days_with_the_same_hours() -> None:
+    schedule = Schedule(rules=CONTACT_POINT)
+    assert osm_opening_hours(schedule, TODAY) == "We-Th 19:00-20:00; Sa 14:00-15:00; PH off"
+
+
+def test_osm_front_counter_hours_from_march_2026() -> None:
+    rules = [WeeklyRule(d, time(10), time(22), valid_from=date(2026, 3, 3)) for d in range(5)]
+    rules += [WeeklyRule(d, time(9), time(19), valid_from=date(2026, 3, 3)) for d in (5, 6)]
+    schedule = Schedule(rules=rules, closed_on_bank_holidays=False)
+    assert osm_opening_hours(schedule, TODAY) == "Mo-Fr 10:00-22:00; Sa-Su 09:00-19:00"
+
+
+def test_osm_24_7_monthly_fortnightly_and_exceptions() -> None:
+    always = [WeeklyRule(d, time(0), time(0), overnight=True) for d in range(7)]
+    assert osm_opening_hours(Schedule(rules=always, closed_on_bank_holidays=False), TODAY) == (
+        "24/7"
+    )
+    rules = [
+        WeeklyRule(3, time(17), time(18), recurrence=Recurrence.MONTHLY, week_of_month=1),
+        WeeklyRule(1, time(10), time(12), recurrence=Recurrence.FORTNIGHTLY, anchor=TODAY),
+        WeeklyRule(4, time(22), time(2), overnight=True),
+    ]
+    closure = DatedException(date(2026, 12, 24), date(2027, 1, 2), True, reason="Christmas")
+    text = osm_opening_hours(Schedule(rules=rules, exceptions=[closure]), TODAY)
+    assert text == (
+        "Fr 22:00-02:00; Th[1] 17:00-18:00; week 02-53/2 Tu 10:00-12:00; PH off; "
+        '2026 Dec 24-2027 Jan 02 off "Christmas"'
+    )
+
+
+def test_schema_org_regular_and_special_hours() -> None:
+    closure = DatedException(date(2026, 12, 2), date(2026, 12, 2), True, reason="Training")
+    schedule = Schedule(rules=CONTACT_POINT, exceptions=[closure])
+    regular, special = schema_opening_hours(schedule, TODAY)
+    assert regular[0] == {
+        "@type": "OpeningHoursSpecification",
+        "dayOfWeek": "https://schema.org/Wednesday",
+        "opens": "19:00",
+        "closes": "20:00",
+    }
+    assert len(regular) == 3
+    closed_days = {s["validFrom"] for s in special if s["opens"] == s["closes"] == "00:00"}
+    # The training day, and Saturday 26 December (Boxing Day).
+    assert {"2026-12-02", "2026-12-26"} <= closed_days
+
+
+def test_icalendar_round_trip() -> None:
+    schedule = Schedule(rules=CONTACT_POINT)
+    sessions = schedule.next_sessions(datetime(2026, 11, 27, 12, tzinfo=UTC), 4)
+    body = icalendar_feed(
+        name="Beethoven Centre", uid_prefix="beethoven@test", url="https://x/", sessions=sessions
+    )
+    calendar = icalendar.Calendar.from_ical(body)
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 4
+    starts = [e.decoded("dtstart") for e in events]
+    assert starts == [s.start for s in sessions]
+    assert events[0]["summary"] == "Beethoven Centre: open"
+    assert len({str(e["uid"]) for e in events}) == 4

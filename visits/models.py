@@ -1,0 +1,1 @@
+"""Staffed sessions and visits (footfall) — built in the visits issue."""
