@@ -12,9 +12,12 @@
     var points = readJSON("map-points") || [];
     if (!el || !window.L || !config) return;
     el.classList.add("map--ready");
-    var map = L.map(el, { scrollWheelZoom: false }).setView(config.center, config.zoom);
+    var map = L.map(el, { scrollWheelZoom: false });
+    var bounds = points.map(function (p) { return [p.lat, p.lon]; });
+    if (bounds.length === 1) map.setView(bounds[0], 16);
+    else if (bounds.length > 1) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+    else map.setView(config.center, config.zoom);
     L.tileLayer(config.tiles, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
-    var bounds = [];
     points.forEach(function (p) {
       var marker = L.circleMarker([p.lat, p.lon], {
         radius: 9, color: "#0b0c0c", weight: 2, fillColor: "#1d70b8", fillOpacity: 0.9
@@ -24,9 +27,6 @@
       link.textContent = p.name;
       marker.bindPopup(link);
       marker.bindTooltip(p.name);
-      bounds.push([p.lat, p.lon]);
     });
-    if (bounds.length === 1) map.setView(bounds[0], 16);
-    else if (bounds.length > 1) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
   });
 })();

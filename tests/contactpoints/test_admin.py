@@ -50,7 +50,12 @@ def _form(rules: list[dict[str, Any]], exceptions: list[dict[str, Any]] | None =
 
 
 def _rule(weekday: int, opens: str, closes: str, **extra: str) -> dict[str, Any]:
-    return {"weekday": str(weekday), "opens": opens, "closes": closes, "recurrence": "weekly"} | extra
+    return {
+        "weekday": str(weekday),
+        "opens": opens,
+        "closes": closes,
+        "recurrence": "weekly",
+    } | extra
 
 
 def test_manager_adds_a_contact_point_with_hours(admin_client: Client) -> None:

@@ -351,8 +351,11 @@ def daytime_rules(draw: st.DrawFn) -> WeeklyRule:
     return WeeklyRule(draw(st.integers(0, 6)), opens, closes)
 
 
+# Hypothesis takes naive bounds and attaches the timezone itself.
 instants = st.datetimes(
-    min_value=datetime(2024, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)
+    min_value=datetime(2024, 1, 1),  # noqa: DTZ001
+    max_value=datetime(2028, 12, 31),  # noqa: DTZ001
+    timezones=st.just(UTC),
 )
 
 

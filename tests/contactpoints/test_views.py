@@ -143,7 +143,10 @@ def test_page_shows_status_week_and_facilities(client: Client) -> None:
 def test_closed_page_offers_the_nearest_open_alternative(client: Client) -> None:
     cp = _contact_point(name="Beethoven Centre")
     always = ContactPointFactory(
-        name="Charing Cross", kind=Kind.FRONT_COUNTER_24_7, latitude="51.509786", longitude="-0.124658"
+        name="Charing Cross",
+        kind=Kind.FRONT_COUNTER_24_7,
+        latitude="51.509786",
+        longitude="-0.124658",
     )
     for day in range(7):
         OpeningRuleFactory(
@@ -210,7 +213,9 @@ def test_json_ld_describes_a_police_station_with_hours(client: Client) -> None:
 @_travel(WEDNESDAY_EVENING)
 def test_icalendar_feed_parses_back_to_the_sessions(client: Client) -> None:
     cp = _contact_point(slug="beethoven-centre")
-    response = client.get(reverse("contactpoints:sessions_ics", kwargs={"slug": "beethoven-centre"}))
+    response = client.get(
+        reverse("contactpoints:sessions_ics", kwargs={"slug": "beethoven-centre"})
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     calendar = icalendar.Calendar.from_ical(response.content)
@@ -249,4 +254,4 @@ def test_pages_carry_a_strict_content_security_policy(client: Client) -> None:
 
 def test_static_files_have_hashed_names(client: Client) -> None:
     page = client.get("/").content.decode()
-    assert re.search(r'/static/css/site\.[0-9a-f]{12}\.css', page)
+    assert re.search(r"/static/css/site\.[0-9a-f]{12}\.css", page)

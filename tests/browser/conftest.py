@@ -1,0 +1,83 @@
+"""Browser tests: Playwright driving Debian's Chromium (never Playwright's own download).
+
+The live server runs in a thread of this process, so time-machine moves its clock too.
+"""
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+# Playwright's sync API keeps an event loop in this thread; Django would otherwise refuse
+# the test's own database calls as "async-unsafe". The server thread is unaffected.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+# Map tiles and every other outside host are unreachable here: refuse them at once.
+OUTSIDE = re.compile(r"^https?://(?!(localhost|127\.0\.0\.1)[:/])")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI must run these, never skip them
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def new_context(browser: Browser, **options: object) -> BrowserContext:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB", **options)
+    context.route(OUTSIDE, lambda route: route.abort())
+    return context
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_names(settings: object) -> None:
+    """The live server serves static files through Django's finders, which know files by
+    their source names: use those names here (hashed names are tested with the test client)."""
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = new_context(browser)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    """A phone-sized page that records Content Security Policy violations."""
+    page = context.new_page()
+    page.csp_violations = []  # type: ignore[attr-defined]
+    page.on(
+        "console",
+        lambda message: (
+            page.csp_violations.append(message.text)  # type: ignore[attr-defined]
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
+    assert page.csp_violations == []  # type: ignore[attr-defined]

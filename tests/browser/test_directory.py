@@ -1,0 +1,102 @@
+"""A resident on a phone finds a contact point that is open and has a private room."""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+import time_machine
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+from contactpoints.demo import load_demo
+from contactpoints.hours import LONDON
+from tests.browser.conftest import new_context
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Wednesday 25 November 2026, 19:15: the contact points' evening session is on.
+WEDNESDAY_EVENING = datetime(2026, 11, 25, 19, 15, tzinfo=LONDON)
+
+
+@pytest.fixture
+def demo(live_server: object) -> Iterator[str]:
+    load_demo()
+    with time_machine.travel(WEDNESDAY_EVENING, tick=False):
+        yield live_server.url  # type: ignore[attr-defined]
+
+
+def test_filter_open_now_with_a_private_room_then_read_a_status(page: Page, demo: str) -> None:
+    page.goto(f"{demo}/contact-points/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Police contact points and front counters"
+    )
+    page.get_by_label("Only show places open now").check()
+    page.get_by_label("Private room for a confidential conversation").check()
+    page.get_by_role("button", name="Apply filters").click()
+
+    results = page.locator(".cards > li")
+    names = results.locator("h3").all_inner_texts()
+    assert "St John's Wood Library contact point" in names
+    assert "Charing Cross Police Station" in names
+    assert "Beethoven Centre contact point" not in names  # open, but no private room
+    assert "Belgravia Police Station" not in names  # closed permanently
+    for status in results.locator(".status").all_inner_texts():
+        assert status.startswith("Open now")
+
+    page.get_by_role("link", name="St John's Wood Library contact point").click()
+    expect(page.get_by_test_id("status")).to_have_text("Open now — closes in 45 minutes (20:00)")
+    expect(page.get_by_role("row", name="Wednesday 25 November (today)")).to_contain_text(
+        "19:00 to 20:00"
+    )
+    expect(page.locator(".leaflet-container")).to_be_visible()  # the map enhances the page
+
+
+def test_directory_works_without_javascript(browser: Browser, demo: str) -> None:
+    context = new_context(browser, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{demo}/contact-points/")
+    page.get_by_label("Borough").select_option("Lambeth")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_role("heading", name="1 place found")).to_be_visible()
+    expect(page.get_by_role("link", name="Brixton Police Station")).to_be_visible()
+    expect(page.locator("#map")).to_be_hidden()  # no empty map box without scripts
+    context.close()
+
+
+PUBLIC_PAGES = [
+    "/",
+    "/contact-points/",
+    "/contact-points/?open_now=on&facilities=has_private_room",
+    "/contact-points/?borough=Atlantis",  # the error summary
+    "/contact-points/charing-cross-police-station/",
+    "/contact-points/beethoven-centre-contact-point/",
+    "/contact-points/belgravia-police-station/",
+    "/contact-points/marylebone-police-station/",
+    "/contact-points/queens-park-pop-up/",
+    "/contact-points/no-such-place/",
+]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_have_no_accessibility_violations(page: Page, demo: str, path: str) -> None:
+    page.goto(f"{demo}{path}")
+    page.wait_for_load_state("networkidle")
+    violations = Axe().run(page).response["violations"]
+    assert violations == [], _report(violations)
+
+
+def _report(violations: list[dict]) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(", ".join(node["target"]) for node in v["nodes"])
+        for v in violations
+    )
+
+
+def test_skip_link_moves_focus_to_the_main_content(page: Page, demo: str) -> None:
+    page.goto(f"{demo}/contact-points/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
