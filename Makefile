@@ -46,8 +46,13 @@ check-deploy: install ## Django's deployment checklist against production settin
 	DEBUG=false SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  ALLOWED_HOSTS=contactpoints.example.org $(RUN) python manage.py check --deploy --fail-level WARNING
 
-bench: install ## Benchmarks (prints their figures)
-	$(RUN) python -m bench
+PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/contactpoints_bench
+
+bench: install ## Benchmarks on SQLite, then on PostgreSQL at 127.0.0.1:5432 if reachable
+	DATABASE_URL= $(RUN) python -m bench
+	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
+	  DATABASE_URL=$(PG_BENCH_URL) $(RUN) python -m bench; \
+	else echo "PostgreSQL not reachable on 127.0.0.1:5432: PostgreSQL figures not measured."; fi
 
 demo-reset: install ## Put the demo contact points back as shipped
 	$(DEV) $(RUN) python manage.py load_demo --reset

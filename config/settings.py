@@ -91,7 +91,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 # SQLite file by default; PostgreSQL (psycopg 3) in production and CI, e.g.
 # DATABASE_URL=postgres://postgres@127.0.0.1:5432/contactpoints
-DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# An empty DATABASE_URL means the default, like an unset one.
+DATABASE_URL: str = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 

@@ -11,10 +11,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-# Playwright's sync API keeps an event loop in this thread; Django would otherwise refuse
-# the test's own database calls as "async-unsafe". The server thread is unaffected.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Map tiles and every other outside host are unreachable here: refuse them at once.
 OUTSIDE = re.compile(r"^https?://(?!(localhost|127\.0\.0\.1)[:/])")
@@ -27,6 +23,9 @@ def browser() -> Iterator[Browser]:
         if os.environ.get("CI"):
             pytest.fail(message)  # CI must run these, never skip them
         pytest.skip(message)
+    # Playwright's sync API keeps an event loop running in this thread for the session;
+    # Django would otherwise refuse the tests' own database calls as "async-unsafe".
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -41,6 +40,7 @@ def browser() -> Iterator[Browser]:
         )
         yield browser
         browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 def new_context(browser: Browser, **options: object) -> BrowserContext:

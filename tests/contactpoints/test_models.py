@@ -1,12 +1,14 @@
 """Invariants live in the database: each named constraint refuses bad data."""
 
-from datetime import date, time
+import random
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from contactpoints.hours import LONDON
 from contactpoints.models import ContactPoint, Status
 from tests.factories import ContactPointFactory, HoursExceptionFactory, OpeningRuleFactory
 
@@ -105,3 +107,33 @@ def test_status_line_for_each_status() -> None:
     assert suspended.status_line() == "Temporarily closed: building works"
     planned = ContactPointFactory(status=Status.PLANNED, opened_on=date(2027, 1, 6))
     assert planned.status_line() == "Not open yet — opens on 6 January 2027"
+
+
+def test_open_at_agrees_with_each_contact_points_own_answer() -> None:
+    """The bulk "open now" (few rows, two days) matches evaluating each place in full."""
+    rng = random.Random(7)
+    for i in range(30):
+        cp = ContactPointFactory(closed_on_bank_holidays=rng.random() < 0.5)
+        for weekday in rng.sample(range(7), 3):
+            start = rng.randint(0, 22)
+            overnight = rng.random() < 0.3
+            closes = time(rng.randint(0, start)) if overnight else time(rng.randint(start + 1, 23))
+            OpeningRuleFactory(
+                contact_point=cp,
+                weekday=weekday,
+                opens=time(start),
+                closes=closes,
+                overnight=overnight,
+                valid_from=date(2026, 12, 1) if i % 5 == 0 else None,
+            )
+        if i % 3 == 0:
+            HoursExceptionFactory(
+                contact_point=cp, starts_on=date(2026, 12, 24), ends_on=date(2026, 12, 27)
+            )
+    ContactPointFactory(status=Status.CLOSED)
+    start = datetime(2026, 11, 20, tzinfo=LONDON)
+    everyone = list(ContactPoint.objects.with_hours())
+    for hour in range(0, 24 * 40, 7):
+        when = start + timedelta(hours=hour)
+        expected = {cp.pk for cp in everyone if cp.is_open_at(when)}
+        assert set(ContactPoint.objects.open_at(when).values_list("pk", flat=True)) == expected

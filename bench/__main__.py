@@ -1,0 +1,52 @@
+"""Run the benchmarks in a throw-away test database and print their figures.
+
+    uv run python -m bench                 # every benchmark
+    uv run python -m bench public_pages    # one, with its own options
+
+The database is whatever DATABASE_URL selects (SQLite by default); `make bench` runs on
+SQLite and, when it is reachable, on the PostgreSQL at 127.0.0.1:5432.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+BENCHMARKS = ["public_pages"]
+
+
+def main(argv: list[str]) -> None:
+    # Production-like settings over plain HTTP; no secret is needed for a local run.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-deployment-secret")
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+
+    import django
+    from django.conf import settings
+    from django.test.utils import setup_test_environment
+
+    django.setup()
+    # Serve source static names: the benchmark measures views, not collectstatic.
+    settings.STORAGES["staticfiles"] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    }
+    setup_test_environment()
+    from django.db import connection
+
+    names = argv[:1] if argv and argv[0] in BENCHMARKS else BENCHMARKS
+    options = argv[1:] if argv and argv[0] in BENCHMARKS else argv
+    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        for name in names:
+            module = importlib.import_module(f"bench.{name}")
+            module.run(options)
+            print()
+    finally:
+        connection.creation.destroy_test_db(test_db, verbosity=0)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,124 @@
+"""Public pages with 1,000 contact points: server time and bytes transferred.
+
+Target (PRODUCT.md): under 100 ms server time at p95; under 150 KB transferred before map
+tiles. Runs in a throw-away test database on whatever DATABASE_URL selects.
+
+    uv run python -m bench public_pages [--points 1000] [--requests 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import random
+import re
+import statistics
+import time
+from datetime import time as clock
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.test import Client
+
+from contactpoints.models import ContactPoint, Kind, OpeningRule, Status
+
+ASSET = re.compile(r'(?:src|href)="(/static/[^"]+)"')
+
+
+def populate(points: int, seed: int = 20261127) -> None:
+    rng = random.Random(seed)
+    boroughs = ["Westminster", "Camden", "Lambeth", "Hackney", "Southwark", "Islington"]
+    contact_points = [
+        ContactPoint(
+            name=f"Benchmark contact point {i:04d}",
+            slug=f"bench-{i:04d}",
+            kind=rng.choice(Kind.values),
+            borough=rng.choice(boroughs),
+            postcode="W10 4JL",
+            latitude=Decimal(f"{51.3 + rng.random() * 0.4:.6f}"),
+            longitude=Decimal(f"{-0.5 + rng.random() * 0.7:.6f}"),
+            status=Status.OPEN if rng.random() < 0.85 else Status.CLOSED,
+            has_private_room=rng.random() < 0.4,
+            has_step_free_access=rng.random() < 0.7,
+            is_published=True,
+        )
+        for i in range(points)
+    ]
+    ContactPoint.objects.bulk_create(contact_points)
+    rules = []
+    for cp in ContactPoint.objects.all():
+        for weekday in rng.sample(range(7), rng.randint(1, 7)):
+            start = rng.randint(8, 19)
+            rules.append(
+                OpeningRule(
+                    contact_point=cp,
+                    weekday=weekday,
+                    opens=clock(start),
+                    closes=clock(start + rng.randint(1, 4)),
+                )
+            )
+    OpeningRule.objects.bulk_create(rules)
+
+
+def transferred_bytes(client: Client, html: bytes) -> tuple[int, int]:
+    """(HTML bytes gzipped, static assets bytes gzipped) as a browser would fetch them."""
+    assets = 0
+    for url in set(ASSET.findall(html.decode())):
+        name = url.removeprefix(settings.STATIC_URL)
+        path = finders.find(name)
+        if path:
+            assets += len(gzip.compress(Path(str(path)).read_bytes()))
+    return len(gzip.compress(html)), assets
+
+
+def measure(client: Client, url: str, requests: int) -> dict[str, float]:
+    client.get(url)  # warm caches, as a running server would be
+    timings = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    html_gz, assets_gz = transferred_bytes(client, response.content)
+    return {
+        "median": statistics.median(timings),
+        "p95": statistics.quantiles(timings, n=20)[-1],
+        "html_kb": html_gz / 1024,
+        "total_kb": (html_gz + assets_gz) / 1024,
+    }
+
+
+def run(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench public_pages")
+    parser.add_argument("--points", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args(argv)
+
+    populate(args.points)
+    client = Client()
+    pages = {
+        "home": "/",
+        "directory": "/contact-points/",
+        "directory, page 10": "/contact-points/?page=10",
+        "directory, filtered": "/contact-points/?borough=Camden&facilities=has_private_room",
+        "directory, open now": "/contact-points/?open_now=on",
+        "contact point page": "/contact-points/bench-0500/",
+        "iCalendar feed": "/contact-points/bench-0500/sessions.ics",
+    }
+    print(
+        f"Public pages, {args.points} contact points, {args.requests} requests each, "
+        f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
+    )
+    print(f"{'page':<22} {'median ms':>10} {'p95 ms':>8} {'HTML KB':>8} {'total KB':>9}")
+    worst = 0.0
+    for name, url in pages.items():
+        figures = measure(client, url, args.requests)
+        worst = max(worst, figures["p95"])
+        print(
+            f"{name:<22} {figures['median']:>10.1f} {figures['p95']:>8.1f} "
+            f"{figures['html_kb']:>8.1f} {figures['total_kb']:>9.1f}"
+        )
+    verdict = "meets" if worst < 100 else "MISSES"
+    print(f"Worst p95 {worst:.1f} ms: {verdict} the 100 ms target (sizes gzipped, before tiles).")
