@@ -195,6 +195,14 @@ class Session:
     def contains(self, when: datetime) -> bool:
         return self.start <= when < self.end
 
+    @property
+    def is_all_day(self) -> bool:
+        """Midnight to midnight, London time (23 to 25 hours long across DST)."""
+        start, end = self.local_start, self.local_end
+        return start.time() == end.time() == time(0) and end.date() == start.date() + timedelta(
+            days=1
+        )
+
 
 @dataclass(frozen=True)
 class DayHours:

@@ -2,11 +2,12 @@
 
 import json
 import re
-from datetime import date, time
+from datetime import date, datetime, time
 
 import icalendar
 import pytest
 import time_machine
+from django.db import DatabaseError, connection
 from django.test import Client
 from django.urls import reverse
 
@@ -17,15 +18,12 @@ from tests.factories import ContactPointFactory, HoursExceptionFactory, OpeningR
 pytestmark = pytest.mark.django_db
 
 # Wednesday 25 November 2026, 19:30 in London.
-WEDNESDAY_EVENING = "2026-11-25 19:30"
+WEDNESDAY_EVENING = datetime(2026, 11, 25, 19, 30, tzinfo=LONDON)
+FRIDAY_NOON = datetime(2026, 11, 27, 12, tzinfo=LONDON)
 
 
-def _travel(moment: str) -> time_machine.travel:
-    year, month, day = (int(x) for x in moment[:10].split("-"))
-    hour, minute = (int(x) for x in moment[11:].split(":"))
-    from datetime import datetime
-
-    return time_machine.travel(datetime(year, month, day, hour, minute, tzinfo=LONDON), tick=False)
+def _travel(moment: datetime) -> time_machine.travel:
+    return time_machine.travel(moment, tick=False)
 
 
 def _contact_point(**kwargs: object) -> object:
@@ -139,7 +137,7 @@ def test_page_shows_status_week_and_facilities(client: Client) -> None:
     assert "call <strong>999</strong>" in page
 
 
-@_travel("2026-11-27 12:00")
+@_travel(FRIDAY_NOON)
 def test_closed_page_offers_the_nearest_open_alternative(client: Client) -> None:
     cp = _contact_point(name="Beethoven Centre")
     always = ContactPointFactory(
@@ -255,3 +253,29 @@ def test_pages_carry_a_strict_content_security_policy(client: Client) -> None:
 def test_static_files_have_hashed_names(client: Client) -> None:
     page = client.get("/").content.decode()
     assert re.search(r"/static/css/site\.[0-9a-f]{12}\.css", page)
+
+
+@_travel(WEDNESDAY_EVENING)
+def test_a_24_hour_counter_reads_as_open_24_hours(client: Client) -> None:
+    cp = ContactPointFactory(name="Charing Cross", kind=Kind.FRONT_COUNTER_24_7)
+    for day in range(7):
+        OpeningRuleFactory(
+            contact_point=cp, weekday=day, opens=time(0), closes=time(0), overnight=True
+        )
+    page = client.get(cp.get_absolute_url()).content.decode()
+    assert "Open now — open 24 hours" in page
+    assert page.count("Open 24 hours") == 7  # every day of the week table
+    assert "Next opening times" not in page
+    assert "Every Monday, open 24 hours" in page
+
+
+def test_healthz_says_when_the_database_is_unreachable(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> None:
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
