@@ -48,7 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "csp",
+    "corsheaders",
     "leaflet",
+    "ninja",
     "users",
     "contactpoints",
     "visits",
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -178,6 +181,31 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# --- Cache ----------------------------------------------------------------------------
+# Per-process memory by default; set CACHE_URL (e.g. redis://127.0.0.1:6379/1) to share.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# --- Geocoding -------------------------------------------------------------------------
+# Postcodes come from the local gazetteer; other searches go to this geopy geocoder.
+# GEOCODER is a geopy service name ("nominatim", "photon", ...); empty switches it off.
+GEOCODER: str = env.str("GEOCODER", default="nominatim")
+GEOCODER_DOMAIN: str = env.str("GEOCODER_DOMAIN", default="")  # e.g. a self-hosted Nominatim
+GEOCODER_SCHEME: str = env.str("GEOCODER_SCHEME", default="https")
+GEOCODER_TIMEOUT: float = env.float("GEOCODER_TIMEOUT", default=3.0)
+GEOCODER_MIN_DELAY: float = env.float("GEOCODER_MIN_DELAY", default=1.0)
+GEOCODER_CACHE_SECONDS: int = env.int("GEOCODER_CACHE_SECONDS", default=7 * 24 * 3600)
+GEOCODER_USER_AGENT: str = env.str(
+    "GEOCODER_USER_AGENT", default=f"contact-points/0.1 (+{SITE_URL})"
+)
+
+# --- Open data API ---------------------------------------------------------------------
+# Anyone may read the API from any origin; nothing else is shared across origins.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
+API_SEARCH_RATE: str = env.str("API_SEARCH_RATE", default="60/min")  # per client address
+API_CACHE_SECONDS: int = env.int("API_CACHE_SECONDS", default=300)
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

@@ -7,7 +7,8 @@ from django.urls import include, path
 # app's admin module is imported here to register its models.
 import contactpoints.admin  # noqa: F401
 import users.admin  # noqa: F401
-from contactpoints.views import HomeView
+from contactpoints.api import api
+from contactpoints.views import ApiDocsView, EmbedCodeView, HomeView, embed, search
 
 from . import views
 
@@ -17,7 +18,12 @@ admin.site.index_title = "Keep contact points and their hours right"
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("search/", search, name="search"),
     path("contact-points/", include("contactpoints.urls")),
+    path("embed/", embed, name="embed"),
+    path("embed/code/", EmbedCodeView.as_view(), name="embed-code"),
+    path("api/", ApiDocsView.as_view(), name="api-docs"),
+    path("api/v1/", api.urls),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

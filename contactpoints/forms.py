@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from .models import FACILITIES, ContactPoint, Kind
@@ -30,3 +32,37 @@ class DirectoryFilterForm(forms.Form):
             .distinct()
         )
         self.fields["borough"].choices = [("", "All boroughs")] + [(b, b) for b in boroughs]  # type: ignore[attr-defined]
+
+
+class SearchForm(forms.Form):
+    """The finder: a postcode or place, or coordinates from "use my location"."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Postcode or place",
+        help_text="For example, WC2N 4JP, W2 or Paddington",
+        error_messages={"max_length": "Use at most %(limit_value)d characters."},
+    )
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    open_now = forms.BooleanField(required=False, label="Only show places open now")
+    open_at = forms.DateTimeField(
+        required=False,
+        label="Or open at",
+        help_text="A day and time, London time",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "Enter a day and time, like 2026-12-03 19:00."},
+    )
+    facilities = forms.MultipleChoiceField(
+        required=False, label="Must have", choices=FACILITIES, widget=forms.CheckboxSelectMultiple
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        has_place = bool((data.get("q") or "").strip())
+        has_position = data.get("lat") is not None and data.get("lon") is not None
+        if not has_place and not has_position and not self.errors:
+            self.add_error("q", forms.ValidationError("Enter a postcode or the name of a place."))
+        return data

@@ -95,6 +95,11 @@ class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
         """What the public may see. Every public view starts here."""
         return self.filter(is_published=True)
 
+    def operating(self) -> ContactPointQuerySet:
+        """Open for business (not planned, suspended or closed for good): what a resident
+        searching for somewhere to go should be offered."""
+        return self.filter(status=Status.OPEN)
+
     def with_hours(self) -> ContactPointQuerySet:
         return self.prefetch_related("opening_rules", "hours_exceptions")
 
@@ -106,16 +111,24 @@ class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
         return self.filter(**dict.fromkeys(names, True))
 
     def nearest(
-        self, latitude: float, longitude: float, limit: int = 10
+        self,
+        latitude: float,
+        longitude: float,
+        *,
+        limit: int = 10,
+        open_at: datetime | None = None,
     ) -> list[tuple[ContactPoint, float]]:
-        """The `limit` nearest with a location, as (contact point, metres), nearest first.
+        """The `limit` nearest with a location, as (contact point, metres), nearest first,
+        with their hours prefetched. With `open_at`, only those open at that moment.
 
         An indexed bounding box selects candidates in SQL and is widened until at least
-        `limit` of them lie within the box's inscribed circle; only then is the geodesic
-        ranking exact (nothing outside the box can be nearer). Ties break by primary key.
+        `limit` of them certainly lie within the box's inscribed circle: nothing outside
+        the box can then be nearer, and `geo.rank_nearest` ranks them exactly as a
+        brute-force geodesic ranking would (ties by primary key).
         """
-        radius = 1_000.0
+        origin = (latitude, longitude)
         located = self.filter(latitude__isnull=False, longitude__isnull=False)
+        radius = 500.0
         while True:
             box = geo.bounding_box(latitude, longitude, radius)
             candidates = located.filter(latitude__gte=box.min_lat, latitude__lte=box.max_lat)
@@ -123,15 +136,27 @@ class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
                 candidates = candidates.filter(
                     longitude__gte=box.min_lon, longitude__lte=box.max_lon
                 )
-            origin = (latitude, longitude)
-            ranked = sorted(
-                ((geo.distance_m(origin, cp.coordinates), cp.pk, cp) for cp in candidates),  # type: ignore[arg-type]
-                key=lambda row: (row[0], row[1]),
+            # `located` excludes NULL coordinates.
+            rows = [
+                (pk, float(lat), float(lon))  # type: ignore[arg-type]
+                for pk, lat, lon in candidates.values_list("pk", "latitude", "longitude")
+            ]
+            if open_at is not None and rows:
+                open_pks = candidates.open_pks(open_at)
+                rows = [row for row in rows if row[0] in open_pks]
+            inside = sum(
+                1
+                for _pk, lat, lon in rows
+                if geo.haversine_m(origin, (lat, lon)) * (1 + geo.SPHERE_ERROR) <= radius
             )
-            within = [row for row in ranked if row[0] <= radius]
-            if len(within) >= limit or (box.wraps and box.min_lat <= -90 and box.max_lat >= 90):
-                return [(cp, distance) for distance, _, cp in ranked[:limit]]
-            radius *= 4
+            everywhere = box.wraps and box.min_lat <= -90 and box.max_lat >= 90
+            if inside >= limit or everywhere:
+                break
+            radius *= 2
+        ranked = geo.rank_nearest(origin, rows, limit)
+        found = self.model.objects.filter(pk__in=[pk for _d, pk in ranked]).with_hours()
+        by_pk = {cp.pk: cp for cp in found}
+        return [(by_pk[pk], distance) for distance, pk in ranked]
 
     def schedules(self, *, on: Sequence[date] | None = None) -> dict[int, hours.Schedule]:
         """{pk: schedule} for these contact points, from three flat queries.
@@ -167,13 +192,17 @@ class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
             for pk, closed_on_bank_holidays in policies.items()
         }
 
-    def open_at(self, when: datetime) -> ContactPointQuerySet:
-        """Those open at `when`. Opening rules are too rich for SQL, so the candidates'
-        schedules (for that day and the day before, for overnight sessions) are evaluated
-        by `contactpoints.hours` and the answer is returned as a queryset."""
+    def open_pks(self, when: datetime) -> set[int]:
+        """Primary keys of those open at `when`. Opening rules are too rich for SQL, so
+        the candidates' schedules (for that day and the day before, for overnight
+        sessions) are evaluated by `contactpoints.hours`."""
         today = hours.local(when).date()
         schedules = self.filter(status=Status.OPEN).schedules(on=[today - timedelta(days=1), today])
-        return self.filter(pk__in=[pk for pk, s in schedules.items() if s.is_open_at(when)])
+        return {pk for pk, schedule in schedules.items() if schedule.is_open_at(when)}
+
+    def open_at(self, when: datetime) -> ContactPointQuerySet:
+        """Those open at `when`, as a queryset."""
+        return self.filter(pk__in=self.open_pks(when))
 
 
 class ContactPoint(models.Model):
@@ -614,3 +643,60 @@ RULE_FIELDS = [
     "valid_until",
 ]
 EXCEPTION_FIELDS = ["starts_on", "ends_on", "is_closed", "opens", "closes", "overnight", "reason"]
+
+
+class PostcodeSource(models.TextChoices):
+    ONSPD = "onspd", "ONS Postcode Directory"
+    CODEPOINT = "codepoint", "OS Code-Point Open"
+
+
+class PostcodeQuerySet(models.QuerySet["Postcode"]):
+    def district_centre(self, outward: str) -> tuple[float, float] | None:
+        """The mean position of a postcode district's postcodes ("W2"), or None."""
+        centre = self.filter(outward=outward).aggregate(
+            latitude=models.Avg("latitude"), longitude=models.Avg("longitude")
+        )
+        if centre["latitude"] is None:
+            return None
+        return (float(centre["latitude"]), float(centre["longitude"]))
+
+
+class Postcode(models.Model):
+    """The local gazetteer: one row per live postcode with a location, imported from the
+    official open data by `manage.py import_postcodes`."""
+
+    postcode = models.CharField(max_length=8, unique=True, help_text="Canonical: SW1A 1AA")
+    outward = models.CharField(max_length=4, db_index=True, help_text="District: SW1A")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    district_code = models.CharField(
+        "local authority code", max_length=9, blank=True, help_text="GSS code, e.g. E09000033"
+    )
+    ward_code = models.CharField(max_length=9, blank=True, help_text="GSS code")
+    source = models.CharField(max_length=16, choices=PostcodeSource.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostcodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["postcode"]
+        constraints = [
+            models.CheckConstraint(
+                name="postcode_latitude_range", condition=Q(latitude__gte=-90, latitude__lte=90)
+            ),
+            models.CheckConstraint(
+                name="postcode_longitude_range",
+                condition=Q(longitude__gte=-180, longitude__lte=180),
+            ),
+            models.CheckConstraint(name="postcode_not_empty", condition=~Q(postcode="")),
+            models.CheckConstraint(
+                name="postcode_source_valid", condition=Q(source__in=PostcodeSource.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.postcode
+
+    @property
+    def coordinates(self) -> tuple[float, float]:
+        return (float(self.latitude), float(self.longitude))

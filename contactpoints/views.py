@@ -1,16 +1,26 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
+import segno
+from csp.decorators import csp_update
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import exports, hours
-from .forms import DirectoryFilterForm
+from . import exports, geocoding, hours
+from .forms import DirectoryFilterForm, SearchForm
+from .geocoding import Place
 from .maps import map_config
 from .models import ContactPoint, Status
 
@@ -27,7 +37,127 @@ def map_points(contact_points: list[ContactPoint]) -> list[dict[str, Any]]:
 
 
 class HomeView(TemplateView):
+    """The finder's front door: one search box and "use my location"."""
+
     template_name = "contactpoints/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(form=SearchForm(), **kwargs)
+
+
+class ApiDocsView(TemplateView):
+    """Human documentation of the open data API, beside the OpenAPI document."""
+
+    template_name = "contactpoints/api_docs.html"
+    extra_context = {"rate": settings.API_SEARCH_RATE}
+
+
+@xframe_options_exempt
+@csp_update({"frame-ancestors": ["*"]})
+def embed(request: HttpRequest) -> HttpResponse:
+    """The finder for other websites to put in an iframe: same search, compact page,
+    links open in a new tab."""
+    return _search(request, "contactpoints/embed.html")
+
+
+class EmbedCodeView(TemplateView):
+    """How to put the finder on another website."""
+
+    template_name = "contactpoints/embed_code.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            embed_url=self.request.build_absolute_uri(reverse("embed")), **kwargs
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    contact_point: ContactPoint
+    distance_m: float
+    status_line: str
+    is_open: bool
+    directions_url: str
+
+
+def directions_url(origin: tuple[float, float], cp: ContactPoint) -> str:
+    """Walking directions on OpenStreetMap from the searched place to the contact point."""
+    assert cp.coordinates is not None
+    route = f"{origin[0]:.5f},{origin[1]:.5f};{cp.coordinates[0]:.5f},{cp.coordinates[1]:.5f}"
+    return "https://www.openstreetmap.org/directions?" + urlencode(
+        {"engine": "fossgis_osrm_foot", "route": route}
+    )
+
+
+def find_nearest(
+    place: Place,
+    *,
+    now: datetime,
+    open_at: datetime | None = None,
+    facilities: Sequence[str] = (),
+    limit: int = 10,
+) -> dict[str, Any]:
+    """The nearest operating contact points to `place`, as the finder pages show them,
+    and — when none of them is open now — the nearest one that is."""
+    queryset = ContactPoint.objects.published().operating().with_facility(*facilities)
+    found = queryset.nearest(*place.coordinates, limit=limit, open_at=open_at)
+    results = [
+        Result(
+            cp,
+            distance,
+            cp.status_line(now),
+            cp.is_open_at(now),
+            directions_url(place.coordinates, cp),
+        )
+        for cp, distance in found
+    ]
+    fallback = None
+    if results and open_at is None and not any(r.is_open for r in results):
+        nearest_open = queryset.nearest(*place.coordinates, limit=1, open_at=now)
+        if nearest_open:
+            cp, distance = nearest_open[0]
+            fallback = Result(
+                cp, distance, cp.status_line(now), True, directions_url(place.coordinates, cp)
+            )
+    points = [
+        {
+            "name": f"You searched for {place.label}",
+            "lat": place.latitude,
+            "lon": place.longitude,
+            "you": True,
+        }
+    ]
+    points += map_points([r.contact_point for r in results])
+    return {"place": place, "results": results, "fallback": fallback, "map_points": points}
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """/search/?q=… or ?lat=…&lon=…: the nearest contact points, nearest first."""
+    return _search(request, "contactpoints/search.html")
+
+
+def _search(request: HttpRequest, template: str) -> HttpResponse:
+    if not request.GET:
+        return render(request, template, {"form": SearchForm()})
+    form = SearchForm(request.GET)
+    context: dict[str, Any] = {"form": form, "map_config": map_config()}
+    if not form.is_valid():
+        return render(request, template, context, status=400)
+    data = form.cleaned_data
+    try:
+        if data["lat"] is not None and data["lon"] is not None:
+            place = geocoding.from_coordinates(data["lat"], data["lon"])
+        else:
+            place = geocoding.locate(data["q"])
+    except geocoding.LocationError as error:
+        context["location_error"] = str(error)
+        context["location_error_retryable"] = error.retryable
+        return render(request, template, context, status=503 if error.retryable else 400)
+    now = timezone.now()
+    open_at = data["open_at"] or (now if data["open_now"] else None)
+    context |= find_nearest(place, now=now, open_at=open_at, facilities=data["facilities"])
+    context |= {"now": now, "open_at": data["open_at"], "open_now": data["open_now"]}
+    return render(request, template, context)
 
 
 class DirectoryView(ListView):
@@ -169,6 +299,30 @@ class ContactPointDetailView(DetailView):
             if special:
                 data["specialOpeningHoursSpecification"] = special
         return data
+
+
+class PosterView(DetailView):
+    """A printable A4 poster: name, where, usual hours, facilities, a QR code to the page."""
+
+    template_name = "contactpoints/poster.html"
+    context_object_name = "contact_point"
+
+    def get_queryset(self) -> QuerySet[ContactPoint]:
+        return ContactPoint.objects.published().with_hours()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        cp: ContactPoint = self.object
+        url = self.request.build_absolute_uri(cp.get_absolute_url())
+        today = hours.local(timezone.now()).date()
+        qr = segno.make(url, error="m")
+        context.update(
+            page_url=url,
+            qr_svg=mark_safe(qr.svg_inline(scale=5, border=2, omitsize=True)),  # noqa: S308 (generated by segno from our own URL)
+            rules=[hours.describe_rule(r) for r in cp.schedule().rules_valid_on(today)],
+            exceptions=cp.upcoming_exceptions(today, limit=3),
+        )
+        return context
 
 
 def sessions_ics(request: HttpRequest, slug: str) -> HttpResponse:

@@ -19,6 +19,13 @@
     else map.setView(config.center, config.zoom);
     L.tileLayer(config.tiles, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
     points.forEach(function (p) {
+      if (p.you) {
+        // Where the resident searched from: a different shape and colour, no link.
+        L.circleMarker([p.lat, p.lon], {
+          radius: 7, color: "#0b0c0c", weight: 3, fillColor: "#ffdd00", fillOpacity: 1
+        }).addTo(map).bindTooltip(p.name);
+        return;
+      }
       var marker = L.circleMarker([p.lat, p.lon], {
         radius: 9, color: "#0b0c0c", weight: 2, fillColor: "#1d70b8", fillOpacity: 0.9
       }).addTo(map);

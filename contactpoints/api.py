@@ -1,0 +1,382 @@
+"""The open data API, version 1: GeoJSON and CSV, documented by OpenAPI (django-ninja).
+
+Coordinates are in GeoJSON order, [longitude, latitude]. Only published contact points
+appear. Responses may be cached briefly (hours change); anyone may call the API from any
+origin (CORS, GET only); the search endpoint is rate-limited per client address.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any, Literal
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Field, NinjaAPI, Query, Schema
+from ninja.errors import HttpError
+from ninja.throttling import AnonRateThrottle
+
+from . import exports, geocoding, hours, postcodes
+from .models import FACILITIES, SERVICES, ContactPoint, Kind, Status
+
+api = NinjaAPI(
+    title="Contact Points open data API",
+    version="1",
+    description=(
+        "Police contact points and front counters: where they are, when they are open, "
+        "what they offer. Open data: reuse it freely with attribution."
+    ),
+    urls_namespace="api-1",
+    docs_url=None,  # the human documentation is our own page at /api/
+    openapi_url="/openapi.json",
+)
+
+FacilityName = Literal[tuple(name for name, _ in FACILITIES)]  # type: ignore[valid-type]
+
+
+# --- Schemas -----------------------------------------------------------------------------
+
+
+class Point(Schema):
+    type: Literal["Point"] = "Point"
+    coordinates: list[float] = Field(..., description="[longitude, latitude] (WGS84)")
+
+
+class Session(Schema):
+    opens: datetime = Field(..., description="Start, with the UTC offset in force in London")
+    closes: datetime
+    note: str = ""
+
+
+class WeeklyHours(Schema):
+    weekday: int = Field(..., ge=0, le=6, description="0 = Monday")
+    opens: str = Field(..., examples=["19:00"])
+    closes: str = Field(..., examples=["20:00"])
+    closes_next_day: bool
+    recurrence: Literal["weekly", "fortnightly", "monthly"]
+    week_of_month: int | None = Field(None, description="1–5, or -1 for the last")
+    fortnight_anchor: str | None = Field(None, description="A date in a week it runs")
+    valid_from: str | None = None
+    valid_until: str | None = None
+    description: str
+
+
+class DatedChange(Schema):
+    starts_on: str
+    ends_on: str
+    closed: bool
+    opens: str | None = None
+    closes: str | None = None
+    reason: str
+
+
+class Properties(Schema):
+    slug: str
+    name: str
+    kind: Literal[tuple(Kind.values)]  # type: ignore[valid-type]
+    kind_label: str
+    status: Literal[tuple(Status.values)]  # type: ignore[valid-type]
+    status_line: str = Field(..., description="What a resident reads first, right now")
+    open_now: bool
+    borough: str
+    ward: str
+    address: list[str]
+    postcode: str
+    url: str
+    facilities: dict[str, bool]
+    services: dict[str, bool]
+    opening_hours: str = Field(..., description="OpenStreetMap opening_hours")
+    closed_on_bank_holidays: bool
+    updated_at: datetime
+
+
+class DetailProperties(Properties):
+    weekly_hours: list[WeeklyHours]
+    changes: list[DatedChange]
+    next_sessions: list[Session]
+    entrance: str
+    caveats: str
+    replaces: list[str] = Field(..., description="Slugs of the places it replaced")
+
+
+class NearestProperties(Properties):
+    distance_m: float = Field(..., description="Geodesic distance from the search point")
+
+
+class Feature(Schema):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: Point | None
+    properties: Properties
+
+
+class DetailFeature(Feature):
+    properties: DetailProperties
+
+
+class NearestFeature(Feature):
+    properties: NearestProperties
+
+
+class FeatureCollection(Schema):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[Feature]
+
+
+class NearestCollection(Schema):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    search: dict[str, Any] = Field(..., description="The point searched from")
+    features: list[NearestFeature]
+
+
+class Error(Schema):
+    detail: str
+
+
+# --- Building features -------------------------------------------------------------------
+
+
+def _properties(request: HttpRequest, cp: ContactPoint, now: datetime) -> dict[str, Any]:
+    return {
+        "slug": cp.slug,
+        "name": cp.name,
+        "kind": cp.kind,
+        "kind_label": cp.get_kind_display(),
+        "status": cp.status,
+        "status_line": cp.status_line(now),
+        "open_now": cp.is_open_at(now),
+        "borough": cp.borough,
+        "ward": cp.ward,
+        "address": cp.address_lines,
+        "postcode": cp.postcode,
+        "url": request.build_absolute_uri(cp.get_absolute_url()),
+        "facilities": {name.removeprefix("has_"): present for name, _l, present in cp.facilities()},
+        "services": {name.removeprefix("offers_"): present for name, _l, present in cp.services()},
+        "opening_hours": exports.osm_opening_hours(cp.schedule(), hours.local(now).date()),
+        "closed_on_bank_holidays": cp.closed_on_bank_holidays,
+        "updated_at": cp.updated_at,
+    }
+
+
+def _feature(properties: dict[str, Any], cp: ContactPoint) -> dict[str, Any]:
+    geometry = None
+    if cp.coordinates:
+        latitude, longitude = cp.coordinates
+        geometry = {"type": "Point", "coordinates": [longitude, latitude]}
+    return {"type": "Feature", "id": cp.slug, "geometry": geometry, "properties": properties}
+
+
+def _cache(response: HttpResponse) -> None:
+    response["Cache-Control"] = f"public, max-age={settings.API_CACHE_SECONDS}"
+
+
+class DirectoryFilters(Schema):
+    borough: str | None = Field(None, description="Borough name, e.g. Westminster")
+    kind: Literal[tuple(Kind.values)] | None = None  # type: ignore[valid-type]
+    facility: list[FacilityName] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="Must have all of these"
+    )
+    open_now: bool = False
+
+
+def _filtered(filters: DirectoryFilters, now: datetime) -> Any:
+    queryset = ContactPoint.objects.published().with_hours()
+    if filters.borough:
+        queryset = queryset.filter(borough=filters.borough)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.facility:
+        queryset = queryset.with_facility(*filters.facility)
+    if filters.open_now:
+        queryset = queryset.open_at(now).with_hours()
+    return queryset
+
+
+# --- Endpoints ---------------------------------------------------------------------------
+
+
+@api.get(
+    "/contact-points",
+    response=FeatureCollection,
+    summary="All published contact points",
+    tags=["contact points"],
+)
+def list_contact_points(
+    request: HttpRequest, response: HttpResponse, filters: Query[DirectoryFilters]
+) -> dict[str, Any]:
+    now = timezone.now()
+    _cache(response)
+    return {
+        "type": "FeatureCollection",
+        "features": [_feature(_properties(request, cp, now), cp) for cp in _filtered(filters, now)],
+    }
+
+
+@api.get(
+    "/contact-points.csv",
+    summary="All published contact points as CSV",
+    tags=["contact points"],
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "One row per contact point",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def contact_points_csv(request: HttpRequest, filters: Query[DirectoryFilters]) -> HttpResponse:
+    now = timezone.now()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    facility_names = [name for name, _ in FACILITIES]
+    service_names = [name for name, _ in SERVICES]
+    writer.writerow(
+        [
+            "slug", "name", "kind", "status", "status_line", "borough", "ward", "address",
+            "postcode", "latitude", "longitude", "opening_hours", *facility_names,
+            *service_names, "url",
+        ]
+    )  # fmt: skip
+    for cp in _filtered(filters, now):
+        latitude, longitude = cp.coordinates or ("", "")
+        writer.writerow(
+            [
+                cp.slug, cp.name, cp.kind, cp.status, cp.status_line(now), cp.borough, cp.ward,
+                ", ".join(cp.address_lines), cp.postcode, latitude, longitude,
+                exports.osm_opening_hours(cp.schedule(), hours.local(now).date()),
+                *(getattr(cp, n) for n in facility_names),
+                *(getattr(cp, n) for n in service_names),
+                request.build_absolute_uri(cp.get_absolute_url()),
+            ]
+        )  # fmt: skip
+    result = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    result["Content-Disposition"] = 'attachment; filename="contact-points.csv"'
+    _cache(result)
+    return result
+
+
+class NearestQuery(Schema):
+    lat: float | None = Field(None, ge=-90, le=90, description="Latitude (WGS84)")
+    lon: float | None = Field(None, ge=-180, le=180, description="Longitude (WGS84)")
+    postcode: str | None = Field(
+        None, max_length=10, description="A full postcode or a district, instead of lat/lon"
+    )
+    limit: int = Field(10, ge=1, le=50)
+    open_at: datetime | None = Field(
+        None, description="Only those open at this time (ISO 8601; without an offset, London)"
+    )
+    facility: list[FacilityName] = Field(default_factory=list)  # type: ignore[valid-type]
+
+
+@api.get(
+    "/contact-points/nearest",
+    response={200: NearestCollection, 400: Error, 404: Error, 503: Error},
+    summary="The nearest open-for-business contact points to a point or postcode",
+    tags=["search"],
+    throttle=[AnonRateThrottle(settings.API_SEARCH_RATE)],
+)
+def nearest(
+    request: HttpRequest, response: HttpResponse, query: Query[NearestQuery]
+) -> dict[str, Any]:
+    place = _place(query)
+    now = timezone.now()
+    open_at = query.open_at
+    if open_at is not None and timezone.is_naive(open_at):
+        open_at = timezone.make_aware(open_at, hours.LONDON)
+    found = (
+        ContactPoint.objects.published()
+        .operating()
+        .with_facility(*query.facility)
+        .nearest(*place.coordinates, limit=query.limit, open_at=open_at)
+    )
+    features = []
+    for cp, distance in found:
+        properties = _properties(request, cp, now) | {"distance_m": round(distance, 1)}
+        features.append(_feature(properties, cp))
+    _cache(response)
+    return {
+        "type": "FeatureCollection",
+        "search": {
+            "label": place.label,
+            "source": place.source,
+            "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
+        },
+        "features": features,
+    }
+
+
+def _place(query: NearestQuery) -> geocoding.Place:
+    if query.postcode:
+        if not (
+            postcodes.is_full_postcode(query.postcode) or postcodes.is_outward_code(query.postcode)
+        ):
+            raise HttpError(400, f"“{query.postcode}” is not a UK postcode or postcode district.")
+        try:
+            return geocoding.locate(query.postcode)
+        except geocoding.LocationError as error:
+            raise HttpError(503 if error.retryable else 404, str(error)) from error
+    if query.lat is None or query.lon is None:
+        raise HttpError(400, "Give lat and lon, or a postcode.")
+    return geocoding.from_coordinates(query.lat, query.lon)
+
+
+@api.get(
+    "/contact-points/{slug}",
+    response={200: DetailFeature, 404: Error},
+    summary="One contact point, with structured opening hours",
+    tags=["contact points"],
+)
+def contact_point(request: HttpRequest, response: HttpResponse, slug: str) -> dict[str, Any]:
+    cp = (
+        ContactPoint.objects.published()
+        .with_hours()
+        .prefetch_related("replaces")
+        .filter(slug=slug)
+        .first()
+    )
+    if cp is None:
+        raise HttpError(404, f"No published contact point is called “{slug}”.")
+    now = timezone.now()
+    schedule = cp.schedule()
+    today = hours.local(now).date()
+    properties = _properties(request, cp, now) | {
+        "weekly_hours": [
+            {
+                "weekday": rule.weekday,
+                "opens": f"{rule.opens:%H:%M}",
+                "closes": f"{rule.closes:%H:%M}",
+                "closes_next_day": rule.overnight,
+                "recurrence": str(rule.recurrence),
+                "week_of_month": rule.week_of_month,
+                "fortnight_anchor": rule.anchor.isoformat() if rule.anchor else None,
+                "valid_from": rule.valid_from.isoformat() if rule.valid_from else None,
+                "valid_until": rule.valid_until.isoformat() if rule.valid_until else None,
+                "description": hours.describe_rule(rule),
+            }
+            for rule in schedule.rules_valid_on(today)
+        ],
+        "changes": [
+            {
+                "starts_on": exc.starts_on.isoformat(),
+                "ends_on": exc.ends_on.isoformat(),
+                "closed": exc.is_closed,
+                "opens": f"{exc.opens:%H:%M}" if exc.opens else None,
+                "closes": f"{exc.closes:%H:%M}" if exc.closes else None,
+                "reason": exc.reason,
+            }
+            for exc in cp.upcoming_exceptions(today, limit=20)
+        ],
+        "next_sessions": [
+            {"opens": s.local_start, "closes": s.local_end, "note": s.note}
+            for s in (schedule.next_sessions(now, 10) if cp.is_operating else [])
+        ],
+        "entrance": cp.entrance_description,
+        "caveats": cp.caveats,
+        "replaces": [old.slug for old in cp.replaces.all()],
+    }
+    _cache(response)
+    return _feature(properties, cp)

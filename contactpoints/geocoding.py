@@ -1,0 +1,182 @@
+"""Turning what a resident types into a place: postcode, district or place name.
+
+The chain, first answer wins:
+
+1. A full postcode in the local gazetteer (imported from ONSPD / Code-Point Open).
+2. A postcode district ("W2"): the mean position of its postcodes in the gazetteer.
+3. Anything else (place names, postcodes newer than the gazetteer): a remote geocoder
+   through geopy — Nominatim by default — rate-limited, with a timeout, cached. It can be
+   switched off, and when it is off, slow, failing or refusing, the resident gets a clear
+   message rather than an error page.
+
+Search terms are never logged: they can be a home address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache as django_cache
+from geopy.exc import GeopyError
+from geopy.extra.rate_limiter import RateLimiter
+from geopy.geocoders import get_geocoder_for_service
+
+from . import postcodes
+from .models import Postcode
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_LENGTH = 100
+NOT_FOUND = "We couldn't find that place. Try a postcode, such as WC2N 4JP, or use your location."
+UNAVAILABLE = (
+    "We couldn't look up that place just now. Try a postcode, such as WC2N 4JP, or use "
+    "your location."
+)
+# Postcode areas in the UK but outside Great Britain, and the Crown Dependencies.
+OUTSIDE_GREAT_BRITAIN = {
+    "BT": "Northern Ireland",
+    "JE": "Jersey",
+    "GY": "Guernsey",
+    "IM": "the Isle of Man",
+}
+# Great Britain, generously: a remote answer outside this box is not a British place.
+GB_BOUNDS = (49.8, 61.0, -8.7, 2.0)  # min lat, max lat, min lon, max lon
+
+
+class LocationError(ValueError):
+    """What the resident typed could not be placed. The message is for them.
+    `retryable` marks a failure of the remote service rather than of the input."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class Place:
+    latitude: float
+    longitude: float
+    label: str  # what to show: "WC2N 4JP", "W2 (postcode district)", "Paddington, London"
+    source: str  # "postcode", "district", "geocoder", "coordinates"
+
+    @property
+    def coordinates(self) -> tuple[float, float]:
+        return (self.latitude, self.longitude)
+
+
+def from_coordinates(latitude: Any, longitude: Any) -> Place:
+    """A place from "use my location" or an API call; clear errors for bad numbers."""
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        raise LocationError("Latitude and longitude must be numbers.") from None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise LocationError("Latitude and longitude must be numbers.")
+    if not -90 <= lat <= 90 or not -180 <= lon <= 180:
+        raise LocationError(
+            "Latitude must be between -90 and 90, and longitude between -180 and 180."
+        )
+    return Place(lat, lon, "your location", "coordinates")
+
+
+def locate(query: str) -> Place:
+    """The place a resident means, or LocationError with a message for them."""
+    text = " ".join(query.split())
+    if not text:
+        raise LocationError("Enter a postcode or the name of a place.")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise LocationError(
+            f"That is too long to be a place: use at most {MAX_QUERY_LENGTH} characters."
+        )
+    if postcodes.is_full_postcode(text):
+        postcode = postcodes.normalise(text)
+        _refuse_outside_great_britain(postcode)
+        found = Postcode.objects.filter(postcode=postcode).first()
+        if found:
+            return Place(*found.coordinates, postcode, "postcode")
+        return _remote(postcode)
+    if postcodes.is_outward_code(text):
+        district = postcodes.compact(text)
+        _refuse_outside_great_britain(district)
+        centre = Postcode.objects.district_centre(district)
+        if centre:
+            return Place(*centre, f"{district} (postcode district)", "district")
+    return _remote(text)
+
+
+def _refuse_outside_great_britain(code: str) -> None:
+    where = OUTSIDE_GREAT_BRITAIN.get(code[:2])
+    if where and (code[2:3].isdigit()):
+        raise LocationError(
+            f"That postcode is in {where}. This service covers police contact points in "
+            "Great Britain."
+        )
+
+
+# --- The remote geocoder --------------------------------------------------------------
+
+
+@cache
+def _geocode() -> RateLimiter:
+    service = get_geocoder_for_service(settings.GEOCODER)
+    options: dict[str, Any] = {
+        "user_agent": settings.GEOCODER_USER_AGENT,
+        "timeout": settings.GEOCODER_TIMEOUT,
+    }
+    if settings.GEOCODER_DOMAIN:
+        options["domain"] = settings.GEOCODER_DOMAIN
+    if settings.GEOCODER_SCHEME:
+        options["scheme"] = settings.GEOCODER_SCHEME
+    geocoder = service(**options)
+    # Nominatim's usage policy: at most one request a second. No retries: a resident is
+    # waiting, and the message offers other ways.
+    return RateLimiter(
+        geocoder.geocode,
+        min_delay_seconds=settings.GEOCODER_MIN_DELAY,
+        max_retries=0,
+        swallow_exceptions=False,
+    )
+
+
+def _cache_key(text: str) -> str:
+    return "geocode:" + hashlib.sha256(text.lower().encode()).hexdigest()
+
+
+def _remote(text: str) -> Place:
+    if not settings.GEOCODER:
+        raise LocationError(NOT_FOUND)
+    key = _cache_key(text)
+    cached = django_cache.get(key)
+    if cached == "not-found":
+        raise LocationError(NOT_FOUND)
+    if cached:
+        return Place(*cached)
+    extra = {"country_codes": "gb"} if settings.GEOCODER == "nominatim" else {}
+    try:
+        location = _geocode()(text, exactly_one=True, **extra)
+    except GeopyError as error:
+        # The error's class says what went wrong; the search term is not logged.
+        logger.warning("Remote geocoder failed: %s", type(error).__name__)
+        raise LocationError(UNAVAILABLE, retryable=True) from error
+    if location is None or not _in_great_britain(location.latitude, location.longitude):
+        django_cache.set(key, "not-found", settings.GEOCODER_CACHE_SECONDS)
+        raise LocationError(NOT_FOUND)
+    label = str(location.address).split(", United Kingdom")[0][:120]
+    place = Place(float(location.latitude), float(location.longitude), label, "geocoder")
+    django_cache.set(
+        key,
+        (place.latitude, place.longitude, place.label, place.source),
+        settings.GEOCODER_CACHE_SECONDS,
+    )
+    return place
+
+
+def _in_great_britain(latitude: float, longitude: float) -> bool:
+    min_lat, max_lat, min_lon, max_lon = GB_BOUNDS
+    return min_lat <= latitude <= max_lat and min_lon <= longitude <= max_lon
