@@ -50,7 +50,6 @@ INSTALLED_APPS = [
     "csp",
     "corsheaders",
     "leaflet",
-    "ninja",
     "users",
     "contactpoints",
     "visits",

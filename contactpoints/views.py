@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import segno
-from csp.decorators import csp_update
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -53,11 +53,11 @@ class ApiDocsView(TemplateView):
 
 
 @xframe_options_exempt
-@csp_update({"frame-ancestors": ["*"]})
+@csp_replace({"frame-ancestors": ["*"]})
 def embed(request: HttpRequest) -> HttpResponse:
     """The finder for other websites to put in an iframe: same search, compact page,
     links open in a new tab."""
-    return _search(request, "contactpoints/embed.html")
+    return _search(request, "contactpoints/embed.html", limit=5)
 
 
 class EmbedCodeView(TemplateView):
@@ -136,7 +136,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return _search(request, "contactpoints/search.html")
 
 
-def _search(request: HttpRequest, template: str) -> HttpResponse:
+def _search(request: HttpRequest, template: str, limit: int = 10) -> HttpResponse:
     if not request.GET:
         return render(request, template, {"form": SearchForm()})
     form = SearchForm(request.GET)
@@ -155,7 +155,9 @@ def _search(request: HttpRequest, template: str) -> HttpResponse:
         return render(request, template, context, status=503 if error.retryable else 400)
     now = timezone.now()
     open_at = data["open_at"] or (now if data["open_now"] else None)
-    context |= find_nearest(place, now=now, open_at=open_at, facilities=data["facilities"])
+    context |= find_nearest(
+        place, now=now, open_at=open_at, facilities=data["facilities"], limit=limit
+    )
     context |= {"now": now, "open_at": data["open_at"], "open_now": data["open_now"]}
     return render(request, template, context)
 

@@ -1,0 +1,203 @@
+"""The open data API: GeoJSON shaped as documented, CORS for GET, caching, rate limits."""
+
+import csv
+import io
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.test import Client
+from openapi_core import OpenAPI
+from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
+
+from contactpoints.hours import LONDON
+from contactpoints.models import Postcode
+from tests.factories import ContactPointFactory, HoursExceptionFactory, OpeningRuleFactory
+
+pytestmark = pytest.mark.django_db
+
+WEDNESDAY_EVENING = datetime(2026, 11, 25, 19, 30, tzinfo=LONDON)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings: object) -> None:
+    settings.GEOCODER = ""  # type: ignore[attr-defined]
+    cache.clear()  # rate-limit counters live in the cache
+
+
+@pytest.fixture
+def spec(client: Client) -> OpenAPI:
+    return OpenAPI.from_dict(client.get("/api/v1/openapi.json").json())
+
+
+def get(client: Client, spec: OpenAPI, url: str, **params: Any) -> Any:
+    """GET and check the response against the OpenAPI document."""
+    response = client.get(url, params)
+    spec.validate_response(
+        DjangoOpenAPIRequest(response.wsgi_request), DjangoOpenAPIResponse(response)
+    )
+    return response
+
+
+@pytest.fixture
+def places() -> dict[str, Any]:
+    Postcode.objects.create(
+        postcode="WC2N 4JP", outward="WC2N", latitude=Decimal("51.509786"),
+        longitude=Decimal("-0.124658"), source="codepoint",
+    )  # fmt: skip
+    library = ContactPointFactory(
+        name="St John's Wood Library", slug="sjw-library", has_private_room=True,
+        latitude=Decimal("51.533654"), longitude=Decimal("-0.172628"), borough="Westminster",
+    )  # fmt: skip
+    OpeningRuleFactory(contact_point=library, weekday=2, opens=time(19), closes=time(20))
+    HoursExceptionFactory(
+        contact_point=library, starts_on=date(2026, 12, 2), ends_on=date(2026, 12, 2),
+        reason="Training",
+    )  # fmt: skip
+    brixton = ContactPointFactory(
+        name="Brixton", slug="brixton", borough="Lambeth",
+        latitude=Decimal("51.464888"), longitude=Decimal("-0.113038"),
+    )  # fmt: skip
+    OpeningRuleFactory(contact_point=brixton, weekday=2, opens=time(10), closes=time(12))
+    ContactPointFactory(name="Draft", slug="draft", is_published=False)
+    return {"library": library, "brixton": brixton}
+
+
+@time_machine.travel(WEDNESDAY_EVENING, tick=False)
+def test_collection_is_geojson_in_lon_lat_order(
+    client: Client, spec: OpenAPI, places: dict
+) -> None:
+    body = get(client, spec, "/api/v1/contact-points").json()
+    assert body["type"] == "FeatureCollection"
+    assert [f["id"] for f in body["features"]] == ["brixton", "sjw-library"]
+    library = body["features"][1]
+    assert library["geometry"] == {"type": "Point", "coordinates": [-0.172628, 51.533654]}
+    assert library["properties"]["open_now"] is True
+    assert library["properties"]["status_line"] == "Open now — closes in 30 minutes (20:00)"
+    assert (
+        library["properties"]["opening_hours"]
+        == 'We 19:00-20:00; PH off; 2026 Dec 02 off "Training"'
+    )
+    assert library["properties"]["facilities"]["private_room"] is True
+
+
+@time_machine.travel(WEDNESDAY_EVENING, tick=False)
+def test_collection_filters(client: Client, spec: OpenAPI, places: dict) -> None:
+    def ids(**params: Any) -> list[str]:
+        body = get(client, spec, "/api/v1/contact-points", **params).json()
+        return [f["id"] for f in body["features"]]
+
+    assert ids(borough="Lambeth") == ["brixton"]
+    assert ids(facility="has_private_room") == ["sjw-library"]
+    assert ids(open_now="true") == ["sjw-library"]
+    assert ids(kind="pop_up") == []
+    assert client.get("/api/v1/contact-points", {"kind": "castle"}).status_code == 422
+
+
+@time_machine.travel(WEDNESDAY_EVENING, tick=False)
+def test_detail_has_structured_hours(client: Client, spec: OpenAPI, places: dict) -> None:
+    body = get(client, spec, "/api/v1/contact-points/sjw-library").json()
+    props = body["properties"]
+    assert props["weekly_hours"][0]["description"] == "Every Wednesday, 19:00 to 20:00"
+    assert props["changes"] == [
+        {
+            "starts_on": "2026-12-02", "ends_on": "2026-12-02", "closed": True,
+            "opens": None, "closes": None, "reason": "Training",
+        }
+    ]  # fmt: skip
+    assert props["next_sessions"][0]["opens"].startswith("2026-11-25T19:00:00")
+    missing = get(client, spec, "/api/v1/contact-points/draft")
+    assert missing.status_code == 404
+    assert "No published contact point" in missing.json()["detail"]
+
+
+@time_machine.travel(WEDNESDAY_EVENING, tick=False)
+def test_nearest_by_postcode_and_coordinates(client: Client, spec: OpenAPI, places: dict) -> None:
+    body = get(client, spec, "/api/v1/contact-points/nearest", postcode="wc2n4jp").json()
+    assert body["search"]["label"] == "WC2N 4JP"
+    assert [f["id"] for f in body["features"]] == ["sjw-library", "brixton"]
+    distances = [f["properties"]["distance_m"] for f in body["features"]]
+    assert distances == sorted(distances)
+    assert 3500 < distances[0] < 4500
+    by_point = get(client, spec, "/api/v1/contact-points/nearest", lat=51.47, lon=-0.11, limit=1)
+    assert [f["id"] for f in by_point.json()["features"]] == ["brixton"]
+    open_then = get(
+        client, spec, "/api/v1/contact-points/nearest", lat=51.47, lon=-0.11,
+        open_at="2026-11-25T11:00",
+    )  # fmt: skip
+    assert [f["id"] for f in open_then.json()["features"]] == ["brixton"]
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "detail"),
+    [
+        ({}, 400, "Give lat and lon, or a postcode"),
+        ({"lat": "51.5"}, 400, "Give lat and lon, or a postcode"),
+        ({"postcode": "garbage"}, 400, "is not a UK postcode"),
+        ({"postcode": "BT1 1AA"}, 404, "Northern Ireland"),
+        ({"postcode": "E1 6AN"}, 404, "couldn't find that place"),
+        ({"lat": "95", "lon": "0"}, 422, None),
+        ({"lat": "north", "lon": "0"}, 422, None),
+        ({"lat": "51", "lon": "0", "limit": "500"}, 422, None),
+        ({"lat": "51", "lon": "0", "open_at": "teatime"}, 422, None),
+    ],
+)
+def test_nearest_bad_input_is_a_4xx_with_a_reason(
+    client: Client, places: dict, params: dict, status: int, detail: str | None
+) -> None:
+    response = client.get("/api/v1/contact-points/nearest", params)
+    assert response.status_code == status
+    assert response.json()["detail"]
+    if detail:
+        assert detail in response.json()["detail"]
+
+
+def test_cors_caching_and_rate_limit(client: Client, places: dict, settings: object) -> None:
+    response = client.get("/api/v1/contact-points", HTTP_ORIGIN="https://council.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Cache-Control"] == "public, max-age=300"
+    preflight = client.options(
+        "/api/v1/contact-points",
+        HTTP_ORIGIN="https://council.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+    )
+    assert preflight.status_code == 200
+    assert "GET" in preflight["Access-Control-Allow-Methods"]
+    assert "POST" not in preflight["Access-Control-Allow-Methods"]
+    # The public pages are not shared across origins.
+    assert "Access-Control-Allow-Origin" not in client.get("/", HTTP_ORIGIN="https://x.example")
+
+    statuses = [
+        client.get("/api/v1/contact-points/nearest", {"lat": 51.5, "lon": -0.1}).status_code
+        for _ in range(61)
+    ]
+    assert statuses[:60] == [200] * 60
+    assert statuses[60] == 429
+
+
+@time_machine.travel(WEDNESDAY_EVENING, tick=False)
+def test_csv_download_matches_the_directory(client: Client, places: dict) -> None:
+    response = client.get("/api/v1/contact-points.csv", {"borough": "Westminster"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [r["slug"] for r in rows] == ["sjw-library"]
+    assert rows[0]["latitude"] == "51.533654"
+    assert rows[0]["has_private_room"] == "True"
+
+
+def test_openapi_document_and_docs_page(client: Client) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    assert document["openapi"].startswith("3.")
+    assert {
+        "/api/v1/contact-points",
+        "/api/v1/contact-points/nearest",
+        "/api/v1/contact-points/{slug}",
+        "/api/v1/contact-points.csv",
+    } <= set(document["paths"])
+    docs = client.get("/api/").content.decode()
+    assert "/api/v1/openapi.json" in docs
+    assert "429" in docs

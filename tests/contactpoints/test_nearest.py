@@ -1,0 +1,104 @@
+"""The nearest search: exactly the brute-force geodesic ranking, found through an index."""
+
+import math
+from datetime import datetime, time
+from decimal import Decimal
+
+import pytest
+from geopy.distance import geodesic
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contactpoints import geo
+from contactpoints.hours import LONDON
+from contactpoints.models import ContactPoint
+from tests.factories import ContactPointFactory, OpeningRuleFactory
+
+# Points around London, including both sides of the prime meridian.
+latitudes = st.decimals(min_value=Decimal("51.3"), max_value=Decimal("51.7"), places=6)
+longitudes = st.decimals(min_value=Decimal("-0.5"), max_value=Decimal("0.3"), places=6)
+points = st.tuples(latitudes, longitudes)
+
+
+def brute_force(origin: tuple[float, float], rows: list[tuple[int, float, float]], limit: int):
+    return sorted((geo.distance_m(origin, (lat, lon)), key) for key, lat, lon in rows)[:limit]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    origin=points,
+    rows=st.lists(points, min_size=0, max_size=60),
+    duplicates=st.integers(0, 5),
+    limit=st.integers(1, 15),
+)
+def test_ranking_matches_brute_force(origin, rows, duplicates, limit) -> None:  # type: ignore[no-untyped-def]
+    candidates = [(i, float(lat), float(lon)) for i, (lat, lon) in enumerate(rows)]
+    # Exact ties: the same place listed more than once ranks by key.
+    candidates += [(1000 + i, *candidates[i][1:]) for i in range(min(duplicates, len(candidates)))]
+    o = (float(origin[0]), float(origin[1]))
+    assert geo.rank_nearest(o, candidates, limit) == brute_force(o, candidates, limit)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lat=st.floats(-89.9, 89.9),
+    lon=st.floats(-179.9, 179.9),
+    radius=st.floats(10, 5_000_000),
+    bearing_lat=st.floats(-1, 1),
+    bearing_lon=st.floats(-1, 1),
+)
+def test_bounding_box_contains_the_circle(lat, lon, radius, bearing_lat, bearing_lon) -> None:  # type: ignore[no-untyped-def]
+    box = geo.bounding_box(lat, lon, radius)
+    # A point at most `radius` away (by geodesic) lies inside the box.
+    bearing = math.degrees(math.atan2(bearing_lon, bearing_lat))
+    target = geodesic(meters=radius * 0.999).destination((lat, lon), bearing)
+    if box.wraps:
+        assert box.min_lat <= target.latitude <= box.max_lat
+    else:
+        assert box.min_lat <= target.latitude <= box.max_lat
+        assert box.min_lon <= target.longitude <= box.max_lon
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(origin=points, places=st.lists(points, min_size=1, max_size=40), limit=st.integers(1, 12))
+def test_queryset_nearest_matches_brute_force(origin, places, limit) -> None:  # type: ignore[no-untyped-def]
+    ContactPoint.objects.all().delete()
+    for lat, lon in places:
+        ContactPointFactory(latitude=lat, longitude=lon)
+    ContactPointFactory(latitude=None, longitude=None)  # no location: never listed
+    o = (float(origin[0]), float(origin[1]))
+    rows = [(cp.pk, *cp.coordinates) for cp in ContactPoint.objects.exclude(latitude=None)]
+    expected = brute_force(o, rows, limit)
+    found = ContactPoint.objects.nearest(*o, limit=limit)
+    assert [(round(d, 6), cp.pk) for cp, d in found] == [(round(d, 6), k) for d, k in expected]
+
+
+@pytest.mark.django_db
+def test_far_away_search_widens_until_it_finds_enough() -> None:
+    near = ContactPointFactory(latitude=Decimal("51.5"), longitude=Decimal("-0.1"))
+    far = ContactPointFactory(latitude=Decimal("55.95"), longitude=Decimal("-3.19"))  # Edinburgh
+    found = ContactPoint.objects.nearest(50.1, -5.5, limit=5)  # Penzance
+    assert [cp for cp, _d in found] == [near, far]
+    assert found[0][1] == pytest.approx(geo.distance_m((50.1, -5.5), (51.5, -0.1)))
+
+
+@pytest.mark.django_db
+def test_open_at_and_chained_filters() -> None:
+    open_late = ContactPointFactory(latitude=Decimal("51.52"), longitude=Decimal("-0.1"))
+    OpeningRuleFactory(contact_point=open_late, weekday=2, opens=time(19), closes=time(22))
+    closed = ContactPointFactory(
+        latitude=Decimal("51.5001"), longitude=Decimal("-0.1"), has_private_room=True
+    )
+    OpeningRuleFactory(contact_point=closed, weekday=2, opens=time(9), closes=time(10))
+    wednesday_evening = datetime(2026, 11, 25, 20, tzinfo=LONDON)
+    everything = ContactPoint.objects.nearest(51.5, -0.1)
+    assert [cp for cp, _ in everything] == [closed, open_late]
+    only_open = ContactPoint.objects.nearest(51.5, -0.1, open_at=wednesday_evening)
+    assert [cp for cp, _ in only_open] == [open_late]
+    private = ContactPoint.objects.with_facility("has_private_room").nearest(51.5, -0.1)
+    assert [cp for cp, _ in private] == [closed]
