@@ -9,19 +9,28 @@ RUN := $(UV) run --locked
 # settings, so they need no secret.
 DEV := DEBUG=true
 
-.PHONY: help install run test test-fast test-browser lint format bench demo-reset check-deploy clean
+.PHONY: help install run import-postcodes test test-fast test-browser lint format bench demo-reset check-deploy clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 install: ## Install uv if missing, then the locked environment
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --locked
 
-run: install ## Migrate, load the demo data and serve http://127.0.0.1:8000 (SQLite)
+# The shared open data beside the project, when present (the workspace layout).
+CODEPOINT_RAW ?= ../shared/data/codepoint-open-2014-08/raw
+
+run: install ## Migrate, load the demo data and postcodes, serve http://127.0.0.1:8000 (SQLite)
 	$(DEV) $(RUN) python manage.py migrate --noinput
 	$(DEV) $(RUN) python manage.py load_demo --with-staff
+	@$(MAKE) --no-print-directory import-postcodes
 	$(DEV) $(RUN) python manage.py runserver 127.0.0.1:8000
+
+import-postcodes: install ## Import the Code-Point Open postcodes in $(CODEPOINT_RAW) (idempotent)
+	@if [ -d "$(CODEPOINT_RAW)" ]; then \
+	  $(DEV) $(RUN) python manage.py import_postcodes "$(CODEPOINT_RAW)"; \
+	else echo "No postcode data at $(CODEPOINT_RAW): postcode search will use the remote geocoder only. See README, 'Postcode data'."; fi
 
 lint: install ## ruff (lint + format check), mypy, makemigrations --check
 	$(RUN) ruff check .

@@ -1,0 +1,153 @@
+"""A resident finds the nearest contact point by postcode or location; other sites reuse
+the finder and the API; a manager prints a poster."""
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import time_machine
+from axe_playwright_python.sync_playwright import Axe
+from django.core.cache import cache
+from playwright.sync_api import Browser, Page, expect
+
+from contactpoints.demo import load_demo
+from contactpoints.gazetteer import import_postcodes
+from contactpoints.hours import LONDON
+from tests.browser.conftest import new_context
+from tests.browser.test_directory import _report
+from tests.shared_data import CODEPOINT_RAW
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Friday 27 November 2026, 12:00: front counters open, contact points closed.
+FRIDAY_NOON = datetime(2026, 11, 27, 12, tzinfo=LONDON)
+BEETHOVEN_CENTRE = {"latitude": 51.5307, "longitude": -0.2082}
+
+
+@pytest.fixture
+def finder(live_server: object, settings: object) -> Iterator[str]:
+    settings.GEOCODER = ""  # type: ignore[attr-defined]  # the remote is out of reach here
+    cache.clear()
+    load_demo()
+    import_postcodes([CODEPOINT_RAW / "wc.csv", CODEPOINT_RAW / "w.csv"])
+    with time_machine.travel(FRIDAY_NOON, tick=False):
+        yield live_server.url  # type: ignore[attr-defined]
+
+
+def test_search_a_postcode_and_see_ordered_results_on_a_map(page: Page, finder: str) -> None:
+    page.goto(finder)
+    page.get_by_label("Postcode or place").fill("wc2n 4jp")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="Nearest to WC2N 4JP")).to_be_visible()
+    results = page.locator("ol.results > li")
+    expect(results.first.get_by_role("heading")).to_have_text("Charing Cross Police Station")
+    expect(results.first).to_contain_text("less than 0.1 miles away")
+    expect(results.first).to_contain_text("Open now — open 24 hours")
+    miles = [float(t.split()[0]) for t in results.locator(".distance").all_inner_texts()[1:]]
+    assert miles == sorted(miles)
+    expect(page.locator(".leaflet-container")).to_be_visible()
+    # One marker per result, plus the searched point.
+    expect(page.locator("path.leaflet-interactive")).to_have_count(results.count() + 1)
+
+
+def test_a_district_search(page: Page, finder: str) -> None:
+    page.goto(f"{finder}/search/?q=w2")
+    expect(page.get_by_role("heading", name="Nearest to W2 (postcode district)")).to_be_visible()
+    expect(page.locator("ol.results > li").first).to_contain_text("Beethoven Centre")
+
+
+def test_use_my_location(browser: Browser, finder: str) -> None:
+    context = new_context(browser, geolocation=BEETHOVEN_CENTRE, permissions=["geolocation"])
+    page = context.new_page()
+    page.goto(finder)
+    page.get_by_role("button", name="Use my location").click()
+    expect(page.get_by_role("heading", name="Nearest to your location")).to_be_visible()
+    first = page.locator("ol.results > li").first
+    expect(first.get_by_role("heading")).to_have_text("Beethoven Centre contact point")
+    context.close()
+
+
+def test_refusing_location_says_what_to_do_instead(browser: Browser, finder: str) -> None:
+    context = new_context(browser, geolocation=BEETHOVEN_CENTRE, permissions=[])
+    page = context.new_page()
+    page.goto(finder)
+    page.get_by_role("button", name="Use my location").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "You chose not to share your location. Enter a postcode or place instead."
+    )
+    assert page.url.rstrip("/") == finder
+    context.close()
+
+
+@pytest.fixture
+def council_site(finder: str) -> Iterator[str]:
+    """A second website, on another origin on this machine, that embeds the finder and
+    reads the API from its own page's script."""
+    page = f"""<!doctype html><html lang="en"><title>Council</title>
+        <iframe src="{finder}/embed/" title="Find a police contact point" width="400"
+          height="700"></iframe>
+        <p id="count">loading</p>
+        <script>
+          fetch("{finder}/api/v1/contact-points?open_now=true")
+            .then(r => r.json())
+            .then(b => document.getElementById("count").textContent = b.features.length);
+        </script>""".encode()
+
+    class Council(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Council)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+def test_widget_and_api_from_another_website(page: Page, council_site: str) -> None:
+    page.goto(council_site)
+    expect(page.locator("#count")).to_have_text("8")  # 2 x 24/7 + 6 front counters at noon
+    widget = page.frame_locator("iframe")
+    widget.get_by_label("Postcode or place").fill("WC2N 4JP")
+    widget.get_by_role("button", name="Search").click()
+    expect(widget.locator("ol.results > li")).to_have_count(5)
+    expect(widget.locator("ol.results > li").first).to_contain_text("Charing Cross")
+
+
+def test_poster_prints_without_the_page_furniture(page: Page, finder: str) -> None:
+    page.goto(f"{finder}/contact-points/beethoven-centre-contact-point/")
+    page.get_by_role("link", name="Print a poster").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Beethoven Centre contact point")
+    expect(page.get_by_role("img", name="QR code linking to")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.locator(".no-print")).to_be_hidden()
+    expect(page.get_by_text("Every Wednesday, 19:00 to 20:00")).to_be_visible()
+
+
+FINDER_PAGES = [
+    "/",
+    "/search/?q=WC2N+4JP",
+    "/search/?q=",
+    "/search/?q=Narnia",
+    "/search/?q=W2&open_at=2026-11-28T10:00&facilities=has_private_room",
+    "/embed/",
+    "/embed/?q=W2",
+    "/embed/code/",
+    "/api/",
+    "/contact-points/charing-cross-police-station/poster/",
+]
+
+
+@pytest.mark.parametrize("path", FINDER_PAGES)
+def test_finder_pages_have_no_accessibility_violations(page: Page, finder: str, path: str) -> None:
+    page.goto(f"{finder}{path}")
+    page.wait_for_load_state("networkidle")
+    violations = Axe().run(page).response["violations"]
+    assert violations == [], _report(violations)
