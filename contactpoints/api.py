@@ -270,6 +270,7 @@ class NearestQuery(Schema):
         None, description="Only those open at this time (ISO 8601; without an offset, London)"
     )
     facility: list[FacilityName] = Field(default_factory=list)  # type: ignore[valid-type]
+    kind: Literal[tuple(Kind.values)] | None = None  # type: ignore[valid-type]
 
 
 @api.get(
@@ -287,12 +288,10 @@ def nearest(
     open_at = query.open_at
     if open_at is not None and timezone.is_naive(open_at):
         open_at = timezone.make_aware(open_at, hours.LONDON)
-    found = (
-        ContactPoint.objects.published()
-        .operating()
-        .with_facility(*query.facility)
-        .nearest(*place.coordinates, limit=query.limit, open_at=open_at)
-    )
+    queryset = ContactPoint.objects.published().operating().with_facility(*query.facility)
+    if query.kind:
+        queryset = queryset.filter(kind=query.kind)
+    found = queryset.nearest(*place.coordinates, limit=query.limit, open_at=open_at)
     features = []
     for cp, distance in found:
         properties = _properties(request, cp, now) | {"distance_m": round(distance, 1)}

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, ListView, TemplateView
+from ninja.throttling import AnonRateThrottle
 
 from . import exports, geocoding, hours
 from .forms import DirectoryFilterForm, SearchForm
@@ -136,11 +137,22 @@ def search(request: HttpRequest) -> HttpResponse:
     return _search(request, "contactpoints/search.html")
 
 
+# Per client address, shared with the API's search (the same library and rate): each
+# search may reach the remote geocoder, which allows about one request a second.
+_search_throttle = AnonRateThrottle(settings.API_SEARCH_RATE)
+
+
 def _search(request: HttpRequest, template: str, limit: int = 10) -> HttpResponse:
     if not request.GET:
         return render(request, template, {"form": SearchForm()})
     form = SearchForm(request.GET)
     context: dict[str, Any] = {"form": form, "map_config": map_config()}
+    if not _search_throttle.allow_request(request):
+        context["location_error"] = (
+            "You have searched many times in a short while. Wait a minute, then try again."
+        )
+        context["location_error_retryable"] = True
+        return render(request, template, context, status=429)
     if not form.is_valid():
         return render(request, template, context, status=400)
     data = form.cleaned_data

@@ -129,6 +129,10 @@ def test_nearest_by_postcode_and_coordinates(client: Client, spec: OpenAPI, plac
         open_at="2026-11-25T11:00",
     )  # fmt: skip
     assert [f["id"] for f in open_then.json()["features"]] == ["brixton"]
+    only_kind = get(
+        client, spec, "/api/v1/contact-points/nearest", lat=51.47, lon=-0.11, kind="pop_up"
+    )
+    assert only_kind.json()["features"] == []
 
 
 @pytest.mark.parametrize(

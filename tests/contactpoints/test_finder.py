@@ -201,3 +201,11 @@ def test_poster_has_hours_facilities_qr_and_alternatives(client: Client, westmin
     assert 'media="print"' not in page or "@page" in page
     draft = ContactPointFactory(is_published=False)
     assert client.get(f"/contact-points/{draft.slug}/poster/").status_code == 404
+
+
+def test_searching_too_often_is_slowed_down_politely(client: Client, westminster: dict) -> None:
+    statuses = [client.get("/search/", {"q": "WC2N 4JP"}).status_code for _ in range(61)]
+    assert statuses[:60] == [200] * 60
+    response = client.get("/search/", {"q": "WC2N 4JP"})
+    assert response.status_code == 429
+    assert "Wait a minute, then try again" in response.content.decode()
