@@ -1,17 +1,23 @@
+import django_otp.plugins.otp_static.admin
+import django_otp.plugins.otp_totp.admin  # noqa: F401
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 
 # The admin uses SimpleAdminConfig (no autodiscovery: see settings.INSTALLED_APPS), so each
 # app's admin module is imported here to register its models.
 import contactpoints.admin  # noqa: F401
 import users.admin  # noqa: F401
+import visits.admin  # noqa: F401
 from contactpoints.api import api
 from contactpoints.views import ApiDocsView, EmbedCodeView, HomeView, embed, search
 
 from . import views
 
+# The back office asks for the second factor too (django-otp's admin site).
+admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Contact Points back office"
 admin.site.site_title = "Contact Points back office"
 admin.site.index_title = "Keep contact points and their hours right"
@@ -24,6 +30,8 @@ urlpatterns = [
     path("embed/code/", EmbedCodeView.as_view(), name="embed-code"),
     path("api/", ApiDocsView.as_view(), name="api-docs"),
     path("api/v1/", api.urls),
+    path("staff/", include("visits.urls")),
+    path("accounts/", include("users.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -56,10 +56,27 @@ def test_demo_staff_accounts_never_in_production() -> None:
 
 
 @override_settings(DEBUG=True)
-def test_demo_manager_can_sign_in_to_the_back_office(client: Client, capsys: object) -> None:
+def test_demo_staff_sign_in_with_a_password_and_a_security_code(
+    client: Client, capsys: object
+) -> None:
     call_command("load_demo", "--with-staff")
     output = capsys.readouterr().out  # type: ignore[attr-defined]
-    password = output.split("password: ")[1].split()[0]
-    assert client.login(username="demo-manager", password=password)
+    accounts = {}
+    for line in output.splitlines():
+        words = line.split()
+        if "username" in words:
+            username = words[words.index("username") + 1]
+            password = words[words.index("password") + 1]
+            codes = words[words.index("use)") + 1 :]
+            accounts[username] = (password, codes)
+    assert set(accounts) == {"demo-officer", "demo-manager", "demo-analyst"}
+
+    password, codes = accounts["demo-manager"]
+    signed_in = client.post(
+        "/accounts/login/",
+        {"username": "demo-manager", "password": password, "otp_token": codes[0]},
+    )
+    assert signed_in.status_code == 302
     assert client.get("/admin/contactpoints/contactpoint/").status_code == 200
     assert client.get("/admin/users/user/").status_code == 403
+    assert client.get("/staff/").status_code == 200

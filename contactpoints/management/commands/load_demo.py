@@ -1,14 +1,11 @@
-import secrets
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from contactpoints.demo import load_demo
-
-MANAGER_MODELS = ["contactpoint", "openingrule", "hoursexception"]
+from users import roles
+from users.demo import DEMO_OFFICER_CONTACT_POINTS, demo_staff_account
 
 
 class Command(BaseCommand):
@@ -23,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--with-staff",
             action="store_true",
-            help="Create a demo manager account and print its password (DEBUG only).",
+            help="Create demo staff accounts and print how to sign in (DEBUG only).",
         )
 
     def handle(self, *args: Any, reset: bool, with_staff: bool, **options: Any) -> None:
@@ -39,26 +36,23 @@ class Command(BaseCommand):
             )
         )
         if with_staff:
-            self._create_manager()
+            self._create_staff()
 
-    def _create_manager(self) -> None:
-        group, _ = Group.objects.get_or_create(name="Managers")
-        group.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="contactpoints", content_type__model__in=MANAGER_MODELS
+    def _create_staff(self) -> None:
+        """One account per role, each with backup codes as its second factor."""
+        accounts = [
+            ("demo-officer", roles.OFFICER, DEMO_OFFICER_CONTACT_POINTS),
+            ("demo-manager", roles.MANAGER, []),
+            ("demo-analyst", roles.ANALYST, []),
+        ]
+        self.stdout.write("\nDemo staff accounts (development only; new passwords each start):")
+        for username, role, assigned in accounts:
+            password, codes = demo_staff_account(username=username, role=role, assigned=assigned)
+            self.stdout.write(
+                f"  {role:<8} username {username}  password {password}  "
+                f"security codes (single use) {' '.join(codes)}"
             )
-        )
-        user_model = get_user_model()
-        user, _ = user_model.objects.get_or_create(
-            username="demo-manager", defaults={"first_name": "Demo", "last_name": "Manager"}
-        )
-        password = secrets.token_urlsafe(12)
-        user.set_password(password)
-        user.is_staff = True
-        user.save()
-        user.groups.add(group)
         self.stdout.write(
-            "\nDemo back office (development only): http://127.0.0.1:8000/admin/\n"
-            f"  username: demo-manager\n  password: {password}\n"
-            "  (a new password is set each time the demo starts)\n"
+            "  Sign in at http://127.0.0.1:8000/accounts/login/ (counter page: /staff/; "
+            "back office: /admin/ for the manager and analyst).\n"
         )

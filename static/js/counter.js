@@ -1,0 +1,109 @@
+// The counter page on a poor connection. Every form marked data-queue is sent with fetch;
+// submissions wait in a queue kept on the device (localStorage) until the server answers,
+// so a dropped connection loses nothing. Each visit carries its own idempotency key, and a
+// retry sends the same key again, so nothing is counted twice. Without JavaScript the same
+// forms post normally, each page carrying a fresh key.
+(function () {
+  "use strict";
+  var STORE = "contact-points-counter-queue";
+  var pendingEl, countEl, sending = false;
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(STORE)) || []; } catch (e) { return []; }
+  }
+  function save(queue) { localStorage.setItem(STORE, JSON.stringify(queue)); }
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+      return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
+    });
+  }
+  function showPending() {
+    var waiting = load().length;
+    pendingEl.textContent = waiting
+      ? waiting + (waiting === 1 ? " change is" : " changes are") +
+        " waiting to be sent. They are kept on this device and sent when the connection is back."
+      : "";
+  }
+
+  function flush() {
+    if (sending) return;
+    var queue = load();
+    if (!queue.length) { showPending(); return; }
+    sending = true;
+    var item = queue[0];
+    var body = new URLSearchParams(item.fields);
+    fetch(item.url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": item.fields.csrfmiddlewaretoken }
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { status: response.status, data: data };
+      });
+    }).then(function (result) {
+      sending = false;
+      var rest = load().slice(1);
+      save(rest);
+      if (result.status >= 400 && result.status !== 404) {
+        pendingEl.textContent = result.data.error || "That change was refused.";
+      }
+      if (typeof result.data.visits === "number" && countEl && !rest.length) {
+        countEl.textContent = result.data.visits;
+      }
+      if (item.reload && !rest.length) { window.location.reload(); return; }
+      showPending();
+      flush();
+    }).catch(function () {
+      // Offline or the server is unreachable: keep it, try again shortly.
+      sending = false;
+      showPending();
+      setTimeout(flush, 5000);
+    });
+  }
+
+  function enqueue(form, submitter) {
+    var fields = {};
+    new FormData(form).forEach(function (value, name) { fields[name] = value; });
+    if (submitter && submitter.name) fields[submitter.name] = submitter.value;
+    var isVisit = form.hasAttribute("data-visit-form");
+    var reload = !isVisit;
+    if (isVisit) {
+      var key = newKey();  // one key per tap, reused by every retry
+      fields.idempotency_key = key;
+      if (countEl) countEl.textContent = parseInt(countEl.textContent, 10) + 1;
+      // "Undo" and "details" now mean this visitor: point them at its key. The queue
+      // sends in order, so they always reach the server after the visit itself.
+      var follow = document.querySelectorAll("[data-undo-form], [data-details-form]");
+      follow.forEach(function (other) {
+        other.action = other.action.replace(/visits\/[0-9a-f-]+\//, "visits/" + key + "/");
+      });
+      var undoButton = document.querySelector("[data-undo-form] button");
+      if (undoButton && submitter) {
+        undoButton.textContent = "Undo last visitor (" + submitter.textContent.replace(/^\+\s*/, "") + ")";
+      }
+      reload = !follow.length;  // the first visitor: reload to show undo and details
+    }
+    var queue = load();
+    queue.push({ url: form.action, fields: fields, reload: reload });
+    save(queue);
+    showPending();
+    flush();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    pendingEl = document.querySelector("[data-pending]");
+    countEl = document.querySelector("[data-visit-count]");
+    if (!pendingEl || !window.fetch || !window.localStorage) return;
+    document.querySelectorAll("form[data-queue]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        enqueue(form, event.submitter);
+      });
+    });
+    window.addEventListener("online", flush);
+    showPending();
+    flush();
+  });
+})();

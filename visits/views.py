@@ -1,0 +1,255 @@
+"""Staff pages: the officers' counter page and the footfall import.
+
+Every view needs a signed-in, second-factor-verified user. Officers see and record only
+for the contact points assigned to them (403 otherwise); managers see all. The counter
+forms work as plain HTML posts; `static/js/counter.js` sends the same forms with fetch,
+queues them on the device when the connection drops, and retries with the same key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_otp.decorators import otp_required
+
+from contactpoints.hours import local
+from contactpoints.models import ContactPoint
+
+from . import footfall, services
+from .forms import FootfallUploadForm, NotHeldForm, VisitDetailsForm, VisitForm
+from .models import Purpose, StaffedSession, Visit
+
+staff_required = otp_required(if_configured=False)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _error(request: HttpRequest, message: str, status: int, back: str) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"error": message}, status=status)
+    messages.error(request, message)
+    return redirect(back)
+
+
+def _assigned(user: Any) -> Any:
+    contact_points = ContactPoint.objects.operating()
+    if user.has_perm("visits.view_all_contact_points"):
+        return contact_points
+    return contact_points.filter(assignments__officer=user)
+
+
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The officer's day: assigned contact points and today's sessions."""
+    now = timezone.now()
+    today = local(now).date()
+    start = datetime.combine(today, datetime.min.time(), tzinfo=local(now).tzinfo)
+    contact_points = list(_assigned(request.user).with_hours())
+    for cp in contact_points:
+        services.sessions_schedule(contact_point=cp, start=start, end=start + timedelta(days=1))
+    sessions = (
+        StaffedSession.objects.visible_to(request.user)
+        .filter(scheduled_start__gte=start, scheduled_start__lt=start + timedelta(days=1))
+        .select_related("contact_point")
+        .annotate(visit_count=Count("visits", filter=Q(visits__withdrawn_at__isnull=True)))
+    )
+    return render(
+        request,
+        "visits/home.html",
+        {"contact_points": contact_points, "sessions": sessions, "now": now},
+    )
+
+
+def _session_for(request: HttpRequest, pk: int) -> StaffedSession:
+    session = get_object_or_404(StaffedSession.objects.select_related("contact_point"), pk=pk)
+    if not services.can_record(request.user, session.contact_point):  # type: ignore[arg-type]
+        if request.user.has_perm("visits.view_all_contact_points"):
+            return session  # analysts may look, not record
+        raise PermissionDenied("You are not assigned to this contact point.")
+    return session
+
+
+@staff_required
+def counter(request: HttpRequest, pk: int) -> HttpResponse:
+    """The counter page for one session: start, log visitors in two taps, undo, end."""
+    session = _session_for(request, pk)
+    visits = list(session.visits.counted().order_by("-arrived_at"))
+    last = visits[0] if visits else None
+    return render(
+        request,
+        "visits/counter.html",
+        {
+            "session": session,
+            "visits": visits,
+            "last_visit": last,
+            "purposes": Purpose.choices,
+            "new_key": uuid.uuid4(),
+            "details_form": VisitDetailsForm(),
+            "not_held_form": NotHeldForm(),
+            "can_record": services.can_record(request.user, session.contact_point),  # type: ignore[arg-type]
+        },
+    )
+
+
+@staff_required
+@require_POST
+def session_start(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session_for(request, pk)
+    try:
+        services.session_start(session=session, user=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        return _error(request, error.messages[0], 409, f"/staff/sessions/{pk}/")
+    return _done(request, session, "Session started.")
+
+
+@staff_required
+@require_POST
+def session_end(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session_for(request, pk)
+    try:
+        services.session_end(session=session, user=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        return _error(request, error.messages[0], 409, f"/staff/sessions/{pk}/")
+    return _done(request, session, "Session ended.")
+
+
+@staff_required
+@require_POST
+def session_not_held(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session_for(request, pk)
+    form = NotHeldForm(request.POST)
+    if not form.is_valid():
+        return _error(
+            request, "Choose what happened and give a short reason.", 400, f"/staff/sessions/{pk}/"
+        )
+    try:
+        services.session_not_held(session=session, user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+    except ValidationError as error:
+        return _error(request, error.messages[0], 409, f"/staff/sessions/{pk}/")
+    return _done(request, session, "Recorded as not held.")
+
+
+def _done(
+    request: HttpRequest, session: StaffedSession, message: str, **extra: Any
+) -> HttpResponse:
+    if _wants_json(request):
+        count = session.visits.counted().count()
+        return JsonResponse({"message": message, "visits": count, **extra})
+    messages.success(request, message)
+    return redirect("staff:counter", pk=session.pk)
+
+
+@staff_required
+@require_POST
+def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tap one. Idempotent on the submitted key: a retry answers 200, not a second visit."""
+    session = _session_for(request, pk)
+    form = VisitForm(request.POST)
+    if not form.is_valid():
+        return _error(request, "Choose why the visitor came.", 400, f"/staff/sessions/{pk}/")
+    try:
+        logged = services.visit_log(
+            user=request.user,  # type: ignore[arg-type]
+            session=session,
+            purpose=form.cleaned_data["purpose"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
+        )
+    except PermissionDenied:
+        raise
+    except ValidationError as error:
+        return _error(request, error.messages[0], 409, f"/staff/sessions/{pk}/")
+    label = logged.visit.get_purpose_display()
+    response = _done(
+        request,
+        session,
+        f"Visitor logged: {label}." if logged.created else f"Already logged: {label}.",
+        created=logged.created,
+        key=str(logged.visit.idempotency_key),
+    )
+    if logged.created:
+        response.status_code = 201 if _wants_json(request) else response.status_code
+    return response
+
+
+def _visit_by_key(request: HttpRequest, key: uuid.UUID) -> Visit:
+    visit = (
+        Visit.objects.select_related("contact_point", "session").filter(idempotency_key=key).first()
+    )
+    if visit is None:
+        raise Http404("No visit with that key (yet).")
+    if not services.can_record(request.user, visit.contact_point):  # type: ignore[arg-type]
+        raise PermissionDenied("You are not assigned to this contact point.")
+    return visit
+
+
+@staff_required
+@require_POST
+def visit_details(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
+    """Tap two (optional): categories for the visit just logged."""
+    visit = _visit_by_key(request, key)
+    form = VisitDetailsForm(request.POST)
+    back = f"/staff/sessions/{visit.session_id}/" if visit.session_id else "/staff/"
+    if not form.is_valid():
+        return _error(request, "Choose from the options given.", 400, back)
+    services.visit_update(visit=visit, user=request.user, **form.changes())  # type: ignore[arg-type]
+    if visit.session:
+        return _done(request, visit.session, "Details saved.")
+    return redirect("staff:home")
+
+
+@staff_required
+@require_POST
+def visit_undo(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
+    visit = _visit_by_key(request, key)
+    back = f"/staff/sessions/{visit.session_id}/" if visit.session_id else "/staff/"
+    try:
+        services.visit_withdraw(visit=visit, user=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        return _error(request, error.messages[0], 409, back)
+    if visit.session:
+        return _done(request, visit.session, f"Undone: {visit.get_purpose_display()}.")
+    return redirect("staff:home")
+
+
+@staff_required
+def footfall_upload(request: HttpRequest) -> HttpResponse:
+    """Import a paper footfall sheet: row-level errors first, then all rows or none."""
+    if not request.user.has_perm("visits.add_visit"):
+        raise PermissionDenied
+    form = FootfallUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            form.add_error("file", "The file is too large: at most 5 MB.")
+            status = 400
+        else:
+            result = footfall.footfall_import(content=upload.read(), user=request.user)  # type: ignore[arg-type]
+            status = 400 if result.errors else 200
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "visits/footfall_upload.html",
+        {"form": form, "result": result, "columns": footfall.COLUMNS},
+        status=status,
+    )
+
+
+@staff_required
+def footfall_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(footfall.TEMPLATE, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="footfall-template.csv"'
+    return response
