@@ -10,6 +10,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from contactpoints.models import ContactPoint
 from visits.models import Assignment
 
+from . import roles
 from .models import User
 
 DEMO_OFFICER_CONTACT_POINTS = [
@@ -27,7 +28,7 @@ def demo_staff_account(*, username: str, role: str, assigned: list[str]) -> tupl
     password = secrets.token_urlsafe(12)
     user.set_password(password)
     user.first_name, user.last_name = "Demo", role
-    user.is_staff = role != "Officer"  # officers use the counter pages, not the back office
+    user.is_staff = role in roles.BACK_OFFICE
     user.save()
     user.groups.set([Group.objects.get(name=role)])
     for slug in assigned:

@@ -1,0 +1,180 @@
+"""Recording sessions and visits: permissions, idempotency, state rules, audit history."""
+
+import uuid
+from datetime import date, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+
+from contactpoints.hours import LONDON
+from tests.factories import ContactPointFactory, OpeningRuleFactory, staff_user
+from users import roles
+from visits import services
+from visits.models import SessionState, StaffedSession, Visit
+
+pytestmark = pytest.mark.django_db
+
+WEDNESDAY = datetime(2026, 11, 25, 19, 5, tzinfo=LONDON)
+
+
+@pytest.fixture
+def beethoven():
+    cp = ContactPointFactory(name="Beethoven Centre")
+    OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(19), closes=time(20))
+    OpeningRuleFactory(contact_point=cp, weekday=5, opens=time(14), closes=time(15))
+    return cp
+
+
+@pytest.fixture
+def session(beethoven):
+    start = datetime(2026, 11, 23, tzinfo=LONDON)
+    services.sessions_schedule(contact_point=beethoven, start=start, end=start + timedelta(days=7))
+    return StaffedSession.objects.get(
+        contact_point=beethoven, scheduled_start__date=date(2026, 11, 25)
+    )
+
+
+def test_sessions_come_from_the_opening_hours_once(beethoven) -> None:
+    start = datetime(2026, 11, 23, tzinfo=LONDON)
+    created = services.sessions_schedule(
+        contact_point=beethoven, start=start, end=start + timedelta(days=14)
+    )
+    assert created == 4
+    again = services.sessions_schedule(
+        contact_point=beethoven, start=start, end=start + timedelta(days=14)
+    )
+    assert again == 0
+    first = StaffedSession.objects.order_by("scheduled_start").first()
+    assert first.scheduled_start == datetime(2026, 11, 25, 19, tzinfo=LONDON)
+    assert first.state == SessionState.SCHEDULED
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_officer_holds_a_session_and_logs_visits_once(beethoven, session) -> None:
+    officer = staff_user("officer", roles.OFFICER, beethoven)
+    services.session_start(session=session, user=officer)
+    session.refresh_from_db()
+    assert session.state == SessionState.HELD
+    assert session.actual_start == WEDNESDAY
+    assert list(session.officers.all()) == [officer]
+    key = uuid.uuid4()
+    first = services.visit_log(
+        user=officer, session=session, purpose="report_crime", idempotency_key=key
+    )
+    retry = services.visit_log(
+        user=officer, session=session, purpose="report_crime", idempotency_key=key
+    )
+    assert first.created
+    assert not retry.created
+    assert retry.visit == first.visit
+    assert Visit.objects.count() == 1
+    services.visit_update(
+        visit=first.visit, user=officer, private_room="used", outcome="crime_report"
+    )
+    first.visit.refresh_from_db()
+    assert (first.visit.private_room, first.visit.outcome) == ("used", "crime_report")
+    services.session_end(session=session, user=officer)
+    session.refresh_from_db()
+    assert session.actual_end == WEDNESDAY
+
+
+def test_officers_record_only_where_assigned(beethoven, session) -> None:
+    elsewhere = ContactPointFactory()
+    officer = staff_user("officer", roles.OFFICER, elsewhere)
+    with pytest.raises(PermissionDenied):
+        services.session_start(session=session, user=officer)
+    with pytest.raises(PermissionDenied):
+        services.visit_log(
+            user=officer, session=session, purpose="advice", idempotency_key=uuid.uuid4()
+        )
+    manager = staff_user("manager", roles.MANAGER)
+    assert services.can_record(manager, beethoven)
+    analyst = staff_user("analyst", roles.ANALYST)
+    assert not services.can_record(analyst, beethoven)
+    with pytest.raises(PermissionDenied):
+        services.session_start(session=session, user=analyst)
+
+
+def test_a_session_not_held_needs_a_reason_and_no_visitors(beethoven, session) -> None:
+    officer = staff_user("officer", roles.OFFICER, beethoven)
+    with pytest.raises(ValidationError, match="why"):
+        services.session_not_held(session=session, user=officer, state="no_officer", reason=" ")
+    services.session_not_held(
+        session=session, user=officer, state="no_officer", reason="Called to an incident"
+    )
+    session.refresh_from_db()
+    assert session.get_state_display() == "No officer available"
+    with pytest.raises(ValidationError, match="not held"):
+        services.visit_log(
+            user=officer, session=session, purpose="advice", idempotency_key=uuid.uuid4()
+        )
+    with pytest.raises(ValidationError, match="not held"):
+        services.session_start(session=session, user=officer)
+
+
+def test_a_session_with_visitors_cannot_be_marked_not_held(beethoven, session) -> None:
+    officer = staff_user("officer", roles.OFFICER, beethoven)
+    services.session_start(session=session, user=officer)
+    services.visit_log(
+        user=officer, session=session, purpose="advice", idempotency_key=uuid.uuid4()
+    )
+    with pytest.raises(ValidationError, match="Visitors were recorded"):
+        services.session_not_held(session=session, user=officer, state="cancelled", reason="x")
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_undo_withdraws_but_keeps_the_record_and_the_key(beethoven, session) -> None:
+    officer = staff_user("officer", roles.OFFICER, beethoven)
+    services.session_start(session=session, user=officer)
+    key = uuid.uuid4()
+    logged = services.visit_log(
+        user=officer, session=session, purpose="advice", idempotency_key=key
+    )
+    services.visit_withdraw(visit=logged.visit, user=officer)
+    assert session.visits.counted().count() == 0
+    assert Visit.objects.count() == 1
+    # A late retry of the undone tap does not bring it back.
+    again = services.visit_log(user=officer, session=session, purpose="advice", idempotency_key=key)
+    assert not again.created
+    assert session.visits.counted().count() == 0
+
+
+def test_officers_cannot_undo_old_or_other_peoples_visits(beethoven, session) -> None:
+    officer = staff_user("officer", roles.OFFICER, beethoven)
+    colleague = staff_user("colleague", roles.OFFICER, beethoven)
+    with time_machine.travel(WEDNESDAY, tick=False):
+        services.session_start(session=session, user=officer)
+        logged = services.visit_log(
+            user=officer, session=session, purpose="advice", idempotency_key=uuid.uuid4()
+        )
+        with pytest.raises(ValidationError, match="Only a visit you logged"):
+            services.visit_withdraw(visit=logged.visit, user=colleague)
+    with time_machine.travel(WEDNESDAY + timedelta(minutes=20), tick=False):
+        with pytest.raises(ValidationError, match="last 15 minutes"):
+            services.visit_withdraw(visit=logged.visit, user=officer)
+        services.visit_withdraw(visit=logged.visit, user=staff_user("manager", roles.MANAGER))
+
+
+def test_every_change_is_in_the_history_with_who_made_it(beethoven, session) -> None:
+    officer = staff_user("officer", roles.OFFICER, beethoven)
+    services.session_start(session=session, user=officer)
+    logged = services.visit_log(
+        user=officer, session=session, purpose="advice", idempotency_key=uuid.uuid4()
+    )
+    services.visit_update(visit=logged.visit, user=officer, heard_via="poster")
+    history = list(logged.visit.history.order_by("history_date"))
+    assert [h.history_type for h in history] == ["+", "~"]
+    assert {h.history_user for h in history} == {officer}
+    assert history[-1].heard_via == "poster"
+    assert session.history.filter(history_user=officer, state="held").exists()
+
+
+def test_a_visit_has_no_free_text_about_the_visitor() -> None:
+    free_text = [
+        field.name
+        for field in Visit._meta.get_fields()
+        if isinstance(field, (models.CharField, models.TextField)) and not field.choices
+    ]
+    assert free_text == []

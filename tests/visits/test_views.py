@@ -1,0 +1,188 @@
+"""The counter pages over HTTP: sign-in, permissions, two-tap logging, retries."""
+
+import uuid
+from datetime import datetime, time
+
+import pytest
+import time_machine
+from django.test import Client
+
+from contactpoints.hours import LONDON
+from tests.conftest import sign_in
+from tests.factories import ContactPointFactory, OpeningRuleFactory, staff_user
+from users import roles
+from visits.models import StaffedSession, Visit
+
+pytestmark = pytest.mark.django_db
+
+WEDNESDAY = datetime(2026, 11, 25, 19, 5, tzinfo=LONDON)
+
+
+@pytest.fixture
+def beethoven():
+    cp = ContactPointFactory(name="Beethoven Centre")
+    OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(19), closes=time(20))
+    return cp
+
+
+@pytest.fixture
+def officer_client(client: Client, beethoven) -> Client:
+    return sign_in(client, staff_user("officer", roles.OFFICER, beethoven))
+
+
+def _todays_session(client: Client) -> StaffedSession:
+    response = client.get("/staff/")
+    assert response.status_code == 200
+    return response.context["sessions"][0]
+
+
+def test_staff_pages_need_sign_in_and_a_second_factor(client: Client, beethoven) -> None:
+    assert client.get("/staff/").status_code == 302
+    assert client.get("/staff/")["Location"].startswith("/accounts/login/")
+    client.force_login(staff_user("officer", roles.OFFICER, beethoven))  # password only
+    assert client.get("/staff/").status_code == 302
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_officer_logs_visits_in_two_taps(officer_client: Client) -> None:
+    session = _todays_session(officer_client)
+    assert "Beethoven Centre" in officer_client.get("/staff/").content.decode()
+    officer_client.post(f"/staff/sessions/{session.pk}/start/")
+    page = officer_client.get(f"/staff/sessions/{session.pk}/").content.decode()
+    assert "+ Report a crime" in page
+    key = uuid.uuid4()
+    tap = officer_client.post(
+        f"/staff/sessions/{session.pk}/visits/", {"purpose": "report_crime", "idempotency_key": key}
+    )
+    assert tap.status_code == 302  # tap one: logged
+    details = officer_client.post(
+        f"/staff/visits/{key}/details/", {"private_room": "used", "heard_via": "poster"}
+    )
+    assert details.status_code == 302  # tap two: optional details
+    visit = Visit.objects.get()
+    assert (visit.purpose, visit.private_room, visit.heard_via) == (
+        "report_crime",
+        "used",
+        "poster",
+    )
+    page = officer_client.get(f"/staff/sessions/{session.pk}/").content.decode()
+    assert "Visitors: <span data-visit-count>1</span>" in page
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_a_retried_submission_is_stored_once(officer_client: Client) -> None:
+    session = _todays_session(officer_client)
+    officer_client.post(f"/staff/sessions/{session.pk}/start/")
+    key = str(uuid.uuid4())
+    answers = [
+        officer_client.post(
+            f"/staff/sessions/{session.pk}/visits/",
+            {"purpose": "advice", "idempotency_key": key},
+            HTTP_ACCEPT="application/json",
+        )
+        for _ in range(3)
+    ]
+    assert [a.status_code for a in answers] == [201, 200, 200]
+    assert [a.json()["created"] for a in answers] == [True, False, False]
+    assert answers[-1].json()["visits"] == 1
+    assert Visit.objects.count() == 1
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_undo_over_http(officer_client: Client) -> None:
+    session = _todays_session(officer_client)
+    officer_client.post(f"/staff/sessions/{session.pk}/start/")
+    key = uuid.uuid4()
+    officer_client.post(
+        f"/staff/sessions/{session.pk}/visits/", {"purpose": "advice", "idempotency_key": key}
+    )
+    undo = officer_client.post(f"/staff/visits/{key}/undo/", HTTP_ACCEPT="application/json")
+    assert undo.json()["visits"] == 0
+    assert officer_client.post(f"/staff/visits/{uuid.uuid4()}/undo/").status_code == 404
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_officer_gets_403_elsewhere_and_analyst_reads_only(client: Client, beethoven) -> None:
+    other = ContactPointFactory(name="Elsewhere")
+    OpeningRuleFactory(contact_point=other, weekday=2, opens=time(19), closes=time(20))
+    manager = sign_in(Client(), staff_user("manager", roles.MANAGER))
+    other_session = _todays_session(manager)
+    if other_session.contact_point != other:
+        other_session = StaffedSession.objects.get(contact_point=other)
+    officer = sign_in(client, staff_user("officer", roles.OFFICER, beethoven))
+    assert officer.get(f"/staff/sessions/{other_session.pk}/").status_code == 403
+    assert officer.post(f"/staff/sessions/{other_session.pk}/start/").status_code == 403
+    post = officer.post(
+        f"/staff/sessions/{other_session.pk}/visits/",
+        {"purpose": "advice", "idempotency_key": uuid.uuid4()},
+    )
+    assert post.status_code == 403
+    assert all(s.contact_point == beethoven for s in officer.get("/staff/").context["sessions"])
+
+    analyst = sign_in(Client(), staff_user("analyst", roles.ANALYST))
+    page = analyst.get(f"/staff/sessions/{other_session.pk}/")
+    assert page.status_code == 200
+    assert "You can see this session but not record in it" in page.content.decode()
+    assert analyst.post(f"/staff/sessions/{other_session.pk}/start/").status_code == 403
+    assert analyst.get("/admin/visits/visit/").status_code == 200
+    assert (
+        analyst.get(f"/admin/visits/staffedsession/{other_session.pk}/change/").status_code == 200
+    )
+    assert Visit.objects.count() == 0
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_bad_posts_get_a_clear_4xx(officer_client: Client) -> None:
+    session = _todays_session(officer_client)
+    officer_client.post(f"/staff/sessions/{session.pk}/start/")
+    bad = officer_client.post(
+        f"/staff/sessions/{session.pk}/visits/",
+        {"purpose": "gossip", "idempotency_key": "not-a-key"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert bad.status_code == 400
+    assert bad.json()["error"] == "Choose why the visitor came."
+    assert officer_client.get(f"/staff/sessions/{session.pk}/visits/").status_code == 405
+    not_held = officer_client.post(
+        f"/staff/sessions/{session.pk}/not-held/", {"state": "held", "reason": ""},
+        HTTP_ACCEPT="application/json",
+    )  # fmt: skip
+    assert not_held.status_code == 400
+    assert officer_client.get("/staff/sessions/999999/").status_code == 404
+
+
+def test_sign_in_is_locked_after_repeated_failures(client: Client, beethoven) -> None:
+    staff_user("officer", roles.OFFICER, beethoven)
+    for _ in range(5):
+        response = client.post(
+            "/accounts/login/",
+            {"username": "officer", "password": "wrong", "otp_token": "12345678"},
+        )
+    assert response.status_code == 429
+    assert "Signing in is paused" in response.content.decode()
+    right = client.post(
+        "/accounts/login/",
+        {"username": "officer", "password": "a long test password", "otp_token": "x"},
+    )
+    assert right.status_code == 429  # even the right password, until the pause ends
+
+
+def test_two_factor_is_required_at_sign_in(client: Client, beethoven) -> None:
+    user = staff_user("officer", roles.OFFICER, beethoven)
+    device = user.staticdevice_set.create(name="Backup codes")
+    device.token_set.create(token="goodcode")
+    no_code = client.post(
+        "/accounts/login/", {"username": "officer", "password": "a long test password"}
+    )
+    assert no_code.status_code == 200
+    assert "_auth_user_id" not in client.session
+    ok = client.post(
+        "/accounts/login/",
+        {"username": "officer", "password": "a long test password", "otp_token": "goodcode"},
+    )
+    assert ok.status_code == 302
+    assert client.get("/staff/").status_code == 200
+    # The single-use code is spent.
+    assert not device.token_set.exists()
+    # And the back office asks for it too: officers are not staff of the admin at all.
+    assert client.get("/admin/").status_code == 302
