@@ -24,6 +24,7 @@ CODEPOINT_RAW ?= ../shared/data/codepoint-open-2014-08/raw
 run: install ## Migrate, load the demo data and postcodes, serve http://127.0.0.1:8000 (SQLite)
 	$(DEV) $(RUN) python manage.py migrate --noinput
 	$(DEV) $(RUN) python manage.py load_demo --with-staff
+	$(DEV) $(RUN) python manage.py generate_visits
 	@$(MAKE) --no-print-directory import-postcodes
 	$(DEV) $(RUN) python manage.py runserver 127.0.0.1:8000
 
