@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +32,7 @@ from .models import (
     Visit,
 )
 
+T = TypeVar("T")
 NAMESPACE = uuid.UUID("0f1c8a52-3d0e-4b7e-8a53-6a1f2c9d7e44")
 SYNTHETIC_USERNAME = "synthetic-data"
 
@@ -71,7 +74,7 @@ NOT_HELD = [
 SMALL_SESSION = {0: 65, 1: 27, 2: 6, 3: 2}
 
 
-def _pick(rng: random.Random, weights: dict) -> object:
+def _pick(rng: random.Random, weights: Mapping[T, int]) -> T:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -155,7 +158,7 @@ def _session(
 
 def _visitor_count(rng: random.Random, cp: ContactPoint, length: timedelta) -> int:
     if cp.kind in (Kind.CONTACT_POINT, Kind.POP_UP):
-        return int(_pick(rng, SMALL_SESSION))  # type: ignore[call-overload]
+        return _pick(rng, SMALL_SESSION)
     hours = length.total_seconds() / 3600
     return max(0, int(rng.gauss(hours * 1.2, hours * 0.4)))
 
@@ -171,7 +174,7 @@ def _visit(
         private_room = PrivateRoom.USED if cp.has_private_room else PrivateRoom.ASKED_NOT_AVAILABLE
     else:
         private_room = PrivateRoom.NOT_NEEDED
-    outcome = _pick(rng, OUTCOMES.get(purpose, {Outcome.ADVICE: 60, Outcome.OTHER: 40}))  # type: ignore[call-overload]
+    outcome = _pick(rng, OUTCOMES.get(purpose, {Outcome.ADVICE: 60, Outcome.OTHER: 40}))
     return Visit(
         contact_point=cp,
         session=session,
