@@ -4,6 +4,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 
 # The admin uses SimpleAdminConfig (no autodiscovery: see settings.INSTALLED_APPS), so each
@@ -23,6 +24,11 @@ admin.site.site_title = "Contact Points back office"
 admin.site.index_title = "Keep contact points and their hours right"
 
 urlpatterns = [
+    # One sign-in page, with the second factor, for the back office too.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="accounts:login", query_string=True),
+    ),
     path("", HomeView.as_view(), name="home"),
     path("search/", search, name="search"),
     path("contact-points/", include("contactpoints.urls")),

@@ -6,7 +6,12 @@
 (function () {
   "use strict";
   var STORE = "contact-points-counter-queue";
-  var pendingEl, countEl, sending = false;
+  var NOTICE = "contact-points-counter-notice";
+  var pendingEl, noticeEl, countEl, sending = false;
+
+  function notify(message) {
+    if (noticeEl && message) noticeEl.textContent = message;
+  }
 
   function load() {
     try { return JSON.parse(localStorage.getItem(STORE)) || []; } catch (e) { return []; }
@@ -52,7 +57,13 @@
       if (typeof result.data.visits === "number" && countEl && !rest.length) {
         countEl.textContent = result.data.visits;
       }
-      if (item.reload && !rest.length) { window.location.reload(); return; }
+      if (result.status < 400) notify(result.data.message);
+      if (item.reload && !rest.length) {
+        // Show the answer again after the page is redrawn with the new state.
+        sessionStorage.setItem(NOTICE, result.data.message || "");
+        window.location.reload();
+        return;
+      }
       showPending();
       flush();
     }).catch(function () {
@@ -94,6 +105,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     pendingEl = document.querySelector("[data-pending]");
+    noticeEl = document.querySelector("[data-notice]");
+    if (window.sessionStorage && sessionStorage.getItem(NOTICE)) {
+      notify(sessionStorage.getItem(NOTICE));
+      sessionStorage.removeItem(NOTICE);
+    }
     countEl = document.querySelector("[data-visit-count]");
     if (!pendingEl || !window.fetch || !window.localStorage) return;
     document.querySelectorAll("form[data-queue]").forEach(function (form) {

@@ -11,15 +11,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_clicking_the_map_sets_the_coordinates(page: Page, live_server: object) -> None:
-    get_user_model().objects.create_superuser("manager", password="a long test password")
+    manager = get_user_model().objects.create_superuser("manager", password="a long test password")
+    manager.staticdevice_set.create(name="Backup codes").token_set.create(token="code0001")
     cp = ContactPointFactory(name="St John's Wood Library contact point")
     base = live_server.url  # type: ignore[attr-defined]
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{base}/admin/login/")
+    page.goto(f"{base}/admin/")
     page.get_by_label("Username").fill("manager")
     page.get_by_label("Password").fill("a long test password")
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Security code").fill("code0001")
+    page.get_by_role("button", name="Sign in").click()
+    expect(
+        page.get_by_role("heading", name="Keep contact points and their hours right")
+    ).to_be_visible()
     page.goto(f"{base}/admin/contactpoints/contactpoint/{cp.pk}/change/")
 
     picker = page.get_by_role("application", name="Map: click to set the latitude and longitude")

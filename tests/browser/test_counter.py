@@ -1,0 +1,159 @@
+"""An officer on a phone runs a session at the counter, on a good and a bad connection."""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+import time_machine
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from contactpoints.demo import load_demo
+from contactpoints.hours import LONDON
+from tests.browser.test_directory import _report
+from tests.factories import staff_user
+from users import roles
+from visits.models import SessionState, StaffedSession, Visit
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+# Wednesday 25 November 2026, 19:05: the Beethoven Centre's evening session.
+WEDNESDAY_EVENING = datetime(2026, 11, 25, 19, 5, tzinfo=LONDON)
+
+
+@pytest.fixture
+def counter(live_server: object) -> Iterator[str]:
+    load_demo()
+    from contactpoints.models import ContactPoint
+
+    beethoven = ContactPoint.objects.get(slug="beethoven-centre-contact-point")
+    officer = staff_user("officer", roles.OFFICER, beethoven)
+    device = officer.staticdevice_set.create(name="Backup codes")
+    for code in ("code0001", "code0002"):
+        device.token_set.create(token=code)
+    with time_machine.travel(WEDNESDAY_EVENING, tick=False):
+        yield live_server.url  # type: ignore[attr-defined]
+
+
+def sign_in(page: Page, base: str, code: str = "code0001") -> None:
+    page.goto(f"{base}/staff/")
+    expect(page.get_by_role("heading", name="Staff sign in")).to_be_visible()
+    page.get_by_label("Username").fill("officer")
+    page.get_by_label("Password").fill("a long test password")
+    page.get_by_label("Security code").fill(code)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Today's sessions")).to_be_visible()
+
+
+def test_officer_runs_a_session_in_few_taps(page: Page, counter: str) -> None:
+    sign_in(page, counter)
+    page.get_by_role("link", name="Beethoven Centre contact point").click()
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+
+    # One tap per visitor.
+    page.get_by_role("button", name="+ Report a crime").click()
+    expect(page.get_by_role("button", name="Undo last visitor (Report a crime)")).to_be_visible()
+    page.get_by_role("button", name="+ Advice or information").click()
+    page.get_by_role("button", name="+ Lost or found property").click()
+    expect(page.get_by_role("heading", name="Visitors: 3")).to_be_visible()
+    expect(page.locator("[data-pending]")).to_be_empty()
+
+    # A mistaken tap, undone.
+    page.get_by_role("button", name="Undo last visitor (Lost or found property)").click()
+    expect(page.get_by_role("heading", name="Visitors: 2")).to_be_visible()
+
+    # The optional second tap: details for the last visitor.
+    page.get_by_text("Add details to the last visitor").click()
+    page.get_by_role("group", name="Private room").get_by_label("Used").check()
+    page.get_by_role("button", name="Save details").click()
+    expect(page.get_by_text("Details saved.")).to_be_visible()
+
+    page.get_by_role("button", name="End session").click()
+    expect(page.get_by_text("This session has ended with 2 visitors.")).to_be_visible()
+
+    session = StaffedSession.objects.get(contact_point__slug="beethoven-centre-contact-point")
+    assert session.state == SessionState.HELD
+    assert session.actual_end is not None
+    counted = session.visits.counted().order_by("arrived_at")
+    assert sorted(v.purpose for v in counted) == ["advice", "report_crime"]
+    assert Visit.objects.filter(private_room="used").count() == 1
+    assert Visit.objects.count() == 3  # the undone one is kept, withdrawn
+
+
+def test_visits_logged_offline_are_sent_once_when_back(page: Page, counter: str) -> None:
+    sign_in(page, counter)
+    page.get_by_role("link", name="Beethoven Centre contact point").click()
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    page.get_by_role("button", name="+ Advice or information").click()
+    expect(
+        page.get_by_role("button", name="Undo last visitor (Advice or information)")
+    ).to_be_visible()
+
+    page.context.set_offline(True)
+    page.get_by_role("button", name="+ Report a crime").click()
+    page.get_by_role("button", name="+ Safety concern").click()
+    expect(page.get_by_role("heading", name="Visitors: 3")).to_be_visible()
+    expect(page.locator("[data-pending]")).to_contain_text("2 changes are waiting to be sent")
+    assert Visit.objects.count() == 1
+
+    # A reload while offline keeps the queue on the device.
+    page.context.set_offline(False)
+    expect(page.locator("[data-pending]")).to_be_empty(timeout=15_000)
+    page.reload()
+    expect(page.get_by_role("heading", name="Visitors: 3")).to_be_visible()
+    assert sorted(Visit.objects.values_list("purpose", flat=True)) == [
+        "advice", "report_crime", "safety",
+    ]  # fmt: skip
+
+
+def test_a_failed_send_is_retried_with_the_same_key(page: Page, counter: str) -> None:
+    """The server stores the visit but the answer is lost: the retry must not double it."""
+    sign_in(page, counter)
+    page.get_by_role("link", name="Beethoven Centre contact point").click()
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    lost = {"answers": 0}
+
+    def lose_first_answer(route: object) -> None:
+        response = route.fetch()  # type: ignore[attr-defined]
+        lost["answers"] += 1
+        if lost["answers"] == 1:
+            route.abort("connectionreset")  # type: ignore[attr-defined]
+        else:
+            route.fulfill(response=response)  # type: ignore[attr-defined]
+
+    page.route("**/visits/", lose_first_answer)
+    page.get_by_role("button", name="+ Documents").click()
+    expect(page.locator("[data-pending]")).to_be_empty(timeout=15_000)
+    assert lost["answers"] == 2
+    assert Visit.objects.filter(purpose="documents").count() == 1
+
+
+STAFF_PAGES = ["/staff/", "/staff/import/"]
+
+
+def test_staff_pages_have_no_accessibility_violations(page: Page, counter: str) -> None:
+    page.goto(f"{counter}/accounts/login/")
+    assert Axe().run(page).response["violations"] == []
+    sign_in(page, counter)
+    manager = staff_user("manager", roles.MANAGER)
+    del manager
+    pages = ["/staff/"]
+    session = StaffedSession.objects.get(contact_point__slug="beethoven-centre-contact-point")
+    pages.append(f"/staff/sessions/{session.pk}/")
+    for path in pages:
+        page.goto(f"{counter}{path}")
+        violations = Axe().run(page).response["violations"]
+        assert violations == [], _report(violations)
+    page.get_by_role("button", name="Start session").click()
+    page.get_by_role("button", name="+ Advice or information").click()
+    expect(
+        page.get_by_role("button", name="Undo last visitor (Advice or information)")
+    ).to_be_visible()
+    violations = Axe().run(page).response["violations"]
+    assert violations == [], _report(violations)
