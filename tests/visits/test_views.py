@@ -1,5 +1,6 @@
 """The counter pages over HTTP: sign-in, permissions, two-tap logging, retries."""
 
+import io
 import uuid
 from datetime import datetime, time
 
@@ -186,3 +187,20 @@ def test_two_factor_is_required_at_sign_in(client: Client, beethoven) -> None:
     assert not device.token_set.exists()
     # And the back office asks for it too: officers are not staff of the admin at all.
     assert client.get("/admin/").status_code == 302
+
+
+def test_an_authenticator_app_code_signs_in(client: Client, beethoven) -> None:
+    from django.core.management import call_command
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    staff_user("officer", roles.OFFICER, beethoven)
+    call_command("staff_second_factor", "officer", stdout=io.StringIO())
+    device = TOTPDevice.objects.get(user__username="officer")
+    code = f"{totp(device.bin_key):06d}"
+    response = client.post(
+        "/accounts/login/",
+        {"username": "officer", "password": "a long test password", "otp_token": code},
+    )
+    assert response.status_code == 302
+    assert client.get("/staff/").status_code == 200
