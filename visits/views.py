@@ -56,8 +56,11 @@ def home(request: HttpRequest) -> HttpResponse:
     today = local(now).date()
     start = datetime.combine(today, datetime.min.time(), tzinfo=local(now).tzinfo)
     contact_points = list(_assigned(request.user).with_hours())
-    for cp in contact_points:
-        services.sessions_schedule(contact_point=cp, start=start, end=start + timedelta(days=1))
+    if not request.user.has_perm("visits.view_all_contact_points"):
+        # On demand for an officer's own contact points; for everyone else the daily
+        # `schedule_sessions` command has made them.
+        for cp in contact_points:
+            services.sessions_schedule(contact_point=cp, start=start, end=start + timedelta(days=1))
     sessions = (
         StaffedSession.objects.visible_to(request.user)
         .filter(scheduled_start__gte=start, scheduled_start__lt=start + timedelta(days=1))

@@ -2,7 +2,7 @@
 
 import io
 import uuid
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -12,6 +12,7 @@ from contactpoints.hours import LONDON
 from tests.conftest import sign_in
 from tests.factories import ContactPointFactory, OpeningRuleFactory, staff_user
 from users import roles
+from visits import services
 from visits.models import StaffedSession, Visit
 
 pytestmark = pytest.mark.django_db
@@ -106,10 +107,9 @@ def test_undo_over_http(officer_client: Client) -> None:
 def test_officer_gets_403_elsewhere_and_analyst_reads_only(client: Client, beethoven) -> None:
     other = ContactPointFactory(name="Elsewhere")
     OpeningRuleFactory(contact_point=other, weekday=2, opens=time(19), closes=time(20))
-    manager = sign_in(Client(), staff_user("manager", roles.MANAGER))
-    other_session = _todays_session(manager)
-    if other_session.contact_point != other:
-        other_session = StaffedSession.objects.get(contact_point=other)
+    day = datetime(2026, 11, 25, tzinfo=LONDON)
+    services.sessions_schedule(contact_point=other, start=day, end=day + timedelta(days=1))
+    other_session = StaffedSession.objects.get(contact_point=other)
     officer = sign_in(client, staff_user("officer", roles.OFFICER, beethoven))
     assert officer.get(f"/staff/sessions/{other_session.pk}/").status_code == 403
     assert officer.post(f"/staff/sessions/{other_session.pk}/start/").status_code == 403
@@ -204,3 +204,26 @@ def test_an_authenticator_app_code_signs_in(client: Client, beethoven) -> None:
     )
     assert response.status_code == 302
     assert client.get("/staff/").status_code == 200
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_session_not_held_with_a_reason(officer_client: Client) -> None:
+    session = _todays_session(officer_client)
+    response = officer_client.post(
+        f"/staff/sessions/{session.pk}/not-held/",
+        {"state": "venue_unavailable", "reason": "Library closed for a power cut"},
+    )
+    assert response.status_code == 302
+    page = officer_client.get(f"/staff/sessions/{session.pk}/").content.decode()
+    assert "Recorded as not held: Library closed for a power cut" in page
+    assert "+ Report a crime" not in page
+
+
+def test_schedule_sessions_command(beethoven) -> None:
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("schedule_sessions", "--from", "2026-11-23", "--days", "14", stdout=out)
+    assert "Scheduled 2 new session(s)" in out.getvalue()
+    call_command("schedule_sessions", "--from", "2026-11-23", "--days", "14", stdout=out)
+    assert StaffedSession.objects.count() == 2
