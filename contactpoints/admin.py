@@ -15,7 +15,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from . import hours
-from .models import ContactPoint, HoursException, OpeningRule
+from .models import (
+    EXCEPTION_FIELDS,
+    FACILITIES,
+    RULE_FIELDS,
+    SERVICES,
+    ContactPoint,
+    HoursException,
+    OpeningRule,
+)
 from .widgets import LocationPickerWidget
 
 
@@ -48,23 +56,13 @@ class OpeningRuleInline(admin.TabularInline):
     model = OpeningRule
     formset = OpeningRuleFormSet
     extra = 0
-    fields = [
-        "weekday",
-        "opens",
-        "closes",
-        "overnight",
-        "recurrence",
-        "week_of_month",
-        "anchor_date",
-        "valid_from",
-        "valid_until",
-    ]
+    fields = tuple(RULE_FIELDS)
 
 
 class HoursExceptionInline(admin.TabularInline):
     model = HoursException
     extra = 0
-    fields = ["starts_on", "ends_on", "is_closed", "opens", "closes", "overnight", "reason"]
+    fields = tuple(EXCEPTION_FIELDS)
 
 
 @admin.register(ContactPoint)
@@ -75,11 +73,7 @@ class ContactPointAdmin(admin.ModelAdmin):
         "status",
         "kind",
         "borough",
-        "has_private_room",
-        "has_step_free_access",
-        "has_hearing_loop",
-        "has_interpreter",
-        "has_toilets",
+        *(name for name, _label in FACILITIES),
     ]
     search_fields = ["name", "host_venue", "address_line_1", "postcode", "borough", "ward"]
     prepopulated_fields = {"slug": ["name"]}
@@ -112,27 +106,11 @@ class ContactPointAdmin(admin.ModelAdmin):
         ),
         (
             "Facilities",
-            {
-                "fields": [
-                    "has_private_room",
-                    "has_step_free_access",
-                    "has_hearing_loop",
-                    "has_interpreter",
-                    "has_toilets",
-                ]
-            },
+            {"fields": [name for name, _label in FACILITIES]},
         ),
         (
             "Services",
-            {
-                "fields": [
-                    "offers_crime_reporting",
-                    "offers_lost_property",
-                    "offers_bail_signing",
-                    "offers_documents",
-                    "offers_advice",
-                ]
-            },
+            {"fields": [name for name, _label in SERVICES]},
         ),
         (
             "Status and history",

@@ -105,26 +105,25 @@ def counter(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _session_action(request: HttpRequest, pk: int, action: Any, message: str) -> HttpResponse:
+    session = _session_for(request, pk)
+    try:
+        action(session=session, user=request.user)
+    except ValidationError as error:
+        return _error(request, error.messages[0], 409, f"/staff/sessions/{pk}/")
+    return _done(request, session, message)
+
+
 @staff_required
 @require_POST
 def session_start(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session_for(request, pk)
-    try:
-        services.session_start(session=session, user=request.user)  # type: ignore[arg-type]
-    except ValidationError as error:
-        return _error(request, error.messages[0], 409, f"/staff/sessions/{pk}/")
-    return _done(request, session, "Session started.")
+    return _session_action(request, pk, services.session_start, "Session started.")
 
 
 @staff_required
 @require_POST
 def session_end(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session_for(request, pk)
-    try:
-        services.session_end(session=session, user=request.user)  # type: ignore[arg-type]
-    except ValidationError as error:
-        return _error(request, error.messages[0], 409, f"/staff/sessions/{pk}/")
-    return _done(request, session, "Session ended.")
+    return _session_action(request, pk, services.session_end, "Session ended.")
 
 
 @staff_required

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.apps import apps as django_apps
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
@@ -93,3 +94,14 @@ def page(context: BrowserContext) -> Iterator[Page]:
     )
     yield page
     assert page.csp_violations == []  # type: ignore[attr-defined]
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core finds no violation on the page as it is now."""
+    violations = Axe().run(page).response["violations"]
+    report = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(", ".join(node["target"]) for node in v["nodes"])
+        for v in violations
+    )
+    assert violations == [], report

@@ -5,12 +5,11 @@ from datetime import datetime
 
 import pytest
 import time_machine
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from contactpoints.demo import load_demo
 from contactpoints.hours import LONDON
-from tests.browser.conftest import new_context
+from tests.browser.conftest import assert_accessible, new_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -81,16 +80,7 @@ PUBLIC_PAGES = [
 def test_public_pages_have_no_accessibility_violations(page: Page, demo: str, path: str) -> None:
     page.goto(f"{demo}{path}")
     page.wait_for_load_state("networkidle")
-    violations = Axe().run(page).response["violations"]
-    assert violations == [], _report(violations)
-
-
-def _report(violations: list[dict]) -> str:
-    return "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} -> "
-        + "; ".join(", ".join(node["target"]) for node in v["nodes"])
-        for v in violations
-    )
+    assert_accessible(page)
 
 
 def test_skip_link_moves_focus_to_the_main_content(page: Page, demo: str) -> None:

@@ -8,15 +8,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import time_machine
-from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
 from playwright.sync_api import Browser, Page, expect
 
 from contactpoints.demo import load_demo
 from contactpoints.gazetteer import import_postcodes
 from contactpoints.hours import LONDON
-from tests.browser.conftest import new_context
-from tests.browser.test_directory import _report
+from tests.browser.conftest import assert_accessible, new_context
 from tests.shared_data import CODEPOINT_RAW
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -149,5 +147,4 @@ FINDER_PAGES = [
 def test_finder_pages_have_no_accessibility_violations(page: Page, finder: str, path: str) -> None:
     page.goto(f"{finder}{path}")
     page.wait_for_load_state("networkidle")
-    violations = Axe().run(page).response["violations"]
-    assert violations == [], _report(violations)
+    assert_accessible(page)

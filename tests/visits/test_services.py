@@ -1,7 +1,7 @@
 """Recording sessions and visits: permissions, idempotency, state rules, audit history."""
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 
 from contactpoints.hours import LONDON
-from tests.factories import ContactPointFactory, OpeningRuleFactory, staff_user
+from tests.factories import ContactPointFactory, staff_user
 from users import roles
 from visits import services
 from visits.models import SessionState, StaffedSession, Visit
@@ -17,14 +17,6 @@ from visits.models import SessionState, StaffedSession, Visit
 pytestmark = pytest.mark.django_db
 
 WEDNESDAY = datetime(2026, 11, 25, 19, 5, tzinfo=LONDON)
-
-
-@pytest.fixture
-def beethoven():
-    cp = ContactPointFactory(name="Beethoven Centre")
-    OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(19), closes=time(20))
-    OpeningRuleFactory(contact_point=cp, weekday=5, opens=time(14), closes=time(15))
-    return cp
 
 
 @pytest.fixture

@@ -21,13 +21,6 @@ WEDNESDAY = datetime(2026, 11, 25, 19, 5, tzinfo=LONDON)
 
 
 @pytest.fixture
-def beethoven():
-    cp = ContactPointFactory(name="Beethoven Centre")
-    OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(19), closes=time(20))
-    return cp
-
-
-@pytest.fixture
 def officer_client(client: Client, beethoven) -> Client:
     return sign_in(client, staff_user("officer", roles.OFFICER, beethoven))
 
@@ -224,6 +217,6 @@ def test_schedule_sessions_command(beethoven) -> None:
 
     out = io.StringIO()
     call_command("schedule_sessions", "--from", "2026-11-23", "--days", "14", stdout=out)
-    assert "Scheduled 2 new session(s)" in out.getvalue()
+    assert "Scheduled 4 new session(s)" in out.getvalue()
     call_command("schedule_sessions", "--from", "2026-11-23", "--days", "14", stdout=out)
-    assert StaffedSession.objects.count() == 2
+    assert StaffedSession.objects.count() == 4
