@@ -36,6 +36,7 @@ urlpatterns = [
     path("embed/code/", EmbedCodeView.as_view(), name="embed-code"),
     path("api/", ApiDocsView.as_view(), name="api-docs"),
     path("api/v1/", api.urls),
+    path("", include("reviews.urls")),
     path("staff/", include("visits.urls")),
     path("accounts/", include("users.urls")),
     path("healthz", views.healthz, name="healthz"),

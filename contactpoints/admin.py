@@ -123,10 +123,13 @@ class ContactPointAdmin(admin.ModelAdmin):
                     "replaces",
                     "closed_on_bank_holidays",
                     "hours_checked_on",
+                    "former_weekly_hours",
+                    "former_weekly_visits",
                 ]
             },
         ),
         ("Alternatives", {"fields": ["alternatives_text"]}),
+        ("Value for money", {"fields": ["annual_cost"]}),
         ("Data quality", {"fields": ["caveats", "sources", "created_at", "updated_at"]}),
     ]
 

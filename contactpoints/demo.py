@@ -186,8 +186,10 @@ DEMO: list[Demo] = [
             "status": Status.CLOSED,
             "status_note": "Front counter closed by the Mayor's Office for Policing and "
             "Crime decision of March 2013.",
+            "former_weekly_hours": Decimal("168"),
             "caveats": "Exact address, postcode and closing date not found (closed in "
-            "2013). No map position is given rather than a guessed one.",
+            "2013). No map position is given rather than a guessed one. Listed as open 24 "
+            "hours before it closed.",
             "sources": WESTMINSTER_SOURCE,
         },
     ),
@@ -201,8 +203,9 @@ DEMO: list[Demo] = [
             "status": Status.CLOSED,
             "status_note": "Front counter closed by the Mayor's Office for Policing and "
             "Crime decision of March 2013.",
+            "former_weekly_hours": Decimal("168"),
             "caveats": "Exact address (Harrow Road, W9) and closing date not found; closed "
-            "in 2013.",
+            "in 2013. Open 24 hours before 2013.",
             "sources": WESTMINSTER_SOURCE,
         },
     ),
@@ -217,6 +220,7 @@ DEMO: list[Demo] = [
             "decision. It was open 09:00 to 17:00, Monday to Friday, before then.",
             "latitude": Decimal("51.532240"),
             "longitude": Decimal("-0.168225"),
+            "former_weekly_hours": Decimal("40"),
             "caveats": "Exact address and closing date not found. The map position comes "
             "from third-party OpenStreetMap-derived data.",
             "sources": WESTMINSTER_SOURCE,
@@ -258,7 +262,9 @@ DEMO: list[Demo] = [
             "week); current hours are not confirmed. Street address and postcode are from "
             "public listings, not our sources; the map shows the postcode centroid. The "
             "opening date is the London-wide start of the 2013 changes. There is no "
-            "private room recorded. The Christmas closure is an illustrative example.",
+            "private room recorded. The Christmas closure and the annual cost are "
+            "illustrative examples, not real figures.",
+            "annual_cost": Decimal("4680.00"),
             "sources": WESTMINSTER_SOURCE,
         },
         rules=weekly(CONTACT_POINT_HOURS),

@@ -284,6 +284,33 @@ class ContactPoint(models.Model):
     closed_on_bank_holidays = models.BooleanField(
         default=True, help_text="Closed on bank holidays in England and Wales."
     )
+    annual_cost = models.DecimalField(
+        "annual running cost (£)",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Staff time, rent and overheads a year, where known: gives cost per visit.",
+    )
+    former_weekly_hours = models.DecimalField(
+        "advertised hours a week before it closed",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(168)],
+        help_text="For a closed station: for the 'equivalent or better' comparison.",
+    )
+    former_weekly_visits = models.DecimalField(
+        "visits a week before it closed",
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Where known, with its source in 'sources'.",
+    )
 
     caveats = models.TextField(
         "what we have not confirmed",
@@ -331,6 +358,15 @@ class ContactPoint(models.Model):
                 condition=Q(photo="") | ~Q(photo_alt_text=""),
             ),
             models.CheckConstraint(name="contactpoint_slug_not_empty", condition=~Q(slug="")),
+            models.CheckConstraint(
+                name="contactpoint_cost_not_negative",
+                condition=Q(annual_cost__isnull=True) | Q(annual_cost__gte=0),
+            ),
+            models.CheckConstraint(
+                name="contactpoint_former_hours_range",
+                condition=Q(former_weekly_hours__isnull=True)
+                | Q(former_weekly_hours__gte=0, former_weekly_hours__lte=168),
+            ),
         ]
         indexes = [
             # The nearest search prefilters on a bounding box of these two columns.

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -46,6 +47,23 @@ def _require(user: User, contact_point: ContactPoint) -> None:
 def _save(instance: StaffedSession | Visit, user: User | None) -> None:
     instance._history_user = user  # type: ignore[union-attr]  # read by simple-history
     instance.save()
+    usage_changed()
+
+
+USAGE_VERSION_KEY = "visits:usage-version"
+
+
+def usage_version() -> int:
+    """Bumped on every change to sessions or visits: cached usage figures keyed on it are
+    never served stale."""
+    return int(cache.get_or_set(USAGE_VERSION_KEY, 1, None) or 1)
+
+
+def usage_changed() -> None:
+    try:
+        cache.incr(USAGE_VERSION_KEY)
+    except ValueError:  # not in the cache (yet, or evicted): any new value will do
+        cache.set(USAGE_VERSION_KEY, int(timezone.now().timestamp() * 1000), None)
 
 
 # --- Sessions ----------------------------------------------------------------------------

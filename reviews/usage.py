@@ -1,0 +1,394 @@
+"""Usage figures, computed in the database (a few aggregate queries, no per-row loops over
+visits), cached until visits or sessions change, and protected by disclosure control before
+anything is shown. See docs/usage-figures.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncMonth
+
+from contactpoints.hours import LONDON
+from contactpoints.models import ContactPoint
+from visits.models import (
+    HeardVia,
+    Outcome,
+    PrivateRoom,
+    Purpose,
+    SessionState,
+    Source,
+    StaffedSession,
+    Visit,
+)
+from visits.services import usage_version
+
+from .disclosure import Breakdown, protect
+
+CACHE_SECONDS = 24 * 3600
+
+
+def threshold() -> int:
+    return int(getattr(settings, "DISCLOSURE_THRESHOLD", 5))
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @classmethod
+    def last_12_months(cls, today: date) -> Period:
+        return cls(date(today.year - 1, today.month, 1), today - timedelta(days=1))
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, datetime.min.time(), tzinfo=LONDON)
+
+    @property
+    def end_at(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), datetime.min.time(), tzinfo=LONDON)
+
+    @property
+    def weeks(self) -> float:
+        return ((self.end - self.start).days + 1) / 7
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%-d %B %Y} to {self.end:%-d %B %Y}"
+
+
+def _hours(value: timedelta | None) -> float:
+    return value.total_seconds() / 3600 if value else 0.0
+
+
+@dataclass
+class Row:
+    """One contact point's figures for a period (raw; protected when presented)."""
+
+    slug: str
+    name: str
+    borough: str
+    kind: str
+    weeks: float
+    sessions_advertised: int = 0
+    sessions_held: int = 0
+    advertised_hours: float = 0.0
+    staffed_hours: float = 0.0
+    zero_visit_sessions: int = 0
+    visits: int = 0
+    private_room_used: int = 0
+    private_room_asked: int = 0
+    annual_cost: float | None = None
+
+    @property
+    def held_share(self) -> float | None:
+        return self.sessions_held / self.sessions_advertised if self.sessions_advertised else None
+
+    @property
+    def staffed_share(self) -> float | None:
+        """Share of advertised hours actually staffed."""
+        return self.staffed_hours / self.advertised_hours if self.advertised_hours else None
+
+    @property
+    def zero_visit_share(self) -> float | None:
+        return self.zero_visit_sessions / self.sessions_held if self.sessions_held else None
+
+    @property
+    def visits_per_week(self) -> float:
+        return self.visits / self.weeks if self.weeks else 0.0
+
+    @property
+    def visits_per_staffed_hour(self) -> float | None:
+        return self.visits / self.staffed_hours if self.staffed_hours else None
+
+    @property
+    def cost_per_visit(self) -> float | None:
+        if self.annual_cost is None or not self.visits:
+            return None
+        return self.annual_cost * (self.weeks / 52.18) / self.visits
+
+
+def _visits(period: Period, contact_points: QuerySet[ContactPoint]) -> QuerySet[Visit]:
+    return Visit.objects.counted().filter(
+        contact_point__in=contact_points,
+        arrived_at__gte=period.start_at,
+        arrived_at__lt=period.end_at,
+    )
+
+
+def _sessions(period: Period, contact_points: QuerySet[ContactPoint]) -> QuerySet[StaffedSession]:
+    return StaffedSession.objects.filter(
+        contact_point__in=contact_points,
+        scheduled_start__gte=period.start_at,
+        scheduled_start__lt=period.end_at,
+    )
+
+
+HELD = Q(state=SessionState.HELD)
+SCHEDULED_LENGTH = ExpressionWrapper(
+    F("scheduled_end") - F("scheduled_start"), output_field=DurationField()
+)
+STAFFED_LENGTH = ExpressionWrapper(
+    Coalesce("actual_end", "scheduled_end") - F("actual_start"), output_field=DurationField()
+)
+
+
+def rows(period: Period, contact_points: QuerySet[ContactPoint]) -> list[Row]:
+    """Figures per contact point: five aggregate queries whatever the number of visits."""
+    by_slug = {
+        cp["pk"]: Row(
+            slug=cp["slug"], name=cp["name"], borough=cp["borough"], kind=cp["kind"],
+            weeks=period.weeks,
+            annual_cost=float(cp["annual_cost"]) if cp["annual_cost"] is not None else None,
+        )
+        for cp in contact_points.values("pk", "slug", "name", "borough", "kind", "annual_cost")
+    }  # fmt: skip
+    sessions = _sessions(period, contact_points)
+    for item in sessions.values("contact_point").annotate(
+        advertised=Count("pk"),
+        held=Count("pk", filter=HELD),
+        advertised_length=Sum(SCHEDULED_LENGTH),
+        staffed_length=Sum(STAFFED_LENGTH, filter=HELD),
+    ):
+        row = by_slug[item["contact_point"]]
+        row.sessions_advertised = item["advertised"]
+        row.sessions_held = item["held"]
+        row.advertised_hours = _hours(item["advertised_length"])
+        row.staffed_hours = _hours(item["staffed_length"])
+    visited = Visit.objects.filter(session=OuterRef("pk"), withdrawn_at__isnull=True)
+    for item in (
+        sessions.filter(HELD)
+        .filter(~Exists(visited))
+        .values("contact_point")
+        .annotate(n=Count("pk"))
+    ):
+        by_slug[item["contact_point"]].zero_visit_sessions = item["n"]
+    for item in (
+        _visits(period, contact_points)
+        .values("contact_point")
+        .annotate(
+            n=Count("pk"),
+            used=Count("pk", filter=Q(private_room=PrivateRoom.USED)),
+            asked=Count("pk", filter=Q(private_room=PrivateRoom.ASKED_NOT_AVAILABLE)),
+        )
+    ):
+        row = by_slug[item["contact_point"]]
+        row.visits, row.private_room_used, row.private_room_asked = (
+            item["n"], item["used"], item["asked"],
+        )  # fmt: skip
+    return sorted(by_slug.values(), key=lambda r: r.name)
+
+
+def breakdown(
+    visits: QuerySet[Visit], field_name: str, choices: Iterable[tuple[str, str]]
+) -> Breakdown[str]:
+    counts = dict(visits.values_list(field_name).annotate(n=Count("pk")).order_by())
+    return protect({label: counts.get(value, 0) for value, label in choices}, threshold())
+
+
+@dataclass
+class Sources:
+    total: int = 0
+    counter: int = 0
+    imported: int = 0
+    synthetic: int = 0
+    other: int = 0
+
+
+def sources(visits: QuerySet[Visit]) -> Sources:
+    counts = dict(visits.values_list("source").annotate(n=Count("pk")).order_by())
+    result = Sources(
+        total=sum(counts.values()),
+        counter=counts.get(Source.COUNTER, 0),
+        imported=counts.get(Source.IMPORT, 0),
+        synthetic=counts.get(Source.SYNTHETIC, 0),
+    )
+    result.other = result.total - result.counter - result.imported - result.synthetic
+    return result
+
+
+@dataclass
+class Overview:
+    period: Period
+    rows: list[Row]
+    visits: Breakdown[str]  # per contact point, protected
+    purposes: Breakdown[str]
+    heard_via: Breakdown[str]
+    sources: Sources
+    threshold: int = field(default=5)
+
+    @property
+    def totals(self) -> Row:
+        total = Row(
+            slug="", name="All contact points", borough="", kind="", weeks=self.period.weeks
+        )
+        for row in self.rows:
+            for name in (
+                "sessions_advertised", "sessions_held", "advertised_hours", "staffed_hours",
+                "zero_visit_sessions", "visits", "private_room_used", "private_room_asked",
+            ):  # fmt: skip
+                setattr(total, name, getattr(total, name) + getattr(row, name))
+        costs = [r.annual_cost for r in self.rows if r.annual_cost is not None]
+        total.annual_cost = sum(costs) if costs and len(costs) == len(self.rows) else None
+        return total
+
+
+def _cached(key: str, compute: Any) -> Any:
+    full_key = f"usage:{usage_version()}:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, CACHE_SECONDS)
+    return value
+
+
+def overview(period: Period, *, borough: str = "", kind: str = "", cached: bool = True) -> Overview:
+    contact_points = ContactPoint.objects.published().filter(staffed_sessions__isnull=False)
+    if borough:
+        contact_points = contact_points.filter(borough=borough)
+    if kind:
+        contact_points = contact_points.filter(kind=kind)
+    contact_points = ContactPoint.objects.filter(pk__in=contact_points.values("pk"))
+
+    def compute() -> Overview:
+        found = rows(period, contact_points)
+        visits = _visits(period, contact_points)
+        return Overview(
+            period=period,
+            rows=found,
+            visits=protect({r.slug: r.visits for r in found}, threshold()),
+            purposes=breakdown(visits, "purpose", Purpose.choices),
+            heard_via=breakdown(visits, "heard_via", HeardVia.choices),
+            sources=sources(visits),
+            threshold=threshold(),
+        )
+
+    if not cached:
+        return compute()
+    return _cached(f"overview:{period.start}:{period.end}:{borough}:{kind}", compute)
+
+
+@dataclass
+class Detail:
+    period: Period
+    row: Row
+    months: Breakdown[str]
+    sessions_by_month: list[tuple[str, int, int]]  # (month, advertised, held)
+    heatmap: Breakdown[tuple[int, int]]  # (ISO weekday 1–7, hour 0–23)
+    purposes: Breakdown[str]
+    outcomes: Breakdown[str]
+    heard_via: Breakdown[str]
+    private_room: Breakdown[str]
+    sources: Sources
+    replaced: list[dict[str, Any]]
+
+
+def detail(contact_point: ContactPoint, period: Period, *, cached: bool = True) -> Detail:
+    only = ContactPoint.objects.filter(pk=contact_point.pk)
+
+    def compute() -> Detail:
+        (row,) = rows(period, only)
+        visits = _visits(period, only)
+        months = _months(period)
+        by_month = dict(
+            visits.annotate(month=TruncMonth("arrived_at", tzinfo=LONDON))
+            .values_list("month")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        month_counts = {label: by_month.get(start, 0) for label, start in months}
+        sessions = {
+            item["month"]: (item["advertised"], item["held"])
+            for item in _sessions(period, only)
+            .annotate(month=TruncMonth("scheduled_start", tzinfo=LONDON))
+            .values("month")
+            .annotate(advertised=Count("pk"), held=Count("pk", filter=HELD))
+            .order_by()
+        }
+        heat = {
+            (day, hour): n
+            for day, hour, n in visits.annotate(
+                day=ExtractIsoWeekDay("arrived_at", tzinfo=LONDON),
+                hour=ExtractHour("arrived_at", tzinfo=LONDON),
+            )
+            .values_list("day", "hour")
+            .annotate(n=Count("pk"))
+            .order_by()
+        }
+        grid = {(d, h): heat.get((d, h), 0) for d in range(1, 8) for h in range(24)}
+        replaced = [
+            {
+                "name": old.name,
+                "slug": old.slug,
+                "is_published": old.is_published,
+                "weekly_hours": float(old.former_weekly_hours)
+                if old.former_weekly_hours is not None
+                else None,
+                "weekly_visits": float(old.former_weekly_visits)
+                if old.former_weekly_visits is not None
+                else None,
+                "closed_on": old.closed_on.isoformat() if old.closed_on else None,
+            }
+            for old in contact_point.replaces.all()
+        ]
+        return Detail(
+            period=period,
+            row=row,
+            months=protect(month_counts, threshold()),
+            sessions_by_month=[(label, *sessions.get(start, (0, 0))) for label, start in months],
+            heatmap=protect(grid, threshold()),
+            purposes=breakdown(visits, "purpose", Purpose.choices),
+            outcomes=breakdown(visits, "outcome", Outcome.choices),
+            heard_via=breakdown(visits, "heard_via", HeardVia.choices),
+            private_room=breakdown(visits, "private_room", PrivateRoom.choices),
+            sources=sources(visits),
+            replaced=replaced,
+        )
+
+    if not cached:
+        return compute()
+    return _cached(f"detail:{contact_point.pk}:{period.start}:{period.end}", compute)
+
+
+def _months(period: Period) -> list[tuple[str, datetime]]:
+    """Each month the period touches, as (label, aware start) pairs."""
+    found = []
+    year, month = period.start.year, period.start.month
+    while date(year, month, 1) <= period.end:
+        start = datetime(year, month, 1, tzinfo=LONDON)
+        found.append((f"{start:%b %Y}", start))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
+def snapshot(period: Period, contact_points: QuerySet[ContactPoint]) -> dict[str, Any]:
+    """The figures to freeze into a published review: raw per contact point rows plus the
+    protected breakdowns, as plain JSON."""
+    found = rows(period, contact_points)
+    visits = _visits(period, contact_points)
+    return {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "threshold": threshold(),
+        "rows": [asdict(r) for r in found],
+        "purposes": {
+            k: c.value for k, c in breakdown(visits, "purpose", Purpose.choices).cells.items()
+        },
+        "sources": asdict(sources(visits)),
+    }
