@@ -25,6 +25,7 @@ run: install ## Migrate, load the demo data and postcodes, serve http://127.0.0.
 	$(DEV) $(RUN) python manage.py migrate --noinput
 	$(DEV) $(RUN) python manage.py load_demo --with-staff
 	$(DEV) $(RUN) python manage.py generate_visits
+	$(DEV) $(RUN) python manage.py load_demo_reviews
 	@$(MAKE) --no-print-directory import-postcodes
 	$(DEV) $(RUN) python manage.py runserver 127.0.0.1:8000
 

@@ -1,3 +1,5 @@
+# The admin uses SimpleAdminConfig (no autodiscovery: see settings.INSTALLED_APPS), so each
+# admin module is imported here to register its models: django-otp's devices, then ours.
 import django_otp.plugins.otp_static.admin
 import django_otp.plugins.otp_totp.admin  # noqa: F401
 from django.conf import settings
@@ -7,9 +9,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 
-# The admin uses SimpleAdminConfig (no autodiscovery: see settings.INSTALLED_APPS), so each
-# app's admin module is imported here to register its models.
 import contactpoints.admin  # noqa: F401
+import reviews.admin  # noqa: F401
 import users.admin  # noqa: F401
 import visits.admin  # noqa: F401
 from contactpoints.api import api

@@ -1,1 +1,222 @@
-"""Usage summaries and reviews — built in the reviews issue."""
+"""Reviews of contact points: drafted in the back office, approved by a second person,
+published with their figures frozen; findings per contact point; recommendations followed
+to their end with dated progress updates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from contactpoints.models import ContactPoint
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class ReviewQuerySet(models.QuerySet["Review"]):
+    def published(self) -> ReviewQuerySet:
+        """What the public may see. Every public view starts here."""
+        return self.filter(status=ReviewStatus.PUBLISHED)
+
+
+class Review(models.Model):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    contact_points = models.ManyToManyField(
+        ContactPoint,
+        blank=True,
+        related_name="reviews",
+        help_text="Leave empty for a review of all contact points.",
+    )
+    summary = models.TextField(help_text="A few sentences: what was found and what happens next.")
+    body = models.TextField(blank=True, help_text="Markdown. Shown sanitised.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_written"
+    )
+    status = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews_approved",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    snapshot = models.JSONField(
+        null=True, blank=True, editable=False, help_text="Usage figures frozen at publication."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        permissions = [("publish_review", "Can approve and publish a review")]
+        constraints = [
+            models.CheckConstraint(
+                name="review_period_order", condition=Q(period_end__gte=F("period_start"))
+            ),
+            models.CheckConstraint(
+                name="review_status_valid", condition=Q(status__in=ReviewStatus.values)
+            ),
+            models.CheckConstraint(
+                name="review_published_is_approved_by_another",
+                condition=Q(status=ReviewStatus.DRAFT)
+                | (
+                    Q(approved_by__isnull=False, published_at__isnull=False, snapshot__isnull=False)
+                    & ~Q(approved_by=F("author"))
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:review", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ReviewStatus.PUBLISHED
+
+
+class Correction(models.Model):
+    """A change to a published review, said openly."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="corrections")
+    made_on = models.DateField(default=date.today)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["made_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.review}: correction of {self.made_on}"
+
+
+class Topic(models.TextChoices):
+    LOCATION = "location", "Location"
+    OPENING_TIMES = "opening_times", "Opening times"
+    LOOK_AND_FEEL = "look_and_feel", "Look and feel"
+    PRIVACY = "privacy", "Privacy"
+    PUBLICITY = "publicity", "Publicity"
+    VALUE_FOR_MONEY = "value_for_money", "Value for money"
+    OTHER = "other", "Other"
+
+
+class Rating(models.TextChoices):
+    RED = "red", "Red: serious problem"
+    AMBER = "amber", "Amber: needs improvement"
+    GREEN = "green", "Green: working well"
+
+
+class Finding(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="findings")
+    contact_point = models.ForeignKey(
+        ContactPoint,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="findings",
+        help_text="Empty for a general finding.",
+    )
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+    rating = models.CharField(max_length=8, choices=Rating.choices)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["contact_point__name", "topic", "pk"]
+        constraints = [
+            models.CheckConstraint(name="finding_topic_valid", condition=Q(topic__in=Topic.values)),
+            models.CheckConstraint(
+                name="finding_rating_valid", condition=Q(rating__in=Rating.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_topic_display()}: {self.text[:60]}"
+
+
+class RecommendationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    NOT_ACCEPTED = "not_accepted", "Not accepted"
+
+
+UNFINISHED = [RecommendationStatus.OPEN, RecommendationStatus.IN_PROGRESS]
+
+
+class RecommendationQuerySet(models.QuerySet["Recommendation"]):
+    def public(self) -> RecommendationQuerySet:
+        return self.filter(review__status=ReviewStatus.PUBLISHED)
+
+    def overdue(self, today: date) -> RecommendationQuerySet:
+        return self.filter(status__in=UNFINISHED, due_on__lt=today)
+
+
+class Recommendation(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="recommendations")
+    number = models.PositiveSmallIntegerField(help_text="Its number in the review: 1, 2, 3…")
+    text = models.TextField()
+    owner = models.CharField(
+        max_length=200, help_text="Who is responsible, e.g. 'MPS Westminster'."
+    )
+    due_on = models.DateField("due date")
+    status = models.CharField(
+        max_length=16, choices=RecommendationStatus.choices, default=RecommendationStatus.OPEN
+    )
+
+    objects = RecommendationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["review", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "number"], name="recommendation_number_unique"
+            ),
+            models.CheckConstraint(
+                name="recommendation_status_valid",
+                condition=Q(status__in=RecommendationStatus.values),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review}: recommendation {self.number}"
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status in UNFINISHED and self.due_on < today
+
+
+class ProgressUpdate(models.Model):
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="updates"
+    )
+    made_on = models.DateField(default=date.today)
+    text = models.TextField()
+    status = models.CharField(
+        "status after this update", max_length=16, choices=RecommendationStatus.choices
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["made_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="progress_status_valid", condition=Q(status__in=RecommendationStatus.values)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation}: {self.made_on}"

@@ -9,4 +9,9 @@ urlpatterns = [
     path("usage/usage.csv", views.usage_index, name="usage_csv"),
     path("usage/<slug:slug>/", views.usage_detail, name="usage_detail"),
     path("usage/<slug:slug>/<slug:table>.csv", views.usage_detail, name="usage_table_csv"),
+    path("reviews/", views.review_list, name="reviews"),
+    path("reviews/feed/", views.ReviewsFeed(), name="feed"),
+    path("reviews/<slug:slug>/", views.review_detail, name="review"),
+    path("reviews/<slug:slug>/figures.csv", views.review_figures_csv, name="review_figures_csv"),
+    path("recommendations/", views.recommendations, name="recommendations"),
 ]

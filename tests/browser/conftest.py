@@ -58,8 +58,10 @@ def _staff_roles(request: pytest.FixtureRequest) -> None:
     migration created with it: put them back the way that migration does."""
     if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         request.getfixturevalue("transactional_db")
-        migration = importlib.import_module("visits.migrations.0002_staff_roles")
-        migration.create_roles(django_apps, None)
+        importlib.import_module("visits.migrations.0002_staff_roles").create_roles(
+            django_apps, None
+        )
+        importlib.import_module("reviews.migrations.0002_review_roles").add(django_apps, None)
 
 
 @pytest.fixture(autouse=True)
