@@ -324,13 +324,15 @@ def recommendations(request: HttpRequest) -> HttpResponse:
         "reviews/recommendations.html",
         {
             "form": form,
-            "items": [
-                (r, r.is_overdue(today), (list(r.updates.all()) or [None])[-1])
-                for r in found.order_by("due_on")
-            ],
+            "items": [(r, r.is_overdue(today), _latest(r)) for r in found.order_by("due_on")],
             "owners": owners,
         },
     )
+
+
+def _latest(recommendation: Recommendation) -> ProgressUpdate | None:
+    updates = list(recommendation.updates.all())  # prefetched
+    return updates[-1] if updates else None
 
 
 class ReviewsFeed(Feed):
