@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 
-BENCHMARKS = ["public_pages", "nearest", "import_postcodes", "visits"]
+BENCHMARKS = ["public_pages", "nearest", "import_postcodes", "visits", "usage"]
 
 
 def main(argv: list[str]) -> None:

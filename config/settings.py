@@ -234,6 +234,10 @@ CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
 API_SEARCH_RATE: str = env.str("API_SEARCH_RATE", default="60/min")  # per client address
 API_CACHE_SECONDS: int = env.int("API_CACHE_SECONDS", default=300)
 
+# --- Usage figures ---------------------------------------------------------------------
+# Counts from 1 to DISCLOSURE_THRESHOLD - 1 are never published (docs/usage-figures.md).
+DISCLOSURE_THRESHOLD: int = env.int("DISCLOSURE_THRESHOLD", default=5)
+
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -1,0 +1,129 @@
+"""Usage summaries over five years of visits for 1,000 contact points (millions of rows).
+
+Target (issue): /usage/ under 300 ms cold on PostgreSQL and under 50 ms cached; figures
+computed in the database. Prints rows, times and query counts, cold and cached.
+
+    uv run python -m bench usage [--points 1000] [--years 5] [--visits-per-session 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from contactpoints.models import ContactPoint, Kind
+from visits.models import Purpose, StaffedSession
+from visits.synthetic import synthetic_user
+
+PURPOSES = list(Purpose.values)
+
+
+def populate(points: int, years: int, per_session: int) -> tuple[int, int]:
+    rng = random.Random(5)
+    ContactPoint.objects.bulk_create(
+        ContactPoint(
+            name=f"Usage bench {i:04d}", slug=f"usage-{i:04d}", kind=Kind.CONTACT_POINT,
+            borough=f"Borough {i % 33}", is_published=True,
+        )
+        for i in range(points)
+    )  # fmt: skip
+    user = synthetic_user()
+    now = datetime.now(tz=UTC).replace(minute=0, second=0, microsecond=0)
+    first = now - timedelta(days=365 * years)
+    cps = list(ContactPoint.objects.filter(slug__startswith="usage-").values_list("pk", flat=True))
+    sessions = [
+        StaffedSession(
+            contact_point_id=cp, scheduled_start=start, scheduled_end=start + timedelta(hours=2),
+            actual_start=start, actual_end=start + timedelta(hours=2),
+            state="held" if rng.random() < 0.9 else "cancelled",
+            reason="" if rng.random() < 0.9 else "Bench", source="synthetic",
+        )
+        for cp in cps
+        for week in range(52 * years)
+        for start in [first + timedelta(weeks=week, hours=rng.randint(9, 19))]
+    ]  # fmt: skip
+    for session in sessions:
+        if session.state == "cancelled" and not session.reason:
+            session.reason = "Bench"
+    StaffedSession.objects.bulk_create(sessions, batch_size=5000)
+    held = StaffedSession.objects.filter(
+        contact_point__slug__startswith="usage-", state="held"
+    ).values_list("pk", "contact_point_id", "scheduled_start")
+    columns = (
+        "contact_point_id, session_id, arrived_at, purpose, private_room, heard_via, outcome, "
+        "language_assistance, idempotency_key, source, recorded_by_id, created_at, updated_at"
+    )
+    sql = f"INSERT INTO visits_visit ({columns}) VALUES ({', '.join(['%s'] * 13)})"  # noqa: S608
+    batch: list[tuple[object, ...]] = []
+    count = 0
+    adapt = connection.ops.adapt_datetimefield_value
+    stamp = adapt(now)
+    with connection.cursor() as cursor:
+        for session_pk, cp, start in held.iterator(chunk_size=10_000):
+            for _ in range(rng.randint(0, per_session * 2)):
+                arrived = start + timedelta(minutes=rng.randint(0, 119))
+                batch.append((
+                    cp, session_pk, adapt(arrived), rng.choice(PURPOSES), "not_needed",
+                    "not_asked", "not_recorded", False,
+                    uuid.uuid4().hex if connection.vendor == "sqlite" else uuid.uuid4(),
+                    "synthetic", user.pk, stamp, stamp,
+                ))  # fmt: skip
+                if len(batch) >= 10_000:
+                    cursor.executemany(sql, batch)
+                    count += len(batch)
+                    batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            count += len(batch)
+    return len(sessions), count
+
+
+def timed(client: Client, url: str, runs: int = 5) -> tuple[float, float, int, int]:
+    """(cold ms, cached median ms, cold queries, cached queries)."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold_queries:
+        start = time.perf_counter()
+        assert client.get(url).status_code == 200
+        cold = (time.perf_counter() - start) * 1000
+    warm = []
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as warm_queries:
+            start = time.perf_counter()
+            assert client.get(url).status_code == 200
+            warm.append((time.perf_counter() - start) * 1000)
+    return cold, statistics.median(warm), len(cold_queries), len(warm_queries)
+
+
+def run(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench usage")
+    parser.add_argument("--points", type=int, default=1000)
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--visits-per-session", type=int, default=8)
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    sessions, visits = populate(args.points, args.years, args.visits_per_session)
+    print(
+        f"Usage summaries, database: {connection.vendor}: {args.points} contact points, "
+        f"{sessions:,} sessions, {visits:,} visits over {args.years} years "
+        f"(generated in {time.perf_counter() - start:.0f} s)"
+    )
+    client = Client()
+    print(f"{'page':<34} {'cold ms':>8} {'cached ms':>10} {'queries cold/cached':>20}")
+    since = f"{datetime.now(tz=UTC).year - args.years}-01-01"
+    for name, url in (
+        ("/usage/ (last 12 months)", "/usage/"),
+        (f"/usage/ ({args.years} years)", f"/usage/?start={since}"),
+        ("/usage/<slug>/ (last 12 months)", f"/usage/usage-{args.points // 2:04d}/"),
+    ):
+        cold, warm, q_cold, q_warm = timed(client, url)
+        print(f"{name:<34} {cold:>8.0f} {warm:>10.1f} {q_cold:>11} / {q_warm}")
+    print("Targets: /usage/ under 300 ms cold on PostgreSQL, under 50 ms cached.")
