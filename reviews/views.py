@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from contactpoints.hours import local
 from contactpoints.models import ContactPoint, Kind
+from visits.services import usage_version
 
 from . import charts, markdown, usage
 from .disclosure import Breakdown, Cell, protect
@@ -118,12 +120,16 @@ def usage_index(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "reviews/usage_index.html", {"form": form}, status=400)
     data = form.cleaned_data
+    is_csv = request.path.endswith(".csv")
+    page_key = f"usage-page:{usage_version()}:{request.GET.urlencode()}"
+    if not is_csv and (page := cache.get(page_key)) is not None:
+        return HttpResponse(page)
     period = form.period()
     summary = usage.overview(period, borough=data.get("borough", ""), kind=data.get("kind", ""))
     rows = [_present(r, summary.visits.cells[r.slug]) for r in summary.rows]
     rows.sort(key=SORTS[data.get("sort") or "name"])
     totals = summary.totals
-    if request.path.endswith(".csv"):
+    if is_csv:
         return _csv(
             "usage.csv",
             ["contact point", "borough", "visits", "visits a week", "visits per staffed hour",
@@ -138,7 +144,7 @@ def usage_index(request: HttpRequest) -> HttpResponse:
                 for r in rows
             ],
         )  # fmt: skip
-    return render(
+    response = render(
         request,
         "reviews/usage_index.html",
         {
@@ -152,6 +158,9 @@ def usage_index(request: HttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
         },
     )
+    # The rendered page is cached too, until the next change to visits or sessions.
+    cache.set(page_key, response.content, usage.CACHE_SECONDS)
+    return response
 
 
 def usage_detail(request: HttpRequest, slug: str, table: str = "") -> HttpResponse:

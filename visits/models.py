@@ -134,7 +134,9 @@ class StaffedSession(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["contact_point", "scheduled_start"], name="session_cp_start")
+            models.Index(fields=["contact_point", "scheduled_start"], name="session_cp_start"),
+            # Usage figures scan a period across every contact point.
+            models.Index(fields=["scheduled_start"], name="session_start"),
         ]
 
     def __str__(self) -> str:
@@ -250,7 +252,11 @@ class Visit(models.Model):
                 name="visit_outcome_valid", condition=Q(outcome__in=Outcome.values)
             ),
         ]
-        indexes = [models.Index(fields=["contact_point", "arrived_at"], name="visit_cp_arrived")]
+        indexes = [
+            models.Index(fields=["contact_point", "arrived_at"], name="visit_cp_arrived"),
+            # Usage figures scan a period across every contact point.
+            models.Index(fields=["arrived_at"], name="visit_arrived"),
+        ]
 
     def __str__(self) -> str:
         when = f"{self.arrived_at:%Y-%m-%d %H:%M}"
