@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay,
 from contactpoints.hours import LONDON
 from contactpoints.models import ContactPoint
 from visits.models import (
+    TALLIES,
     HeardVia,
     Outcome,
     PrivateRoom,
@@ -35,6 +36,7 @@ from visits.models import (
     SessionState,
     Source,
     StaffedSession,
+    UsageDay,
     Visit,
 )
 from visits.services import usage_version
@@ -153,14 +155,10 @@ STAFFED_LENGTH = ExpressionWrapper(
 )
 
 
-def _counts(prefix: str, field_name: str, values: Iterable[str]) -> dict[str, Count]:
-    return {f"{prefix}{v}": Count("pk", filter=Q(**{field_name: v})) for v in values}
-
-
 def rows(period: Period, contact_points: QuerySet[ContactPoint]) -> list[Row]:
-    """Figures per contact point, in three aggregate queries whatever the number of visits:
-    sessions, sessions with no visitor, and one pass over the visits that counts every
-    category at once (conditional aggregation), so no breakdown needs another scan."""
+    """Figures per contact point in three aggregate queries, whatever the number of visits:
+    sessions; sessions with no visitor (from each session's kept visit count); and the
+    daily roll-up of visits by category (`visits.UsageDay`), summed over the period."""
     by_pk = {
         cp["pk"]: Row(
             slug=cp["slug"], name=cp["name"], borough=cp["borough"], kind=cp["kind"],
@@ -189,36 +187,26 @@ def rows(period: Period, contact_points: QuerySet[ContactPoint]) -> list[Row]:
         row.sessions_held = item["held"]
         row.advertised_hours = _hours(item["advertised_length"])
         row.staffed_hours = _hours(item["staffed_length"])
-    visited = Visit.objects.filter(session=OuterRef("pk"), withdrawn_at__isnull=True)
     for item in (
-        sessions.filter(HELD)
-        .filter(~Exists(visited))
-        .values("contact_point")
-        .annotate(n=Count("pk"))
+        sessions.filter(HELD, visit_count=0).values("contact_point").annotate(n=Count("pk"))
     ):
         if item["contact_point"] in by_pk:
             by_pk[item["contact_point"]].zero_visit_sessions = item["n"]
-    visits = Visit.objects.counted().filter(
-        arrived_at__gte=period.start_at, arrived_at__lt=period.end_at
-    )
+    # Visits come from the daily roll-up, summed over the period's days.
+    days = UsageDay.objects.filter(day__gte=period.start, day__lte=period.end)
     if len(by_pk) == 1:
-        visits = visits.filter(contact_point__in=list(by_pk))
-    categories = {
-        **_counts("purpose:", "purpose", Purpose.values),
-        **_counts("heard:", "heard_via", HeardVia.values),
-        **_counts("source:", "source", Source.values),
-        **_counts("room:", "private_room", PrivateRoom.values),
-    }
-    for item in visits.values("contact_point").annotate(n=Count("pk"), **categories):
+        days = days.filter(contact_point__in=list(by_pk))
+    columns = {column: Sum(column) for column in TALLIES}
+    for item in days.values("contact_point").annotate(n=Sum("visits"), **columns):
         row = by_pk.get(item["contact_point"])
         if row is None:
             continue
         row.visits = item["n"]
-        row.private_room_used = item[f"room:{PrivateRoom.USED}"]
-        row.private_room_asked = item[f"room:{PrivateRoom.ASKED_NOT_AVAILABLE}"]
-        row.purposes = {v: item[f"purpose:{v}"] for v in Purpose.values}
-        row.heard_via = {v: item[f"heard:{v}"] for v in HeardVia.values}
-        row.sources = {v: item[f"source:{v}"] for v in Source.values}
+        row.private_room_used = item[f"room_{PrivateRoom.USED}"]
+        row.private_room_asked = item[f"room_{PrivateRoom.ASKED_NOT_AVAILABLE}"]
+        row.purposes = {v: item[f"purpose_{v}"] for v in Purpose.values}
+        row.heard_via = {v: item[f"heard_{v}"] for v in HeardVia.values}
+        row.sources = {v: item[f"source_{v}"] for v in Source.values}
     return sorted(by_pk.values(), key=lambda r: r.name)
 
 

@@ -97,9 +97,12 @@ class StaffedSession(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="staffed_sessions"
     )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.SCHEDULE)
+    visit_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Counted visits, kept in step by visits.services."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(m2m_fields=[officers])
+    history = HistoricalRecords(m2m_fields=[officers], excluded_fields=["visit_count"])
 
     objects = StaffedSessionQuerySet.as_manager()
 
@@ -261,3 +264,36 @@ class Visit(models.Model):
     def __str__(self) -> str:
         when = f"{self.arrived_at:%Y-%m-%d %H:%M}"
         return f"{self.get_purpose_display()} at {self.contact_point}, {when}"
+
+
+class UsageDay(models.Model):
+    """Counted visits per contact point per London day, by category. A roll-up kept in
+    step with the visits by `visits.services` (and rebuilt from them by
+    `manage.py rebuild_usage`), so usage figures over a year read thousands of rows rather
+    than hundreds of thousands of visits. One integer column per category (added below)."""
+
+    contact_point = models.ForeignKey(
+        ContactPoint, on_delete=models.CASCADE, related_name="usage_days"
+    )
+    day = models.DateField()
+    visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact_point", "day"], name="usageday_unique_day")
+        ]
+        indexes = [models.Index(fields=["day"], name="usageday_day")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_point_id} {self.day}: {self.visits}"
+
+
+# The category columns: purpose_report_crime, heard_poster, room_used, source_import, …
+TALLIES: dict[str, tuple[str, str]] = {
+    **{f"purpose_{v}": ("purpose", v) for v in Purpose.values},
+    **{f"heard_{v}": ("heard_via", v) for v in HeardVia.values},
+    **{f"room_{v}": ("private_room", v) for v in PrivateRoom.values},
+    **{f"source_{v}": ("source", v) for v in Source.values},
+}
+for _column in TALLIES:
+    models.PositiveIntegerField(default=0).contribute_to_class(UsageDay, _column)

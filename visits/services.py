@@ -11,13 +11,17 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from contactpoints.hours import LONDON, local
 from contactpoints.models import ContactPoint
 from users.models import User
 
 from .models import (
     NOT_HELD,
+    TALLIES,
     Assignment,
     HeardVia,
     Outcome,
@@ -26,6 +30,7 @@ from .models import (
     SessionState,
     Source,
     StaffedSession,
+    UsageDay,
     Visit,
 )
 
@@ -209,6 +214,7 @@ def visit_log(
     try:
         with transaction.atomic():
             _save(visit, user)
+            _tally(visit.contact_point_id, visit.arrived_at, visit.session_id)
     except IntegrityError:
         # The same key arrived twice at once: the other request stored it.
         stored = Visit.objects.get(idempotency_key=idempotency_key)
@@ -248,6 +254,7 @@ def visit_update(
             setattr(visit, name, value)
     visit.full_clean(exclude=["session", "contact_point", "recorded_by"])
     _save(visit, user)
+    _tally(visit.contact_point_id, visit.arrived_at, visit.session_id)
     return visit
 
 
@@ -270,4 +277,69 @@ def visit_withdraw(*, visit: Visit, user: User) -> Visit:
     if visit.withdrawn_at is None:
         visit.withdrawn_at = timezone.now()
         _save(visit, user)
+        _tally(visit.contact_point_id, visit.arrived_at, visit.session_id)
     return visit
+
+
+# --- The usage roll-up -------------------------------------------------------------------
+
+
+def _tally_columns() -> dict[str, Count]:
+    return {
+        column: Count("pk", filter=Q(**{field: value}))
+        for column, (field, value) in TALLIES.items()
+    }
+
+
+def _tally(contact_point_id: int, when: datetime, session_id: int | None) -> None:
+    """Recount one contact point's London day, and one session, from the visits."""
+    day = local(when).date()
+    start = datetime.combine(day, datetime.min.time(), tzinfo=LONDON)
+    counts = (
+        Visit.objects.counted()
+        .filter(contact_point_id=contact_point_id, arrived_at__gte=start)
+        .filter(arrived_at__lt=start + timedelta(days=1))
+        .aggregate(visits=Count("pk"), **_tally_columns())
+    )
+    UsageDay.objects.update_or_create(contact_point_id=contact_point_id, day=day, defaults=counts)
+    if session_id:
+        StaffedSession.objects.filter(pk=session_id).update(
+            visit_count=Visit.objects.counted().filter(session_id=session_id).count()
+        )
+
+
+@transaction.atomic
+def usage_rebuild() -> int:
+    """Rebuild the roll-up and every session's visit count from the visits (after bulk
+    loads, or to check nothing drifted). Returns the number of days."""
+    UsageDay.objects.all().delete()
+    days = (
+        Visit.objects.counted()
+        .annotate(day=TruncDate("arrived_at", tzinfo=LONDON))
+        .values("contact_point", "day")
+        .annotate(count=Count("pk"), **_tally_columns())
+        .order_by()
+    )
+    created = UsageDay.objects.bulk_create(
+        (
+            UsageDay(
+                contact_point_id=row["contact_point"],
+                day=row["day"],
+                visits=row["count"],
+                **{column: row[column] for column in TALLIES},
+            )
+            for row in days.iterator(chunk_size=5000)
+        ),
+        batch_size=5000,
+    )
+    counted = (
+        Visit.objects.counted()
+        .filter(session=OuterRef("pk"))
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    StaffedSession.objects.update(visit_count=Coalesce(Subquery(counted), 0))
+    usage_changed()
+    return len(created)

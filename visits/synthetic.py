@@ -31,7 +31,7 @@ from .models import (
     StaffedSession,
     Visit,
 )
-from .services import usage_changed
+from .services import usage_rebuild
 
 T = TypeVar("T")
 NAMESPACE = uuid.UUID("0f1c8a52-3d0e-4b7e-8a53-6a1f2c9d7e44")
@@ -128,7 +128,7 @@ def generate(*, days: int = 730, seed: int = 20261127, now: datetime | None = No
         bulk_create_with_history(visits, Visit, default_user=user, batch_size=1000)
         result.sessions += len(sessions)
         result.visits += len(visits)
-    usage_changed()
+    usage_rebuild()  # bulk inserts bypass the per-visit roll-up
     return result
 
 

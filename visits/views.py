@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -65,7 +64,6 @@ def home(request: HttpRequest) -> HttpResponse:
         StaffedSession.objects.visible_to(request.user)
         .filter(scheduled_start__gte=start, scheduled_start__lt=start + timedelta(days=1))
         .select_related("contact_point")
-        .annotate(visit_count=Count("visits", filter=Q(visits__withdrawn_at__isnull=True)))
     )
     return render(
         request,

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 import pytest
 from django.core.cache import cache
+from django.db.models import Q
 from django.test import Client
 
 from contactpoints.hours import LONDON
@@ -133,3 +134,40 @@ def test_usage_pages_and_csv(client: Client, library) -> None:
     assert client.get("/usage/", {"start": "yesterday"}).status_code == 400
     hidden = ContactPointFactory(is_published=False)
     assert client.get(f"/usage/{hidden.slug}/").status_code == 404
+
+
+def test_the_roll_up_stays_in_step_with_the_visits(library) -> None:
+    """Logged, changed, withdrawn and imported visits: the daily roll-up and the sessions'
+    visit counts always equal a direct count, and a rebuild changes nothing."""
+    from django.db.models import Count
+
+    from visits.models import UsageDay, Visit
+
+    manager = staff_user("third", roles.MANAGER)
+    session = StaffedSession.objects.filter(state="held").first()
+    logged = services.visit_log(
+        user=manager, session=session, purpose="safety", idempotency_key=uuid.uuid4(),
+        arrived_at=_at(7, 10, 19, 50),
+    )  # fmt: skip
+    services.visit_update(visit=logged.visit, user=manager, heard_via="poster")
+    services.visit_withdraw(visit=Visit.objects.filter(purpose="advice").first(), user=manager)
+
+    def snapshot() -> tuple[list, list]:
+        days = sorted(
+            UsageDay.objects.filter(visits__gt=0).values_list(
+                "contact_point", "day", "visits", "purpose_safety", "heard_poster"
+            )
+        )
+        sessions = sorted(StaffedSession.objects.values_list("pk", "visit_count"))
+        return days, sessions
+
+    before = snapshot()
+    direct = dict(
+        StaffedSession.objects.annotate(
+            n=Count("visits", filter=Q(visits__withdrawn_at__isnull=True))
+        ).values_list("pk", "n")
+    )
+    assert dict(before[1]) == direct
+    assert sum(day[2] for day in before[0]) == Visit.objects.counted().count() == 8
+    services.usage_rebuild()
+    assert snapshot() == before
