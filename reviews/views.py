@@ -115,7 +115,7 @@ def usage_private_room(row: usage.Row) -> Breakdown[str]:
     )
 
 
-def usage_index(request: HttpRequest) -> HttpResponse:
+def usage_index(request: HttpRequest, table: str = "") -> HttpResponse:
     form = UsageForm(request.GET)  # every field is optional: no parameters is valid
     if not form.is_valid():
         return render(request, "reviews/usage_index.html", {"form": form}, status=400)
@@ -129,6 +129,9 @@ def usage_index(request: HttpRequest) -> HttpResponse:
     rows = [_present(r, summary.visits.cells[r.slug]) for r in summary.rows]
     rows.sort(key=SORTS[data.get("sort") or "name"])
     totals = summary.totals
+    if table:
+        breakdown = summary.purposes if table == "purposes" else summary.heard_via
+        return _breakdown_csv(f"{table}.csv", table.replace("-", " "), breakdown)
     if is_csv:
         return _csv(
             "usage.csv",
@@ -182,15 +185,16 @@ def usage_detail(request: HttpRequest, slug: str, table: str = "") -> HttpRespon
         "weekday-hour": ("Weekday and hour", figures.heatmap),
     }
     if table:
-        if table not in tables:
+        if table not in tables and table != "sessions":
             return render(request, "404.html", status=404)
+        if table == "sessions":
+            return _csv(
+                f"{slug}-sessions.csv",
+                ["month", "sessions advertised", "sessions held"],
+                [list(row) for row in figures.sessions_by_month],
+            )
         heading, breakdown = tables[table]
-        return _csv(
-            f"{slug}-{table}.csv",
-            [heading, "visits"],
-            [[_key(key), str(cell)] for key, cell in breakdown.cells.items()]
-            + [["Total", str(breakdown.total)]],
-        )
+        return _breakdown_csv(f"{slug}-{table}.csv", heading, breakdown)
     row = _present(figures.row, figures.months.total)
     weekly_hours_now = figures.row.advertised_hours / period.weeks if period.weeks else 0
     return render(
@@ -210,6 +214,16 @@ def usage_detail(request: HttpRequest, slug: str, table: str = "") -> HttpRespon
             "heat": charts.heatmap(figures.heatmap),
             "query": request.GET.urlencode(),
         },
+    )
+
+
+def _breakdown_csv(filename: str, heading: str, breakdown: Breakdown[Any]) -> HttpResponse:
+    """A breakdown exactly as the page shows it: suppressed cells stay suppressed."""
+    return _csv(
+        filename,
+        [heading, "visits"],
+        [[_key(key), str(cell)] for key, cell in breakdown.cells.items()]
+        + [["Total", str(breakdown.total)]],
     )
 
 

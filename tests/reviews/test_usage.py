@@ -171,3 +171,18 @@ def test_the_roll_up_stays_in_step_with_the_visits(library) -> None:
     assert sum(day[2] for day in before[0]) == Visit.objects.counted().count() == 8
     services.usage_rebuild()
     assert snapshot() == before
+
+
+def test_every_table_downloads_as_it_is_shown(client: Client, library) -> None:
+    query = {"start": "2026-10-01", "end": "2026-11-30"}
+    purposes = client.get("/usage/purposes.csv", query).content.decode().splitlines()
+    assert purposes[0] == "purposes,visits"
+    assert "Report a crime,suppressed" in purposes
+    assert purposes[-1] == "Total,8"
+    heard = client.get("/usage/heard-via.csv", query).content.decode()
+    assert heard.startswith("heard via,visits")
+    sessions = client.get("/usage/library/sessions.csv", query).content.decode().splitlines()
+    assert sessions[0] == "month,sessions advertised,sessions held"
+    assert sessions[1] == "Oct 2026,4,3"
+    page = client.get("/usage/library/", query).content.decode()
+    assert page.count("Download this table (CSV)") == 7
