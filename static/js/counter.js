@@ -17,6 +17,10 @@
     try { return JSON.parse(localStorage.getItem(STORE)) || []; } catch (e) { return []; }
   }
   function save(queue) { localStorage.setItem(STORE, JSON.stringify(queue)); }
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
@@ -37,14 +41,28 @@
     if (!queue.length) { showPending(); return; }
     sending = true;
     var item = queue[0];
+    // The CSRF token of now, from the cookie: it changes when the officer signs in again.
+    var token = csrfToken() || item.fields.csrfmiddlewaretoken;
     var body = new URLSearchParams(item.fields);
+    body.set("csrfmiddlewaretoken", token);
     fetch(item.url, {
       method: "POST",
       body: body,
       credentials: "same-origin",
-      headers: { "Accept": "application/json", "X-CSRFToken": item.fields.csrfmiddlewaretoken }
+      headers: { "Accept": "application/json", "X-CSRFToken": token }
     }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
+      if (response.redirected) {
+        // Signed out (the answer is the sign-in page): nothing was recorded. Keep it.
+        throw new Error("signed-out");
+      }
+      var isJson = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      if (!isJson && (response.status === 401 || response.status === 403)) {
+        throw new Error("signed-out");  // no session or no CSRF cookie: keep it for later
+      }
+      if (!isJson) {
+        return { status: response.status, data: { error: "That change was refused (" + response.status + ")." } };
+      }
+      return response.json().then(function (data) {
         return { status: response.status, data: data };
       });
     }).then(function (result) {
@@ -66,10 +84,13 @@
       }
       showPending();
       flush();
-    }).catch(function () {
-      // Offline or the server is unreachable: keep it, try again shortly.
+    }).catch(function (error) {
+      // Offline, unreachable or signed out: keep it, try again shortly.
       sending = false;
       showPending();
+      if (error && error.message === "signed-out") {
+        pendingEl.textContent += " Your sign-in has ended: sign in again in a new tab and they will be sent.";
+      }
       setTimeout(flush, 5000);
     });
   }

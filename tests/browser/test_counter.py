@@ -151,3 +151,26 @@ def test_staff_pages_have_no_accessibility_violations(page: Page, counter: str) 
     undo = page.get_by_role("button", name="Undo last visitor (Advice or information)")
     expect(undo).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_visit_logged_after_sign_in_ended_is_kept_until_signed_in_again(
+    page: Page, counter: str
+) -> None:
+    sign_in(page, counter)
+    page.get_by_role("link", name="Beethoven Centre contact point").click()
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    counter_url = page.url
+
+    page.context.clear_cookies()  # the sign-in has ended
+    page.get_by_role("button", name="+ Bail or signing on").click()
+    expect(page.locator("[data-pending]")).to_contain_text("sign in again")
+    assert Visit.objects.count() == 0
+
+    other = page.context.new_page()
+    sign_in(other, counter, code="code0002")
+    other.close()
+    page.goto(counter_url)
+    expect(page.locator("[data-pending]")).to_be_empty(timeout=15_000)
+    expect(page.get_by_role("heading", name="Visitors: 1")).to_be_visible()
+    assert list(Visit.objects.values_list("purpose", flat=True)) == ["bail"]
