@@ -47,7 +47,7 @@ CACHE_SECONDS = 24 * 3600
 
 
 def threshold() -> int:
-    return int(getattr(settings, "DISCLOSURE_THRESHOLD", 5))
+    return int(settings.DISCLOSURE_THRESHOLD)
 
 
 @dataclass(frozen=True)
@@ -220,6 +220,16 @@ def _summed(found: list[Row], attribute: str, choices: Iterable[tuple[str, str]]
     )
 
 
+def private_room(row: Row) -> Breakdown[str]:
+    """A contact point's private-room use, protected (counted in the roll-up)."""
+    counts: dict[str, int] = {
+        PrivateRoom.USED: row.private_room_used,
+        PrivateRoom.ASKED_NOT_AVAILABLE: row.private_room_asked,
+        PrivateRoom.NOT_NEEDED: row.visits - row.private_room_used - row.private_room_asked,
+    }
+    return protect({label: counts[value] for value, label in PrivateRoom.choices}, threshold())
+
+
 def _sources_of(found: list[Row]) -> Sources:
     total = {v: sum(r.sources.get(v, 0) for r in found) for v in Source.values}
     result = Sources(
@@ -246,18 +256,6 @@ class Sources:
     imported: int = 0
     synthetic: int = 0
     other: int = 0
-
-
-def sources(visits: QuerySet[Visit]) -> Sources:
-    counts = dict(visits.values_list("source").annotate(n=Count("pk")).order_by())
-    result = Sources(
-        total=sum(counts.values()),
-        counter=counts.get(Source.COUNTER, 0),
-        imported=counts.get(Source.IMPORT, 0),
-        synthetic=counts.get(Source.SYNTHETIC, 0),
-    )
-    result.other = result.total - result.counter - result.imported - result.synthetic
-    return result
 
 
 @dataclass
@@ -390,11 +388,12 @@ def detail(contact_point: ContactPoint, period: Period, *, cached: bool = True) 
             months=protect(month_counts, threshold()),
             sessions_by_month=[(label, *sessions.get(start, (0, 0))) for label, start in months],
             heatmap=protect(grid, threshold()),
-            purposes=breakdown(visits, "purpose", Purpose.choices),
+            # Categories the roll-up counts come with the row; outcomes are not rolled up.
+            purposes=_summed([row], "purposes", Purpose.choices),
             outcomes=breakdown(visits, "outcome", Outcome.choices),
-            heard_via=breakdown(visits, "heard_via", HeardVia.choices),
-            private_room=breakdown(visits, "private_room", PrivateRoom.choices),
-            sources=sources(visits),
+            heard_via=_summed([row], "heard_via", HeardVia.choices),
+            private_room=private_room(row),
+            sources=_sources_of([row]),
             replaced=replaced,
         )
 
@@ -415,16 +414,12 @@ def _months(period: Period) -> list[tuple[str, datetime]]:
 
 
 def snapshot(period: Period, contact_points: QuerySet[ContactPoint]) -> dict[str, Any]:
-    """The figures to freeze into a published review: raw per contact point rows plus the
-    protected breakdowns, as plain JSON."""
+    """The figures to freeze into a published review, as plain JSON: the raw rows per
+    contact point (with their category counts); disclosure control is applied on display."""
     found = rows(period, contact_points)
-    visits = _visits(period, contact_points)
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "threshold": threshold(),
         "rows": [asdict(r) for r in found],
-        "purposes": {
-            k: c.value for k, c in breakdown(visits, "purpose", Purpose.choices).cells.items()
-        },
-        "sources": asdict(sources(visits)),
+        "sources": asdict(_sources_of(found)),
     }

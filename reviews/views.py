@@ -99,20 +99,9 @@ def _present(row: usage.Row, visits: Cell) -> dict[str, Any]:
         "staffed_hours": row.staffed_hours,
         "staffed_share": row.staffed_share,
         "zero_visit_share": row.zero_visit_share,
-        "private_room": usage_private_room(row),
+        "private_room": usage.private_room(row),
         "cost_per_visit": None if hidden else row.cost_per_visit,
     }
-
-
-def usage_private_room(row: usage.Row) -> Breakdown[str]:
-    return protect(
-        {
-            "used": row.private_room_used,
-            "asked for, not available": row.private_room_asked,
-            "not needed": row.visits - row.private_room_used - row.private_room_asked,
-        },
-        usage.threshold(),
-    )
 
 
 def usage_index(request: HttpRequest, table: str = "") -> HttpResponse:
