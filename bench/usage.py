@@ -41,20 +41,24 @@ def populate(points: int, years: int, per_session: int) -> tuple[int, int]:
     now = datetime.now(tz=UTC).replace(minute=0, second=0, microsecond=0)
     first = now - timedelta(days=365 * years)
     cps = list(ContactPoint.objects.filter(slug__startswith="usage-").values_list("pk", flat=True))
+
+    def session(cp: int, start: datetime) -> StaffedSession:
+        end = start + timedelta(hours=2)
+        if rng.random() < 0.1:
+            return StaffedSession(
+                contact_point_id=cp, scheduled_start=start, scheduled_end=end,
+                state="cancelled", reason="Bench", source="synthetic",
+            )  # fmt: skip
+        return StaffedSession(
+            contact_point_id=cp, scheduled_start=start, scheduled_end=end, actual_start=start,
+            actual_end=end, state="held", source="synthetic",
+        )  # fmt: skip
+
     sessions = [
-        StaffedSession(
-            contact_point_id=cp, scheduled_start=start, scheduled_end=start + timedelta(hours=2),
-            actual_start=start, actual_end=start + timedelta(hours=2),
-            state="held" if rng.random() < 0.9 else "cancelled",
-            reason="" if rng.random() < 0.9 else "Bench", source="synthetic",
-        )
+        session(cp, first + timedelta(weeks=week, hours=rng.randint(9, 19)))
         for cp in cps
         for week in range(52 * years)
-        for start in [first + timedelta(weeks=week, hours=rng.randint(9, 19))]
-    ]  # fmt: skip
-    for session in sessions:
-        if session.state == "cancelled" and not session.reason:
-            session.reason = "Bench"
+    ]
     StaffedSession.objects.bulk_create(sessions, batch_size=5000)
     held = StaffedSession.objects.filter(
         contact_point__slug__startswith="usage-", state="held"

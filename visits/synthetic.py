@@ -66,7 +66,7 @@ OUTCOMES = {
     Purpose.ANTI_SOCIAL: {Outcome.ADVICE: 50, Outcome.REFERRED_101: 30, Outcome.CRIME_REPORT: 20},
     Purpose.SAFETY: {Outcome.ADVICE: 50, Outcome.APPOINTMENT: 30, Outcome.CRIME_REPORT: 20},
 }
-NOT_HELD = [
+NOT_HELD_OUTCOMES = [  # (state, reason, share of sessions in %)
     (SessionState.CANCELLED, "Officer called away to an incident", 5),
     (SessionState.NO_OFFICER, "No officer available on the rota", 4),
     (SessionState.VENUE_UNAVAILABLE, "Venue closed for a private event", 3),
@@ -137,7 +137,7 @@ def _session(
 ) -> StaffedSession:
     roll = rng.randrange(100)
     threshold = 0
-    for state, reason, share in NOT_HELD:
+    for state, reason, share in NOT_HELD_OUTCOMES:
         threshold += share
         if roll < threshold:
             return StaffedSession(
