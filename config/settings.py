@@ -210,8 +210,10 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Cache ----------------------------------------------------------------------------
-# Per-process memory by default; set CACHE_URL (e.g. redis://127.0.0.1:6379/1) to share.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Shared by every worker without extra services: a table in the database by default
+# (created by a migration). Set CACHE_URL=redis://127.0.0.1:6379/1 for Redis. A per-process
+# cache (locmemcache://) would let workers serve figures older than another worker's.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
 
 # --- Geocoding -------------------------------------------------------------------------
 # Postcodes come from the local gazetteer; other searches go to this geopy geocoder.
@@ -237,6 +239,8 @@ API_CACHE_SECONDS: int = env.int("API_CACHE_SECONDS", default=300)
 # --- Usage figures ---------------------------------------------------------------------
 # Counts from 1 to DISCLOSURE_THRESHOLD - 1 are never published (docs/usage-figures.md).
 DISCLOSURE_THRESHOLD: int = env.int("DISCLOSURE_THRESHOLD", default=5)
+# A calendar month's figures are published this many days after it ends (late paper sheets).
+USAGE_RELEASE_DAYS: int = env.int("USAGE_RELEASE_DAYS", default=7)
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

@@ -7,8 +7,6 @@ origin (CORS, GET only); the search endpoint is rate-limited per client address.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any, Literal
 
@@ -21,6 +19,7 @@ from ninja.throttling import AnonRateThrottle
 
 from . import exports, geocoding, hours, postcodes
 from .models import FACILITIES, SERVICES, ContactPoint, Kind, Status
+from .spreadsheets import csv_response
 
 api = NinjaAPI(
     title="Contact Points open data API",
@@ -230,20 +229,17 @@ def list_contact_points(
 )
 def contact_points_csv(request: HttpRequest, filters: Query[DirectoryFilters]) -> HttpResponse:
     now = timezone.now()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
     facility_names = [name for name, _ in FACILITIES]
     service_names = [name for name, _ in SERVICES]
-    writer.writerow(
-        [
-            "slug", "name", "kind", "status", "status_line", "borough", "ward", "address",
-            "postcode", "latitude", "longitude", "opening_hours", *facility_names,
-            *service_names, "url",
-        ]
-    )  # fmt: skip
+    header = [
+        "slug", "name", "kind", "status", "status_line", "borough", "ward", "address",
+        "postcode", "latitude", "longitude", "opening_hours", *facility_names,
+        *service_names, "url",
+    ]  # fmt: skip
+    rows = []
     for cp in _filtered(filters, now):
         latitude, longitude = cp.coordinates or ("", "")
-        writer.writerow(
+        rows.append(
             [
                 cp.slug, cp.name, cp.kind, cp.status, cp.status_line(now), cp.borough, cp.ward,
                 ", ".join(cp.address_lines), cp.postcode, latitude, longitude,
@@ -253,8 +249,7 @@ def contact_points_csv(request: HttpRequest, filters: Query[DirectoryFilters]) -
                 request.build_absolute_uri(cp.get_absolute_url()),
             ]
         )  # fmt: skip
-    result = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    result["Content-Disposition"] = 'attachment; filename="contact-points.csv"'
+    result = csv_response("contact-points.csv", header, rows)
     _cache(result)
     return result
 

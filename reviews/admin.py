@@ -15,22 +15,54 @@ from . import services
 from .models import Correction, Finding, ProgressUpdate, Recommendation, Review
 
 
-class FindingInline(admin.TabularInline):
-    model = Finding
+def _published(obj: Any) -> bool:
+    return bool(obj and obj.is_published)
+
+
+class FinalWhenPublished(admin.TabularInline):
+    """Inlines of a published review are shown, never changed (the models refuse too)."""
+
     extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _published(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _published(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _published(obj) and super().has_delete_permission(request, obj)
+
+
+class FindingInline(FinalWhenPublished):
+    model = Finding
     autocomplete_fields = ["contact_point"]
 
 
-class RecommendationInline(admin.TabularInline):
+class RecommendationInline(FinalWhenPublished):
     model = Recommendation
-    extra = 0
     fields = ["number", "text", "owner", "due_on", "status"]
+    readonly_fields = ["status"]
     show_change_link = True
 
 
 class CorrectionInline(admin.TabularInline):
+    """Corrections are added to a published review, dated and signed by the server, and
+    never edited or deleted."""
+
     model = Correction
-    extra = 0
+    extra = 1
+    fields = ["made_on", "made_by", "text"]
+    readonly_fields = ["made_on", "made_by"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _published(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 FROZEN_WHEN_PUBLISHED = [
@@ -61,13 +93,35 @@ class ReviewAdmin(admin.ModelAdmin):
             return [*self.readonly_fields, *FROZEN_WHEN_PUBLISHED]
         return self.readonly_fields
 
+    def has_delete_permission(self, request: HttpRequest, obj: Review | None = None) -> bool:
+        return not _published(obj) and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a published review is never deleted
+        return actions
+
     def get_prepopulated_fields(self, request: HttpRequest, obj: Review | None = None) -> Any:
         return {} if obj and obj.is_published else self.prepopulated_fields
 
     def save_model(self, request: HttpRequest, obj: Review, form: Any, change: bool) -> None:
+        if obj.is_published:
+            return  # nothing of a published review is saved here; corrections are added
         if not change:
             obj.author = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not Correction:
+            return super().save_formset(request, form, formset, change)
+        for correction in formset.save(commit=False):
+            # Through the service: dated by the server, signed by the user.
+            services.review_correct(
+                review=form.instance,
+                user=request.user,  # type: ignore[arg-type]
+                text=correction.text,
+            )
+        return None
 
     @admin.display(description="Page")
     def preview(self, obj: Review) -> str:
@@ -90,10 +144,14 @@ class ReviewAdmin(admin.ModelAdmin):
 class ProgressUpdateInline(admin.TabularInline):
     model = ProgressUpdate
     extra = 1
-    fields = ["made_on", "text", "status"]
+    fields = ["made_on", "made_by", "text", "status"]
+    readonly_fields = ["made_on", "made_by"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the record of progress is added to, not rewritten
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Recommendation)
@@ -103,6 +161,21 @@ class RecommendationAdmin(admin.ModelAdmin):
     search_fields = ["text", "owner"]
     inlines = [ProgressUpdateInline]
     readonly_fields = ["status"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj and obj.review.is_published:
+            # The wording, owner and due date were published; progress is added below.
+            return ["review", "number", "text", "owner", "due_on", "status"]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        published = obj is not None and obj.review.is_published
+        return not published and super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change and obj.review.is_published:
+            return  # read-only: only progress updates are added
+        super().save_model(request, obj, form, change)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not ProgressUpdate:

@@ -12,7 +12,7 @@ from django.db import transaction
 from contactpoints.models import ContactPoint
 from users.models import User
 
-from . import services
+from . import release, services, usage
 from .models import Finding, Recommendation, RecommendationStatus, Review
 
 PUBLISHED_SLUG = "westminster-contact-points-review-2026"
@@ -39,11 +39,19 @@ def load_demo_reviews(*, today: date) -> int:
     places = {cp.slug: cp for cp in ContactPoint.objects.filter(kind="contact_point")}
     beethoven = places.get("beethoven-centre-contact-point")
     library = places.get("st-johns-wood-library-contact-point")
+    # The last twelve published months (fewer if the history is shorter): a review covers
+    # months whose figures are public.
+    release.release(today)
+    published = release.released_months()
+    if not published:
+        return 0
+    year = usage.Period.last_12_months(published[-1])
+    year = usage.Period(max(year.start, published[0]), year.end)
     review = Review.objects.create(
         title="Westminster contact points: review of the year (demo)",
         slug=PUBLISHED_SLUG,
-        period_start=date(today.year - 1, today.month, 1),
-        period_end=today.replace(day=1) - timedelta(days=1),
+        period_start=year.start,
+        period_end=year.end,
         summary=(
             "Demo review on synthetic figures. The contact points are little used, many "
             "residents do not know they exist, and one has no private room. We recommend "

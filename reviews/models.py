@@ -5,8 +5,10 @@ to their end with dated progress updates."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -19,7 +21,38 @@ class ReviewStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
-class ReviewQuerySet(models.QuerySet["Review"]):
+class ReviewIsFinal(ValidationError):
+    """A published review, its findings, recommendations' wording and corrections cannot be
+    changed or deleted: corrections are added, progress goes through dated updates."""
+
+    def __init__(self, message: str = "This review is published: it cannot be changed.") -> None:
+        super().__init__(message)
+
+
+class FinalQuerySet(models.QuerySet[Any]):
+    """Bulk updates and deletes obey the same rule as saving one object: nothing that
+    belongs to a published review is rewritten or removed. `published_lookup` names the
+    path to the review's status."""
+
+    published_lookup = "review__status"
+
+    def _touches_published(self) -> bool:
+        return self.filter(**{self.published_lookup: ReviewStatus.PUBLISHED}).exists()
+
+    def update(self, **kwargs: Any) -> int:
+        if self._touches_published():
+            raise ReviewIsFinal()
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self._touches_published():
+            raise ReviewIsFinal()
+        return super().delete()
+
+
+class ReviewQuerySet(FinalQuerySet):
+    published_lookup = "status"
+
     def published(self) -> ReviewQuerySet:
         """What the public may see. Every public view starts here."""
         return self.filter(status=ReviewStatus.PUBLISHED)
@@ -83,26 +116,102 @@ class Review(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The rule lives here so the back office, the shell and any future API obey it:
+        # publishing is the last change a review's own row ever takes.
+        if self._stored_is_published():
+            raise ReviewIsFinal()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("reviews:review", kwargs={"slug": self.slug})
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self._stored_is_published():
+            raise ReviewIsFinal("A published review cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    def _stored_is_published(self) -> bool:
+        return (
+            self.pk is not None
+            and Review.objects.filter(pk=self.pk, status=ReviewStatus.PUBLISHED).exists()
+        )
 
     @property
     def is_published(self) -> bool:
         return self.status == ReviewStatus.PUBLISHED
 
 
-class Correction(models.Model):
-    """A change to a published review, said openly."""
+def _review_is_published(review_id: int | None) -> bool:
+    return (
+        review_id is not None
+        and Review.objects.filter(pk=review_id, status=ReviewStatus.PUBLISHED).exists()
+    )
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="corrections")
-    made_on = models.DateField(default=date.today)
+
+class PartOfReview(models.Model):
+    """Findings, recommendations, corrections and progress: once their review is published
+    they are never rewritten or deleted (corrections and progress updates are only added)."""
+
+    #: Fields that may still change after publication (a recommendation's status, which
+    #: follows its progress updates).
+    CHANGEABLE_WHEN_PUBLISHED: frozenset[str] = frozenset()
+    #: Whether new rows may be added to a published review.
+    ADDED_AFTER_PUBLICATION = False
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if _review_is_published(self._review_id()):
+            fields = kwargs.get("update_fields")
+            adding = self._state.adding
+            allowed = (adding and self.ADDED_AFTER_PUBLICATION) or (
+                not adding and fields is not None and set(fields) <= self.CHANGEABLE_WHEN_PUBLISHED
+            )
+            if not allowed:
+                raise ReviewIsFinal()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if _review_is_published(self._review_id()):
+            raise ReviewIsFinal("Nothing in a published review can be deleted.")
+        return super().delete(*args, **kwargs)
+
+    def _review_id(self) -> int | None:
+        return self.review_id  # type: ignore[attr-defined, no-any-return]
+
+
+class Correction(PartOfReview):
+    """A change to a published review, said openly: added, dated by the server and signed
+    by who made it; never edited or deleted (see `reviews.services.review_correct`)."""
+
+    ADDED_AFTER_PUBLICATION = True
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="corrections")
+    made_on = models.DateField(editable=False, help_text="Set by the server.")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="review_corrections",
+    )
     text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FinalQuerySet.as_manager()
 
     class Meta:
         ordering = ["made_on", "pk"]
 
     def __str__(self) -> str:
         return f"{self.review}: correction of {self.made_on}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ReviewIsFinal("A correction is never rewritten: add another.")
+        super().save(*args, **kwargs)
 
 
 class Topic(models.TextChoices):
@@ -121,7 +230,7 @@ class Rating(models.TextChoices):
     GREEN = "green", "Green: working well"
 
 
-class Finding(models.Model):
+class Finding(PartOfReview):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="findings")
     contact_point = models.ForeignKey(
         ContactPoint,
@@ -134,6 +243,8 @@ class Finding(models.Model):
     topic = models.CharField(max_length=20, choices=Topic.choices)
     rating = models.CharField(max_length=8, choices=Rating.choices)
     text = models.TextField()
+
+    objects = FinalQuerySet.as_manager()
 
     class Meta:
         ordering = ["contact_point__name", "topic", "pk"]
@@ -158,7 +269,7 @@ class RecommendationStatus(models.TextChoices):
 UNFINISHED = [RecommendationStatus.OPEN, RecommendationStatus.IN_PROGRESS]
 
 
-class RecommendationQuerySet(models.QuerySet["Recommendation"]):
+class RecommendationQuerySet(FinalQuerySet):
     def public(self) -> RecommendationQuerySet:
         return self.filter(review__status=ReviewStatus.PUBLISHED)
 
@@ -166,7 +277,9 @@ class RecommendationQuerySet(models.QuerySet["Recommendation"]):
         return self.filter(status__in=UNFINISHED, due_on__lt=today)
 
 
-class Recommendation(models.Model):
+class Recommendation(PartOfReview):
+    CHANGEABLE_WHEN_PUBLISHED = frozenset({"status"})
+
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="recommendations")
     number = models.PositiveSmallIntegerField(help_text="Its number in the review: 1, 2, 3…")
     text = models.TextField()
@@ -199,16 +312,33 @@ class Recommendation(models.Model):
         return self.status in UNFINISHED and self.due_on < today
 
 
-class ProgressUpdate(models.Model):
+class ProgressUpdateQuerySet(FinalQuerySet):
+    published_lookup = "recommendation__review__status"
+
+
+class ProgressUpdate(PartOfReview):
+    """A dated, signed step in a recommendation's progress: added, never rewritten."""
+
+    ADDED_AFTER_PUBLICATION = True
+
     recommendation = models.ForeignKey(
-        Recommendation, on_delete=models.CASCADE, related_name="updates"
+        Recommendation, on_delete=models.PROTECT, related_name="updates"
     )
-    made_on = models.DateField(default=date.today)
+    made_on = models.DateField(editable=False, help_text="Set by the server.")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="progress_updates",
+    )
     text = models.TextField()
     status = models.CharField(
         "status after this update", max_length=16, choices=RecommendationStatus.choices
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProgressUpdateQuerySet.as_manager()
 
     class Meta:
         ordering = ["made_on", "pk"]
@@ -220,3 +350,15 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recommendation}: {self.made_on}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ReviewIsFinal("A progress update is never rewritten: add another.")
+        super().save(*args, **kwargs)
+
+    def _review_id(self) -> int | None:
+        return (
+            Recommendation.objects.filter(pk=self.recommendation_id)
+            .values_list("review_id", flat=True)
+            .first()
+        )

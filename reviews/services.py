@@ -1,31 +1,63 @@
-"""Writes to reviews: publishing (with a second person's approval and frozen figures) and
-progress on recommendations. The acting user is passed explicitly."""
+"""Writes to reviews: publishing (with a second person's approval and frozen figures),
+corrections and progress on recommendations. The acting user is passed explicitly; dates
+are the server's."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from contactpoints.hours import local
 from contactpoints.models import ContactPoint
 from users.models import User
 
-from . import usage
-from .models import ProgressUpdate, Recommendation, RecommendationStatus, Review, ReviewStatus
+from . import release, usage
+from .models import (
+    Correction,
+    ProgressUpdate,
+    Recommendation,
+    RecommendationStatus,
+    Review,
+    ReviewStatus,
+)
 
 
-def review_scope(review: Review) -> object:
+def review_scope(review: Review) -> QuerySet[ContactPoint]:
     chosen = review.contact_points.all()
     if chosen.exists():
         return ContactPoint.objects.filter(pk__in=chosen.values("pk"))
     return ContactPoint.objects.published()
 
 
+def review_period(review: Review) -> usage.Period:
+    """A review covers whole calendar months that have been published, so its frozen
+    figures are the public figures of that period (never a different cut of the same
+    visits)."""
+    period = usage.Period(review.period_start, review.period_end)
+    if not period.is_whole_months:
+        raise ValidationError(
+            "A review covers whole calendar months: start on the 1st and end on the last "
+            "day of a month."
+        )
+    released = set(release.released_months())
+    month = period.start
+    while month <= period.end:
+        if month not in released:
+            raise ValidationError(
+                f"The figures for {month:%B %Y} are not published yet (each month is "
+                "published a week after it ends): end the review's period earlier."
+            )
+        month = release.next_month(month)
+    return period
+
+
 @transaction.atomic
 def review_publish(*, review: Review, approver: User) -> Review:
     """Approve and publish. The author cannot approve their own review. The usage figures
-    for the review's period and scope are frozen into it: later changes to visits never
-    change a published review."""
+    for the review's period and scope, as the public usage pages show them, are frozen into
+    it; from then on the review is final (see Review.save)."""
     review = Review.objects.select_for_update().get(pk=review.pk)
     if not approver.has_perm("reviews.publish_review"):
         raise PermissionDenied("You cannot approve reviews.")
@@ -33,13 +65,28 @@ def review_publish(*, review: Review, approver: User) -> Review:
         raise ValidationError("A second person must approve a review: not its author.")
     if review.status == ReviewStatus.PUBLISHED:
         raise ValidationError("This review is already published.")
-    period = usage.Period(review.period_start, review.period_end)
-    review.snapshot = usage.snapshot(period, review_scope(review))  # type: ignore[arg-type]
+    release.release()
+    period = review_period(review)
+    review.snapshot = usage.snapshot(period, review_scope(review))
     review.status = ReviewStatus.PUBLISHED
     review.approved_by = approver
     review.published_at = timezone.now()
     review.save()
     return review
+
+
+@transaction.atomic
+def review_correct(*, review: Review, user: User, text: str) -> Correction:
+    """Add a dated, signed correction to a published review (the only way it changes)."""
+    if not user.has_perm("reviews.add_correction"):
+        raise PermissionDenied("You cannot correct reviews.")
+    if not review.is_published:
+        raise ValidationError("Edit the draft instead: corrections are for published reviews.")
+    if not text.strip():
+        raise ValidationError("Say what is corrected.")
+    return Correction.objects.create(
+        review=review, text=text.strip(), made_by=user, made_on=local(timezone.now()).date()
+    )
 
 
 @transaction.atomic
@@ -53,7 +100,11 @@ def recommendation_progress(
     if not text.strip():
         raise ValidationError("Say what was done.")
     update = ProgressUpdate.objects.create(
-        recommendation=recommendation, text=text.strip(), status=status
+        recommendation=recommendation,
+        text=text.strip(),
+        status=status,
+        made_by=user,
+        made_on=local(timezone.now()).date(),
     )
     recommendation.status = status
     recommendation.save(update_fields=["status"])

@@ -1,53 +1,35 @@
-"""Usage figures, computed in the database (a few aggregate queries, no per-row loops over
-visits), cached until visits or sessions change, and protected by disclosure control before
-anything is shown. See docs/usage-figures.md for what each figure means.
+"""Usage figures: what the public reads and what staff read.
+
+- Public figures are sums of the protected monthly cells released by `reviews.release`
+  (`visits.UsageMonth`), for whole calendar months only. A count that includes suppressed
+  cells is shown as a range or a lower bound (`disclosure.Figure`), and so is every rate
+  built on it. No public figure is computed from live visits.
+- Staff (managers, analysts) read exact live figures for any period, from the daily roll-up
+  (`visits.UsageDay`) and the sessions, through the same `Row` and `Detail` shapes.
+
+Both are computed in the database with a few aggregate queries, whatever the number of
+visits. See docs/usage-figures.md for every definition.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import (
-    Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-)
-from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncMonth
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import ExtractIsoWeekDay, TruncMonth
 
 from contactpoints.hours import LONDON
 from contactpoints.models import ContactPoint
-from visits.models import (
-    TALLIES,
-    HeardVia,
-    Outcome,
-    PrivateRoom,
-    Purpose,
-    SessionState,
-    Source,
-    StaffedSession,
-    UsageDay,
-    Visit,
-)
-from visits.services import usage_version
+from visits.models import FAMILIES, HOURS, TALLIES, StaffedSession, UsageDay, UsageMonth
 
-from .disclosure import Breakdown, protect
+from . import release
+from .disclosure import ZERO, Figure, Span, Table, figure_of, rate
+from .release import london_midnight, next_month, threshold
 
-CACHE_SECONDS = 24 * 3600
-
-
-def threshold() -> int:
-    return int(settings.DISCLOSURE_THRESHOLD)
+# Public periods are at most five years long: the most any public request can ask for.
+MAX_PUBLIC_MONTHS = 60
 
 
 @dataclass(frozen=True)
@@ -56,16 +38,33 @@ class Period:
     end: date  # inclusive
 
     @classmethod
-    def last_12_months(cls, today: date) -> Period:
-        return cls(date(today.year - 1, today.month, 1), today - timedelta(days=1))
+    def months(cls, first: date, last: date) -> Period:
+        """From the first day of `first`'s month to the last day of `last`'s month."""
+        return cls(first.replace(day=1), next_month(last.replace(day=1)) - timedelta(days=1))
+
+    @classmethod
+    def last_12_months(cls, last: date) -> Period:
+        """The twelve whole calendar months ending with `last`'s month."""
+        first = last.replace(day=1)
+        for _ in range(11):
+            first = release.previous_month(first)
+        return cls.months(first, last)
+
+    @property
+    def is_whole_months(self) -> bool:
+        return self.start.day == 1 and (self.end + timedelta(days=1)).day == 1
+
+    @property
+    def month_count(self) -> int:
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
 
     @property
     def start_at(self) -> datetime:
-        return datetime.combine(self.start, datetime.min.time(), tzinfo=LONDON)
+        return london_midnight(self.start)
 
     @property
     def end_at(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), datetime.min.time(), tzinfo=LONDON)
+        return london_midnight(self.end + timedelta(days=1))
 
     @property
     def weeks(self) -> float:
@@ -73,34 +72,34 @@ class Period:
 
     @property
     def label(self) -> str:
+        if self.is_whole_months:
+            if self.month_count == 1:
+                return f"{self.start:%B %Y}"
+            return f"{self.start:%B %Y} to {self.end:%B %Y}"
         return f"{self.start:%-d %B %Y} to {self.end:%-d %B %Y}"
 
 
-def _hours(value: timedelta | None) -> float:
-    return value.total_seconds() / 3600 if value else 0.0
+def _choices(prefix: str) -> list[tuple[str, str]]:
+    return list(FAMILIES[prefix][1].choices)
 
 
 @dataclass
 class Row:
-    """One contact point's figures for a period (raw; protected when presented)."""
+    """One contact point's figures for a period (or the sum of several)."""
 
     slug: str
     name: str
     borough: str
     kind: str
     weeks: float
+    annual_cost: float | None = None
     sessions_advertised: int = 0
     sessions_held: int = 0
     advertised_hours: float = 0.0
-    staffed_hours: float = 0.0
-    zero_visit_sessions: int = 0
-    visits: int = 0
-    private_room_used: int = 0
-    private_room_asked: int = 0
-    annual_cost: float | None = None
-    purposes: dict[str, int] = field(default_factory=dict)
-    heard_via: dict[str, int] = field(default_factory=dict)
-    sources: dict[str, int] = field(default_factory=dict)
+    staffed_hours: float = 0.0  # within the advertised hours
+    visits: Figure = ZERO
+    with_visitor: Figure = ZERO  # held sessions with at least one visitor
+    parts: dict[str, Figure] = field(default_factory=dict)  # TALLIES column -> count
 
     @property
     def held_share(self) -> float | None:
@@ -108,58 +107,90 @@ class Row:
 
     @property
     def staffed_share(self) -> float | None:
-        """Share of advertised hours actually staffed."""
+        """Share of advertised hours when an officer was there (never above 1)."""
         return self.staffed_hours / self.advertised_hours if self.advertised_hours else None
 
     @property
-    def zero_visit_share(self) -> float | None:
-        return self.zero_visit_sessions / self.sessions_held if self.sessions_held else None
-
-    @property
-    def visits_per_week(self) -> float:
-        return self.visits / self.weeks if self.weeks else 0.0
-
-    @property
-    def visits_per_staffed_hour(self) -> float | None:
-        return self.visits / self.staffed_hours if self.staffed_hours else None
-
-    @property
-    def cost_per_visit(self) -> float | None:
-        if self.annual_cost is None or not self.visits:
+    def zero_visit_share(self) -> Span | None:
+        """Held sessions with no visitor, as a share of sessions held."""
+        held = self.sessions_held
+        if not held:
             return None
-        return self.annual_cost * (self.weeks / 52.18) / self.visits
+        with_visitor = rate(self.with_visitor, 1)
+        if with_visitor is None:
+            return None
+        return Span((held - min(with_visitor.high, held)) / held, (held - with_visitor.low) / held)
+
+    @property
+    def visits_per_week(self) -> Span | None:
+        return rate(self.visits, self.weeks)
+
+    @property
+    def visits_per_staffed_hour(self) -> Span | None:
+        return rate(self.visits, self.staffed_hours)
+
+    @property
+    def cost_per_visit(self) -> Span | None:
+        if self.annual_cost is None:
+            return None
+        return rate(self.visits, 1, inverse=self.annual_cost * (self.weeks / 52.18))
+
+    @property
+    def includes_synthetic(self) -> bool:
+        return self.parts.get("source_synthetic", ZERO).low > 0
+
+    def table(self, prefix: str) -> Table[str]:
+        """One family of the visits (purposes, how they heard, …) by label, with the total."""
+        return Table(
+            cells={
+                label: self.parts.get(f"{prefix}_{value}", ZERO)
+                for value, label in _choices(prefix)
+            },
+            total=self.visits,
+        )
+
+    def __add__(self, other: Row) -> Row:
+        both_costed = self.annual_cost is not None and other.annual_cost is not None
+        return Row(
+            slug="", name="All contact points", borough="", kind="", weeks=self.weeks,
+            annual_cost=(self.annual_cost or 0) + (other.annual_cost or 0) if both_costed else None,
+            sessions_advertised=self.sessions_advertised + other.sessions_advertised,
+            sessions_held=self.sessions_held + other.sessions_held,
+            advertised_hours=self.advertised_hours + other.advertised_hours,
+            staffed_hours=self.staffed_hours + other.staffed_hours,
+            visits=self.visits + other.visits,
+            with_visitor=self.with_visitor + other.with_visitor,
+            parts={
+                key: self.parts.get(key, ZERO) + other.parts.get(key, ZERO)
+                for key in self.parts.keys() | other.parts.keys()
+            },
+        )  # fmt: skip
+
+    # Reviews freeze rows as JSON.
+    def to_json(self) -> dict[str, Any]:
+        def fig(f: Figure) -> list[Any]:
+            return [f.shown, f.hidden, f.cap]
+
+        return {
+            "slug": self.slug, "name": self.name, "borough": self.borough, "kind": self.kind,
+            "weeks": self.weeks, "annual_cost": self.annual_cost,
+            "sessions_advertised": self.sessions_advertised, "sessions_held": self.sessions_held,
+            "advertised_hours": self.advertised_hours, "staffed_hours": self.staffed_hours,
+            "visits": fig(self.visits), "with_visitor": fig(self.with_visitor),
+            "parts": {key: fig(f) for key, f in self.parts.items()},
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Row:
+        data = dict(data)
+        data["visits"] = Figure(*data["visits"])
+        data["with_visitor"] = Figure(*data["with_visitor"])
+        data["parts"] = {key: Figure(*f) for key, f in data["parts"].items()}
+        return cls(**data)
 
 
-def _visits(period: Period, contact_points: QuerySet[ContactPoint]) -> QuerySet[Visit]:
-    return Visit.objects.counted().filter(
-        contact_point__in=contact_points,
-        arrived_at__gte=period.start_at,
-        arrived_at__lt=period.end_at,
-    )
-
-
-def _sessions(period: Period, contact_points: QuerySet[ContactPoint]) -> QuerySet[StaffedSession]:
-    return StaffedSession.objects.filter(
-        contact_point__in=contact_points,
-        scheduled_start__gte=period.start_at,
-        scheduled_start__lt=period.end_at,
-    )
-
-
-HELD = Q(state=SessionState.HELD)
-SCHEDULED_LENGTH = ExpressionWrapper(
-    F("scheduled_end") - F("scheduled_start"), output_field=DurationField()
-)
-STAFFED_LENGTH = ExpressionWrapper(
-    Coalesce("actual_end", "scheduled_end") - F("actual_start"), output_field=DurationField()
-)
-
-
-def rows(period: Period, contact_points: QuerySet[ContactPoint]) -> list[Row]:
-    """Figures per contact point in three aggregate queries, whatever the number of visits:
-    sessions; sessions with no visitor (from each session's kept visit count); and the
-    daily roll-up of visits by category (`visits.UsageDay`), summed over the period."""
-    by_pk = {
+def _base_rows(period: Period, contact_points: QuerySet[ContactPoint]) -> dict[int, Row]:
+    return {
         cp["pk"]: Row(
             slug=cp["slug"], name=cp["name"], borough=cp["borough"], kind=cp["kind"],
             weeks=period.weeks,
@@ -167,259 +198,225 @@ def rows(period: Period, contact_points: QuerySet[ContactPoint]) -> list[Row]:
         )
         for cp in contact_points.values("pk", "slug", "name", "borough", "kind", "annual_cost")
     }  # fmt: skip
-    # Grouped by contact point over the whole period; groups of places not listed are
-    # dropped here, which costs less than an IN (…) filter on millions of rows.
-    sessions = StaffedSession.objects.filter(
-        scheduled_start__gte=period.start_at, scheduled_start__lt=period.end_at
+
+
+# --- Public: sums of released cells ------------------------------------------------------
+
+
+def public_rows(period: Period, contact_points: QuerySet[ContactPoint]) -> list[Row]:
+    """Each contact point's published figures for a period of whole released months, in one
+    aggregate query: per column, the sum of the exact cells and the number suppressed."""
+    by_pk = _base_rows(period, contact_points)
+    cap = threshold() - 1
+    months = UsageMonth.objects.filter(
+        month__gte=period.start, month__lte=period.end, contact_point__in=list(by_pk)
     )
-    if len(by_pk) == 1:
-        sessions = sessions.filter(contact_point__in=list(by_pk))
-    for item in sessions.values("contact_point").annotate(
-        advertised=Count("pk"),
-        held=Count("pk", filter=HELD),
-        advertised_length=Sum(SCHEDULED_LENGTH),
-        staffed_length=Sum(STAFFED_LENGTH, filter=HELD),
-    ):
-        row = by_pk.get(item["contact_point"])
-        if row is None:
-            continue
-        row.sessions_advertised = item["advertised"]
-        row.sessions_held = item["held"]
-        row.advertised_hours = _hours(item["advertised_length"])
-        row.staffed_hours = _hours(item["staffed_length"])
-    for item in (
-        sessions.filter(HELD, visit_count=0).values("contact_point").annotate(n=Count("pk"))
-    ):
-        if item["contact_point"] in by_pk:
-            by_pk[item["contact_point"]].zero_visit_sessions = item["n"]
-    # Visits come from the daily roll-up, summed over the period's days.
-    days = UsageDay.objects.filter(day__gte=period.start, day__lte=period.end)
-    if len(by_pk) == 1:
-        days = days.filter(contact_point__in=list(by_pk))
-    columns = {column: Sum(column) for column in TALLIES}
-    for item in days.values("contact_point").annotate(n=Sum("visits"), **columns):
-        row = by_pk.get(item["contact_point"])
-        if row is None:
-            continue
-        row.visits = item["n"]
-        row.private_room_used = item[f"room_{PrivateRoom.USED}"]
-        row.private_room_asked = item[f"room_{PrivateRoom.ASKED_NOT_AVAILABLE}"]
-        row.purposes = {v: item[f"purpose_{v}"] for v in Purpose.values}
-        row.heard_via = {v: item[f"heard_{v}"] for v in HeardVia.values}
-        row.sources = {v: item[f"source_{v}"] for v in Source.values}
+    aggregates: dict[str, Any] = {"n": Count("pk")}
+    for column in release.VISITOR_COLUMNS:
+        aggregates[f"s_{column}"] = Sum(column)
+        aggregates[f"k_{column}"] = Count(column)  # counts the non-NULL (exact) cells
+    for item in months.values("contact_point").annotate(
+        adv=Sum("sessions_advertised"), held=Sum("sessions_held"),
+        adv_s=Sum("advertised_seconds"), staffed_s=Sum("staffed_seconds"), **aggregates,
+    ).order_by():  # fmt: skip
+        row = by_pk[item["contact_point"]]
+        row.sessions_advertised, row.sessions_held = item["adv"], item["held"]
+        row.advertised_hours, row.staffed_hours = item["adv_s"] / 3600, item["staffed_s"] / 3600
+
+        def figure(column: str, cap: int | None, item: dict[str, Any] = item) -> Figure:
+            hidden = item["n"] - item[f"k_{column}"]
+            return Figure(item[f"s_{column}"] or 0, hidden, cap if hidden else None)
+
+        # Visits and sessions with a visitor are suppressed only when small (1 to k − 1);
+        # a part of the visits may also be hidden to protect another, so has no known cap.
+        row.visits = figure("visits", cap)
+        row.with_visitor = figure("sessions_with_visitor", cap)
+        row.parts = {column: figure(column, None) for column in TALLIES}
     return sorted(by_pk.values(), key=lambda r: r.name)
 
 
-def _summed(found: list[Row], attribute: str, choices: Iterable[tuple[str, str]]) -> Breakdown[str]:
-    return protect(
-        {
-            label: sum(getattr(r, attribute).get(value, 0) for r in found)
-            for value, label in choices
-        },
-        threshold(),
+# --- Staff: exact live figures -------------------------------------------------------------
+
+
+def live_rows(period: Period, contact_points: QuerySet[ContactPoint]) -> list[Row]:
+    """Exact figures for any period of whole London days (staff only)."""
+    by_pk = _base_rows(period, contact_points)
+    sessions = StaffedSession.objects.filter(
+        scheduled_start__gte=period.start_at, scheduled_start__lt=period.end_at,
+        contact_point__in=list(by_pk),
+    )  # fmt: skip
+    for item in release.session_figures(sessions):
+        row = by_pk[item["contact_point"]]
+        row.sessions_advertised, row.sessions_held = item["advertised"], item["held"]
+        row.advertised_hours = release._seconds(item["advertised_length"]) / 3600
+        row.staffed_hours = release._seconds(item["staffed_length"]) / 3600
+        row.with_visitor = Figure(item["with_visitor"])
+    days = UsageDay.objects.filter(
+        day__gte=period.start, day__lte=period.end, contact_point__in=list(by_pk)
     )
+    columns = {column: Sum(column) for column in TALLIES}
+    for item in days.values("contact_point").annotate(n=Sum("visits"), **columns).order_by():
+        row = by_pk[item["contact_point"]]
+        row.visits = Figure(item["n"])
+        row.parts = {column: Figure(item[column]) for column in TALLIES}
+    return sorted(by_pk.values(), key=lambda r: r.name)
 
 
-def private_room(row: Row) -> Breakdown[str]:
-    """A contact point's private-room use, protected (counted in the roll-up)."""
-    counts: dict[str, int] = {
-        PrivateRoom.USED: row.private_room_used,
-        PrivateRoom.ASKED_NOT_AVAILABLE: row.private_room_asked,
-        PrivateRoom.NOT_NEEDED: row.visits - row.private_room_used - row.private_room_asked,
-    }
-    return protect({label: counts[value] for value, label in PrivateRoom.choices}, threshold())
+def rows(period: Period, contact_points: QuerySet[ContactPoint], *, exact: bool) -> list[Row]:
+    return (live_rows if exact else public_rows)(period, contact_points)
 
 
-def _sources_of(found: list[Row]) -> Sources:
-    total = {v: sum(r.sources.get(v, 0) for r in found) for v in Source.values}
-    result = Sources(
-        total=sum(total.values()),
-        counter=total[Source.COUNTER],
-        imported=total[Source.IMPORT],
-        synthetic=total[Source.SYNTHETIC],
-    )
-    result.other = result.total - result.counter - result.imported - result.synthetic
-    return result
+# --- Pages -------------------------------------------------------------------------------
 
 
-def breakdown(
-    visits: QuerySet[Visit], field_name: str, choices: Iterable[tuple[str, str]]
-) -> Breakdown[str]:
-    counts = dict(visits.values_list(field_name).annotate(n=Count("pk")).order_by())
-    return protect({label: counts.get(value, 0) for value, label in choices}, threshold())
-
-
-@dataclass
-class Sources:
-    total: int = 0
-    counter: int = 0
-    imported: int = 0
-    synthetic: int = 0
-    other: int = 0
+def _total(found: list[Row], weeks: float) -> Row:
+    total = Row(slug="", name="All contact points", borough="", kind="", weeks=weeks)
+    for row in found:
+        total = total + row
+    return total
 
 
 @dataclass
 class Overview:
     period: Period
     rows: list[Row]
-    visits: Breakdown[str]  # per contact point, protected
-    purposes: Breakdown[str]
-    heard_via: Breakdown[str]
-    sources: Sources
-    threshold: int = field(default=5)
+    totals: Row
+    exact: bool
+    threshold: int
 
     @property
-    def totals(self) -> Row:
-        total = Row(
-            slug="", name="All contact points", borough="", kind="", weeks=self.period.weeks
-        )
-        for row in self.rows:
-            for name in (
-                "sessions_advertised", "sessions_held", "advertised_hours", "staffed_hours",
-                "zero_visit_sessions", "visits", "private_room_used", "private_room_asked",
-            ):  # fmt: skip
-                setattr(total, name, getattr(total, name) + getattr(row, name))
-        costs = [r.annual_cost for r in self.rows if r.annual_cost is not None]
-        total.annual_cost = sum(costs) if costs and len(costs) == len(self.rows) else None
-        return total
+    def purposes(self) -> Table[str]:
+        return self.totals.table("purpose")
+
+    @property
+    def heard_via(self) -> Table[str]:
+        return self.totals.table("heard")
+
+    @property
+    def sources(self) -> Table[str]:
+        return self.totals.table("source")
 
 
-def _cached(key: str, compute: Any) -> Any:
-    full_key = f"usage:{usage_version()}:{key}"
-    value = cache.get(full_key)
-    if value is None:
-        value = compute()
-        cache.set(full_key, value, CACHE_SECONDS)
-    return value
-
-
-def overview(period: Period, *, borough: str = "", kind: str = "", cached: bool = True) -> Overview:
-    contact_points = ContactPoint.objects.published().filter(
-        Exists(StaffedSession.objects.filter(contact_point=OuterRef("pk")))
-    )
-    if borough:
-        contact_points = contact_points.filter(borough=borough)
-    if kind:
-        contact_points = contact_points.filter(kind=kind)
-
-    def compute() -> Overview:
-        found = rows(period, contact_points)
-        return Overview(
-            period=period,
-            rows=found,
-            visits=protect({r.slug: r.visits for r in found}, threshold()),
-            purposes=_summed(found, "purposes", Purpose.choices),
-            heard_via=_summed(found, "heard_via", HeardVia.choices),
-            sources=_sources_of(found),
-            threshold=threshold(),
-        )
-
-    if not cached:
-        return compute()
-    return _cached(f"overview:{period.start}:{period.end}:{borough}:{kind}", compute)
+def overview(
+    period: Period, contact_points: QuerySet[ContactPoint], *, exact: bool = False
+) -> Overview:
+    found = rows(period, contact_points, exact=exact)
+    return Overview(
+        period=period, rows=found, totals=_total(found, period.weeks), exact=exact,
+        threshold=threshold(),
+    )  # fmt: skip
 
 
 @dataclass
 class Detail:
     period: Period
     row: Row
-    months: Breakdown[str]
+    months: Table[str]
     sessions_by_month: list[tuple[str, int, int]]  # (month, advertised, held)
-    heatmap: Breakdown[tuple[int, int]]  # (ISO weekday 1–7, hour 0–23)
-    purposes: Breakdown[str]
-    outcomes: Breakdown[str]
-    heard_via: Breakdown[str]
-    private_room: Breakdown[str]
-    sources: Sources
+    heatmap: Table[tuple[int, int]]  # (ISO weekday 1–7, hour 0–23)
     replaced: list[dict[str, Any]]
+    exact: bool
+    threshold: int
+
+    def table(self, prefix: str) -> Table[str]:
+        return self.row.table(prefix)
 
 
-def detail(contact_point: ContactPoint, period: Period, *, cached: bool = True) -> Detail:
-    only = ContactPoint.objects.filter(pk=contact_point.pk)
-
-    def compute() -> Detail:
-        (row,) = rows(period, only)
-        visits = _visits(period, only)
-        months = _months(period)
-        by_month = dict(
-            visits.annotate(month=TruncMonth("arrived_at", tzinfo=LONDON))
-            .values_list("month")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        month_counts = {label: by_month.get(start, 0) for label, start in months}
-        sessions = {
-            item["month"]: (item["advertised"], item["held"])
-            for item in _sessions(period, only)
-            .annotate(month=TruncMonth("scheduled_start", tzinfo=LONDON))
-            .values("month")
-            .annotate(advertised=Count("pk"), held=Count("pk", filter=HELD))
-            .order_by()
-        }
-        heat = {
-            (day, hour): n
-            for day, hour, n in visits.annotate(
-                day=ExtractIsoWeekDay("arrived_at", tzinfo=LONDON),
-                hour=ExtractHour("arrived_at", tzinfo=LONDON),
-            )
-            .values_list("day", "hour")
-            .annotate(n=Count("pk"))
-            .order_by()
-        }
-        grid = {(d, h): heat.get((d, h), 0) for d in range(1, 8) for h in range(24)}
-        replaced = [
-            {
-                "name": old.name,
-                "slug": old.slug,
-                "is_published": old.is_published,
-                "weekly_hours": float(old.former_weekly_hours)
-                if old.former_weekly_hours is not None
-                else None,
-                "weekly_visits": float(old.former_weekly_visits)
-                if old.former_weekly_visits is not None
-                else None,
-                "closed_on": old.closed_on.isoformat() if old.closed_on else None,
-            }
-            for old in contact_point.replaces.all()
-        ]
-        return Detail(
-            period=period,
-            row=row,
-            months=protect(month_counts, threshold()),
-            sessions_by_month=[(label, *sessions.get(start, (0, 0))) for label, start in months],
-            heatmap=protect(grid, threshold()),
-            # Categories the roll-up counts come with the row; outcomes are not rolled up.
-            purposes=_summed([row], "purposes", Purpose.choices),
-            outcomes=breakdown(visits, "outcome", Outcome.choices),
-            heard_via=_summed([row], "heard_via", HeardVia.choices),
-            private_room=private_room(row),
-            sources=_sources_of([row]),
-            replaced=replaced,
-        )
-
-    if not cached:
-        return compute()
-    return _cached(f"detail:{contact_point.pk}:{period.start}:{period.end}", compute)
-
-
-def _months(period: Period) -> list[tuple[str, datetime]]:
-    """Each month the period touches, as (label, aware start) pairs."""
-    found = []
-    year, month = period.start.year, period.start.month
-    while date(year, month, 1) <= period.end:
-        start = datetime(year, month, 1, tzinfo=LONDON)
-        found.append((f"{start:%b %Y}", start))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+def _month_starts(period: Period) -> list[date]:
+    found, month = [], period.start.replace(day=1)
+    while month <= period.end:
+        found.append(month)
+        month = next_month(month)
     return found
 
 
+def detail(contact_point: ContactPoint, period: Period, *, exact: bool = False) -> Detail:
+    only = ContactPoint.objects.filter(pk=contact_point.pk)
+    (row,) = rows(period, only, exact=exact)
+    months = _month_starts(period)
+    grid = [(d, h) for d in range(1, 8) for h in range(24)]
+    sessions: dict[date, tuple[int, int]] = {}
+    if exact:
+        days = UsageDay.objects.filter(
+            contact_point=contact_point, day__gte=period.start, day__lte=period.end
+        )
+        by_month = {
+            item["month"]: Figure(item["n"])
+            for item in days.annotate(month=TruncMonth("day"))
+            .values("month")
+            .annotate(n=Sum("visits"))
+            .order_by()
+        }
+        heat: dict[tuple[int, int], Figure] = {}
+        for item in (
+            days.annotate(weekday=ExtractIsoWeekDay("day"))
+            .values("weekday")
+            .annotate(**{column: Sum(column) for column in HOURS})
+            .order_by()
+        ):
+            for hour, column in enumerate(HOURS):
+                heat[(item["weekday"], hour)] = Figure(item[column])
+        for item in (
+            StaffedSession.objects.filter(
+                contact_point=contact_point,
+                scheduled_start__gte=period.start_at,
+                scheduled_start__lt=period.end_at,
+            )
+            .annotate(month=TruncMonth("scheduled_start", tzinfo=LONDON))
+            .values("month")
+            .annotate(advertised=Count("pk"), held=Count("pk", filter=release.HELD))
+            .order_by()
+        ):
+            sessions[item["month"].date()] = (item["advertised"], item["held"])
+        heatmap = {key: heat.get(key, ZERO) for key in grid}
+    else:
+        stored = {
+            m.month: m
+            for m in UsageMonth.objects.filter(
+                contact_point=contact_point, month__gte=period.start, month__lte=period.end
+            )
+        }
+        cap = threshold() - 1
+        by_month = {month: figure_of([m.visits], cap) for month, m in stored.items()}
+        sessions = {month: (m.sessions_advertised, m.sessions_held) for month, m in stored.items()}
+        heatmap = {
+            (d, h): figure_of(m.details.get(f"when_{d}_{h:02d}", 0) for m in stored.values())
+            for d, h in grid
+        }
+    replaced = [
+        {
+            "name": old.name,
+            "weekly_hours": float(old.former_weekly_hours)
+            if old.former_weekly_hours is not None
+            else None,
+            "weekly_visits": float(old.former_weekly_visits)
+            if old.former_weekly_visits is not None
+            else None,
+        }
+        for old in contact_point.replaces.all()
+    ]
+    return Detail(
+        period=period,
+        row=row,
+        months=Table(cells={f"{m:%b %Y}": by_month.get(m, ZERO) for m in months}, total=row.visits),
+        sessions_by_month=[(f"{m:%b %Y}", *sessions.get(m, (0, 0))) for m in months],
+        heatmap=Table(cells=heatmap, total=row.visits),
+        replaced=replaced,
+        exact=exact,
+        threshold=threshold(),
+    )
+
+
 def snapshot(period: Period, contact_points: QuerySet[ContactPoint]) -> dict[str, Any]:
-    """The figures to freeze into a published review, as plain JSON: the raw rows per
-    contact point (with their category counts); disclosure control is applied on display."""
-    found = rows(period, contact_points)
+    """The figures to freeze into a published review: exactly what the public usage pages
+    show for the same period and places, as plain JSON."""
+    found = public_rows(period, contact_points)
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "threshold": threshold(),
-        "rows": [asdict(r) for r in found],
-        "sources": asdict(_sources_of(found)),
+        "rows": [r.to_json() for r in found],
     }
+
+
+def frozen_rows(snapshot: dict[str, Any] | None) -> list[Row]:
+    return [Row.from_json(r) for r in (snapshot or {}).get("rows", [])]

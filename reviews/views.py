@@ -3,13 +3,15 @@ before it is shown or downloaded."""
 
 from __future__ import annotations
 
-import csv
-from datetime import timedelta
+import hashlib
+from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -17,10 +19,11 @@ from django.utils.feedgenerator import Atom1Feed
 
 from contactpoints.hours import local
 from contactpoints.models import ContactPoint, Kind
-from visits.services import usage_version
+from contactpoints.spreadsheets import csv_response
+from visits.models import StaffedSession, UsageMonth
 
-from . import charts, markdown, usage
-from .disclosure import Breakdown, Cell, protect
+from . import charts, markdown, release, usage
+from .disclosure import Span, Table
 from .models import (
     Finding,
     ProgressUpdate,
@@ -29,163 +32,354 @@ from .models import (
     Review,
 )
 
-SORTS = {
-    "name": lambda r: r["name"],
-    "visits": lambda r: -(r["visits"].value or -1),
-    "visits_per_week": lambda r: -(r["visits_per_week"] or -1),
-    "visits_per_staffed_hour": lambda r: -(r["visits_per_staffed_hour"] or -1),
-    "staffed_share": lambda r: r["staffed_share"] if r["staffed_share"] is not None else 2,
-    "zero_visit_share": lambda r: -(r["zero_visit_share"] or -1),
-    "cost_per_visit": lambda r: -(r["cost_per_visit"] or -1),
+SORTS: dict[str, Any] = {
+    "name": lambda r: r.name,
+    "visits": lambda r: -r.visits.low,
+    "visits_per_week": lambda r: -(r.visits_per_week.low if r.visits_per_week else -1),
+    "visits_per_staffed_hour": lambda r: (
+        -(r.visits_per_staffed_hour.low if r.visits_per_staffed_hour else -1)
+    ),
+    "staffed_share": lambda r: r.staffed_share if r.staffed_share is not None else 2,
+    "zero_visit_share": lambda r: -(r.zero_visit_share.low if r.zero_visit_share else -1),
+    "cost_per_visit": lambda r: -(r.cost_per_visit.low if r.cost_per_visit else -1),
 }
+SORT_CHOICES = [
+    ("name", "Name"),
+    ("visits", "Visits"),
+    ("visits_per_week", "Visits a week"),
+    ("visits_per_staffed_hour", "Visits per staffed hour"),
+    ("staffed_share", "Advertised hours staffed (lowest first)"),
+    ("zero_visit_share", "Sessions with no visitor"),
+    ("cost_per_visit", "Cost per visit"),
+]
+# Staff may ask for exact figures for any period of whole days within these bounds.
+STAFF_EARLIEST = date(2000, 1, 1)
+STAFF_MAX_DAYS = 366 * 10
+
+
+class MonthField(forms.Field):
+    """A calendar month, typed or picked as YYYY-MM. With `days_allowed` (staff), a date
+    YYYY-MM-DD is accepted too."""
+
+    widget = forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+
+    def __init__(self, *, days_allowed: bool = False, **kwargs: Any) -> None:
+        self.days_allowed = days_allowed
+        if days_allowed:
+            kwargs["widget"] = forms.DateInput(attrs={"placeholder": "YYYY-MM or YYYY-MM-DD"})
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> date | None:
+        text = (value or "").strip()
+        if not text:
+            return None
+        if len(text) > 10:
+            raise forms.ValidationError("Enter a month as YYYY-MM, for example 2026-03.")
+        try:
+            if len(text) == 7:
+                return datetime.strptime(text, "%Y-%m").date()  # noqa: DTZ007 - a calendar date
+            parsed = datetime.strptime(text, "%Y-%m-%d").date()  # noqa: DTZ007
+        except ValueError:
+            raise forms.ValidationError("Enter a month as YYYY-MM, for example 2026-03.") from None
+        if not self.days_allowed:
+            raise forms.ValidationError(
+                "Published figures are for whole calendar months: enter a month as YYYY-MM, "
+                "for example 2026-03."
+            )
+        return parsed
 
 
 class UsageForm(forms.Form):
-    start = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    borough = forms.CharField(required=False, max_length=100, label="Borough")
+    """The period and filters of the usage pages. The public chooses whole released months
+    (at most five years) and boroughs and types that exist; staff may choose exact days."""
+
+    start = MonthField(required=False, label="From (month)")
+    end = MonthField(required=False, label="To (month)")
+    borough = forms.ChoiceField(required=False, label="Borough")
     kind = forms.ChoiceField(
         required=False, label="Type", choices=[("", "Any type"), *Kind.choices]
     )
-    sort = forms.ChoiceField(
-        required=False,
-        label="Sort by",
-        choices=[
-            ("name", "Name"),
-            ("visits", "Visits"),
-            ("visits_per_week", "Visits a week"),
-            ("visits_per_staffed_hour", "Visits per staffed hour"),
-            ("staffed_share", "Advertised hours staffed (lowest first)"),
-            ("zero_visit_share", "Sessions with no visitor"),
-            ("cost_per_visit", "Cost per visit"),
-        ],
-    )
+    sort = forms.ChoiceField(required=False, label="Sort by", choices=SORT_CHOICES)
 
-    def period(self) -> usage.Period:
-        today = local(timezone.now()).date()
-        default = usage.Period.last_12_months(today)
-        data = self.cleaned_data
-        return usage.Period(data.get("start") or default.start, data.get("end") or default.end)
+    def __init__(
+        self, data: Any, *, boroughs: list[str], exact: bool, today: date, released: list[date]
+    ) -> None:
+        # Borough names are matched whatever their case ("westminster" is Westminster).
+        canonical = {b.casefold(): b for b in boroughs}
+        data = data.copy()
+        if data.get("borough"):
+            data["borough"] = canonical.get(data["borough"].strip().casefold(), data["borough"])
+        super().__init__(data)
+        self.exact, self.today, self.released = exact, today, released
+        self.fields["borough"].choices = [  # type: ignore[attr-defined]
+            ("", "All boroughs"),
+            *((b, b) for b in boroughs),
+        ]
+        if exact:
+            self.fields["start"] = MonthField(required=False, label="From", days_allowed=True)
+            self.fields["end"] = MonthField(required=False, label="To", days_allowed=True)
+
+    @property
+    def default_period(self) -> usage.Period | None:
+        if self.exact:
+            return usage.Period.last_12_months(release.previous_month(self.today.replace(day=1)))
+        if not self.released:
+            return None
+        last = self.released[-1]
+        first = max(usage.Period.last_12_months(last).start, self.released[0])
+        return usage.Period.months(first, last)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        default = self.default_period
+        if self.errors or default is None:
+            return data
         start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            self.add_error("end", "The end date cannot be before the start date.")
-        if start and end and (end - start) > timedelta(days=366 * 10):
+        if self.exact:
+            start = start or default.start
+            if end and len(self.data.get("end", "").strip()) == 7:
+                end = release.next_month(end) - timedelta(days=1)  # a month means all of it
+            end = end or default.end
+            if start < STAFF_EARLIEST or end > self.today:
+                self.add_error(
+                    "start" if start < STAFF_EARLIEST else "end",
+                    f"Choose dates from {STAFF_EARLIEST:%-d %B %Y} to today.",
+                )
+                return data
+        else:
+            # Whole released months: one given alone makes a twelve-month period with it.
+            first, last = self.released[0], self.released[-1]
+            if start is None and end is None:
+                start, end = default.start, default.end.replace(day=1)
+            elif start is None:
+                assert end is not None
+                start = max(first, _months_from(end, -11))
+            elif end is None:
+                end = min(last, _months_from(start, 11))
+            assert start is not None
+            assert end is not None
+            for name, value in (("start", start), ("end", end)):
+                if not first <= value <= last:
+                    self.add_error(
+                        name,
+                        f"Figures are published from {first:%B %Y} to {last:%B %Y}: choose a "
+                        "month in that range. Each month is published a week after it ends.",
+                    )
+                    return data
+            end = release.next_month(end) - timedelta(days=1)
+        if end < start:
+            self.add_error("end", "The end cannot be before the start.")
+        elif not self.exact and usage.Period(start, end).month_count > usage.MAX_PUBLIC_MONTHS:
+            self.add_error("start", "Choose a period of at most five years (60 months).")
+        elif self.exact and (end - start).days > STAFF_MAX_DAYS:
             self.add_error("start", "Choose a period of at most ten years.")
+        else:
+            data["period"] = usage.Period(start, end)
         return data
 
+    def canonical(self) -> str:
+        """The cleaned choices as a cache key: junk parameters cannot multiply pages."""
+        data = self.cleaned_data
+        period = data["period"]
+        return f"{period.start}:{period.end}:{data.get('borough')}:{data.get('kind')}:" + (
+            data.get("sort") or "name"
+        )
 
-def _present(row: usage.Row, visits: Cell) -> dict[str, Any]:
-    """A row as published: rates derived from a suppressed count are withheld too."""
-    hidden = visits.suppressed
-    return {
-        "slug": row.slug,
-        "name": row.name,
-        "borough": row.borough,
-        "kind": row.kind,
-        "visits": visits,
-        "visits_per_week": None if hidden else row.visits_per_week,
-        "visits_per_staffed_hour": None if hidden else row.visits_per_staffed_hour,
-        "sessions_advertised": row.sessions_advertised,
-        "sessions_held": row.sessions_held,
-        "held_share": row.held_share,
-        "advertised_hours": row.advertised_hours,
-        "staffed_hours": row.staffed_hours,
-        "staffed_share": row.staffed_share,
-        "zero_visit_share": row.zero_visit_share,
-        "private_room": usage.private_room(row),
-        "cost_per_visit": None if hidden else row.cost_per_visit,
-    }
+
+def _months_from(month: date, n: int) -> date:
+    """The month n months after (or before, when negative) `month`'s."""
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _staff_exact(request: HttpRequest) -> bool:
+    """Managers and analysts see exact live figures, signed in with their second factor."""
+    user = request.user
+    return bool(
+        user.is_authenticated
+        and user.is_verified()  # type: ignore[union-attr, attr-defined]
+        and user.has_perm("visits.view_all_contact_points")
+    )
+
+
+def _usage_places(exact: bool) -> QuerySet[ContactPoint]:
+    """Places on the usage pages: published ones with figures (released, for the public)."""
+    if exact:
+        has = Exists(StaffedSession.objects.filter(contact_point=OuterRef("pk")))
+    else:
+        has = Exists(UsageMonth.objects.filter(contact_point=OuterRef("pk")))
+    return ContactPoint.objects.published().filter(has)
+
+
+def _form(request: HttpRequest, exact: bool) -> UsageForm:
+    places = _usage_places(exact)
+    boroughs = sorted(set(places.values_list("borough", flat=True)))
+    return UsageForm(
+        request.GET,
+        boroughs=boroughs,
+        exact=exact,
+        today=local(timezone.now()).date(),
+        released=release.released_months(),
+    )
+
+
+def _cached_page(
+    request: HttpRequest, exact: bool, name: str, form: UsageForm, render_page: Any
+) -> HttpResponse:
+    """Public usage answers are made once per published version and served from the shared
+    cache; staff answers are private and never cached."""
+    if exact:
+        response = render_page()
+        response["Cache-Control"] = "private, no-store"
+        return response
+    places = ContactPoint.objects.published().aggregate(n=Count("pk"), latest=Max("updated_at"))
+    parts = f"{release.public_version()}|{places['n']}|{places['latest']}|{name}|{form.canonical()}"
+    key = "usage-public:" + hashlib.sha256(parts.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        response = render_page()
+        if response.status_code == 200:
+            cache.set(key, (response.content, response.get("Content-Type"),
+                            response.get("Content-Disposition")), CACHE_SECONDS)  # fmt: skip
+        return response
+    content, content_type, disposition = found
+    response = HttpResponse(content, content_type=content_type)
+    if disposition:
+        response["Content-Disposition"] = disposition
+    return response
+
+
+CACHE_SECONDS = 24 * 3600
+
+
+def _bad_period(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    return render(request, template, context, status=400)
 
 
 def usage_index(request: HttpRequest, table: str = "") -> HttpResponse:
-    form = UsageForm(request.GET)  # every field is optional: no parameters is valid
+    release.release()
+    exact = _staff_exact(request)
+    form = _form(request, exact)
+    if form.default_period is None:
+        return render(request, "reviews/usage_index.html", {"form": form, "nothing": True})
     if not form.is_valid():
-        return render(request, "reviews/usage_index.html", {"form": form}, status=400)
+        return _bad_period(request, "reviews/usage_index.html", {"form": form})
+    name = "csv" if request.path.endswith(".csv") else "page"
+    return _cached_page(
+        request, exact, f"{name}:{table}", form, lambda: _usage_index(request, form, table)
+    )
+
+
+def _usage_index(request: HttpRequest, form: UsageForm, table: str) -> HttpResponse:
     data = form.cleaned_data
-    is_csv = request.path.endswith(".csv")
-    page_key = f"usage-page:{usage_version()}:{request.GET.urlencode()}"
-    if not is_csv and (page := cache.get(page_key)) is not None:
-        return HttpResponse(page)
-    period = form.period()
-    summary = usage.overview(period, borough=data.get("borough", ""), kind=data.get("kind", ""))
-    rows = [_present(r, summary.visits.cells[r.slug]) for r in summary.rows]
-    rows.sort(key=SORTS[data.get("sort") or "name"])
-    totals = summary.totals
+    period: usage.Period = data["period"]
+    places = _usage_places(form.exact)
+    if data.get("borough"):
+        places = places.filter(borough=data["borough"])
+    if data.get("kind"):
+        places = places.filter(kind=data["kind"])
+    summary = usage.overview(period, places, exact=form.exact)
+    found = sorted(summary.rows, key=SORTS[data.get("sort") or "name"])
     if table:
         breakdown = summary.purposes if table == "purposes" else summary.heard_via
         return _breakdown_csv(f"{table}.csv", table.replace("-", " "), breakdown)
-    if is_csv:
-        return _csv(
+    if request.path.endswith(".csv"):
+        return csv_response(
             "usage.csv",
             ["contact point", "borough", "visits", "visits a week", "visits per staffed hour",
-             "sessions advertised", "sessions held", "advertised hours", "staffed hours",
-             "% advertised hours staffed", "% sessions with no visitor", "cost per visit (£)"],
-            [
-                [r["name"], r["borough"], str(r["visits"]), _num(r["visits_per_week"], 2),
-                 _num(r["visits_per_staffed_hour"], 2), r["sessions_advertised"],
-                 r["sessions_held"], _num(r["advertised_hours"], 1), _num(r["staffed_hours"], 1),
-                 _pct(r["staffed_share"]), _pct(r["zero_visit_share"]),
-                 _num(r["cost_per_visit"], 2)]
-                for r in rows
-            ],
+             "sessions advertised", "sessions held", "advertised hours",
+             "staffed hours (within advertised)", "% advertised hours staffed",
+             "% sessions with no visitor", "cost per visit (£)", "period"],
+            [_csv_row(r, period) for r in [*found, summary.totals]],
         )  # fmt: skip
-    response = render(
+    return render(
         request,
         "reviews/usage_index.html",
         {
             "form": form,
             "summary": summary,
             "period": period,
-            "rows": rows,
-            "totals": totals,
+            "rows": found,
+            "totals": summary.totals,
             "purposes_chart": charts.bars(summary.purposes),
             "heard_chart": charts.bars(summary.heard_via),
-            "query": request.GET.urlencode(),
+            "query": _query(period, data),
         },
     )
-    # The rendered page is cached too, until the next change to visits or sessions.
-    cache.set(page_key, response.content, usage.CACHE_SECONDS)
-    return response
+
+
+def _csv_row(r: usage.Row, period: usage.Period) -> list[Any]:
+    return [
+        r.name, r.borough, str(r.visits), _span(r.visits_per_week, 2),
+        _span(r.visits_per_staffed_hour, 2), r.sessions_advertised, r.sessions_held,
+        _num(r.advertised_hours, 1), _num(r.staffed_hours, 1), _pct(r.staffed_share),
+        _span_pct(r.zero_visit_share), _span(r.cost_per_visit, 2), period.label,
+    ]  # fmt: skip
+
+
+def _query(period: usage.Period, data: dict[str, Any]) -> str:
+    """The chosen period and filters as a query string, for links and downloads."""
+    values = {"start": f"{period.start:%Y-%m}", "end": f"{period.end:%Y-%m}"}
+    if not period.is_whole_months:
+        values = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    for name in ("borough", "kind", "sort"):
+        if data.get(name):
+            values[name] = data[name]
+    return urlencode(values)
 
 
 def usage_detail(request: HttpRequest, slug: str, table: str = "") -> HttpResponse:
+    release.release()
     contact_point = get_object_or_404(ContactPoint.objects.published(), slug=slug)
-    form = UsageForm(request.GET)
+    exact = _staff_exact(request)
+    form = _form(request, exact)
+    context: dict[str, Any] = {"form": form, "contact_point": contact_point}
+    if form.default_period is None:
+        return render(request, "reviews/usage_detail.html", {**context, "nothing": True})
     if not form.is_valid():
-        return render(
-            request, "reviews/usage_detail.html", {"form": form, "contact_point": contact_point},
-            status=400,
-        )  # fmt: skip
-    period = form.period()
-    figures = usage.detail(contact_point, period)
-    tables: dict[str, tuple[str, Breakdown[Any]]] = {
-        "months": ("Month", figures.months),
-        "purposes": ("Purpose", figures.purposes),
-        "outcomes": ("Outcome", figures.outcomes),
-        "heard-via": ("How they heard", figures.heard_via),
-        "private-room": ("Private room", figures.private_room),
-        "weekday-hour": ("Weekday and hour", figures.heatmap),
-    }
+        return _bad_period(request, "reviews/usage_detail.html", context)
+    if table and table not in DETAIL_TABLES and table != "sessions":
+        return render(request, "404.html", status=404)
+    return _cached_page(
+        request, exact, f"detail:{contact_point.pk}:{table}", form,
+        lambda: _usage_detail(request, form, contact_point, table),
+    )  # fmt: skip
+
+
+DETAIL_TABLES: dict[str, tuple[str, str]] = {
+    # name in the URL: (column heading, family prefix or figure)
+    "months": ("Month", "months"),
+    "purposes": ("Purpose", "purpose"),
+    "outcomes": ("Outcome", "outcome"),
+    "heard-via": ("How they heard", "heard"),
+    "private-room": ("Private room", "room"),
+    "weekday-hour": ("Weekday and hour", "heatmap"),
+}
+
+
+def _usage_detail(
+    request: HttpRequest, form: UsageForm, contact_point: ContactPoint, table: str
+) -> HttpResponse:
+    period: usage.Period = form.cleaned_data["period"]
+    figures = usage.detail(contact_point, period, exact=form.exact)
+    slug = contact_point.slug
+    if table == "sessions":
+        return csv_response(
+            f"{slug}-sessions.csv",
+            ["month", "sessions advertised", "sessions held"],
+            [list(row) for row in figures.sessions_by_month],
+        )
     if table:
-        if table not in tables and table != "sessions":
-            return render(request, "404.html", status=404)
-        if table == "sessions":
-            return _csv(
-                f"{slug}-sessions.csv",
-                ["month", "sessions advertised", "sessions held"],
-                [list(row) for row in figures.sessions_by_month],
-            )
-        heading, breakdown = tables[table]
+        heading, source = DETAIL_TABLES[table]
+        if source == "months":
+            breakdown: Table[Any] = figures.months
+        elif source == "heatmap":
+            breakdown = figures.heatmap
+        else:
+            breakdown = figures.table(source)
         return _breakdown_csv(f"{slug}-{table}.csv", heading, breakdown)
-    row = _present(figures.row, figures.months.total)
-    weekly_hours_now = figures.row.advertised_hours / period.weeks if period.weeks else 0
+    row = figures.row
+    weekly_hours_now = row.advertised_hours / period.weeks if period.weeks else 0
     return render(
         request,
         "reviews/usage_detail.html",
@@ -195,20 +389,25 @@ def usage_detail(request: HttpRequest, slug: str, table: str = "") -> HttpRespon
             "figures": figures,
             "period": period,
             "row": row,
+            "purposes": figures.table("purpose"),
+            "outcomes": figures.table("outcome"),
+            "heard_via": figures.table("heard"),
+            "private_room": figures.table("room"),
+            "sources": figures.table("source"),
             "weekly_hours_now": weekly_hours_now,
             "months_chart": charts.bars(figures.months),
-            "purposes_chart": charts.bars(figures.purposes),
-            "outcomes_chart": charts.bars(figures.outcomes),
-            "heard_chart": charts.bars(figures.heard_via),
+            "purposes_chart": charts.bars(figures.table("purpose")),
+            "outcomes_chart": charts.bars(figures.table("outcome")),
+            "heard_chart": charts.bars(figures.table("heard")),
             "heat": charts.heatmap(figures.heatmap),
-            "query": request.GET.urlencode(),
+            "query": _query(period, form.cleaned_data),
         },
     )
 
 
-def _breakdown_csv(filename: str, heading: str, breakdown: Breakdown[Any]) -> HttpResponse:
-    """A breakdown exactly as the page shows it: suppressed cells stay suppressed."""
-    return _csv(
+def _breakdown_csv(filename: str, heading: str, breakdown: Table[Any]) -> HttpResponse:
+    """A breakdown exactly as the page shows it."""
+    return csv_response(
         filename,
         [heading, "visits"],
         [[_key(key), str(cell)] for key, cell in breakdown.cells.items()]
@@ -231,13 +430,12 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.0f}"
 
 
-def _csv(filename: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
+def _span(value: Span | None, places: int) -> str:
+    return "" if value is None else value.format(places)
+
+
+def _span_pct(value: Span | None) -> str:
+    return "" if value is None else Span(value.low * 100, value.high * 100).format(0)
 
 
 # --- Reviews ---------------------------------------------------------------------------
@@ -262,6 +460,7 @@ def review_detail(request: HttpRequest, slug: str) -> HttpResponse:
     review = _review_for(request, slug)
     today = local(timezone.now()).date()
     frozen = _frozen_rows(review)
+    corrections = list(review.corrections.select_related("made_by"))
     recommendations = list(review.recommendations.prefetch_related("updates"))
     findings = list(review.findings.select_related("contact_point"))
     by_place: dict[str, list[Finding]] = {}
@@ -277,32 +476,28 @@ def review_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "findings": by_place,
             "recommendations": [(r, r.is_overdue(today)) for r in recommendations],
             "frozen": frozen,
+            "corrections": corrections,
             "period": usage.Period(review.period_start, review.period_end),
             "today": today,
         },
     )
 
 
-def _frozen_rows(review: Review) -> list[dict[str, Any]]:
-    """The published snapshot, protected as it is shown."""
-    if not review.snapshot:
-        return []
-    rows = [usage.Row(**row) for row in review.snapshot["rows"]]
-    visits = protect({r.slug: r.visits for r in rows}, review.snapshot.get("threshold", 5))
-    return [_present(r, visits.cells[r.slug]) for r in rows]
+def _frozen_rows(review: Review) -> list[usage.Row]:
+    """The figures frozen at publication: what the usage pages published then."""
+    return usage.frozen_rows(review.snapshot)
 
 
 def review_figures_csv(request: HttpRequest, slug: str) -> HttpResponse:
     review = _review_for(request, slug)
-    return _csv(
+    period = usage.Period(review.period_start, review.period_end)
+    return csv_response(
         f"{review.slug}-figures.csv",
-        ["contact point", "visits", "visits a week", "sessions advertised", "sessions held",
-         "% advertised hours staffed", "% sessions with no visitor"],
-        [
-            [r["name"], str(r["visits"]), _num(r["visits_per_week"], 2), r["sessions_advertised"],
-             r["sessions_held"], _pct(r["staffed_share"]), _pct(r["zero_visit_share"])]
-            for r in _frozen_rows(review)
-        ],
+        ["contact point", "borough", "visits", "visits a week", "visits per staffed hour",
+         "sessions advertised", "sessions held", "advertised hours",
+         "staffed hours (within advertised)", "% advertised hours staffed",
+         "% sessions with no visitor", "cost per visit (£)", "period"],
+        [_csv_row(r, period) for r in _frozen_rows(review)],
     )  # fmt: skip
 
 

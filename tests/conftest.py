@@ -1,10 +1,20 @@
+import importlib
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher() -> Any:
+    """Production hashes passwords slowly on purpose; tests create many users and need
+    none of that strength."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -12,6 +22,38 @@ def _collected_static(django_db_blocker: object) -> None:
     """Tests run with production settings, whose static storage serves hashed names from
     a manifest: collect once, so a template naming a missing file fails as it would live."""
     call_command("collectstatic", "--noinput", verbosity=0)
+
+
+def _commits(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        (marker and marker.kwargs.get("transaction"))
+        or "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+    )
+
+
+@pytest.fixture(autouse=True)
+def _staff_roles(request: pytest.FixtureRequest) -> None:
+    """Transactional tests empty the database between tests, taking the roles that a data
+    migration created with it: put them back the way that migration does."""
+    if _commits(request):
+        request.getfixturevalue("transactional_db")
+        importlib.import_module("visits.migrations.0002_staff_roles").create_roles(
+            django_apps, None
+        )
+        importlib.import_module("reviews.migrations.0002_review_roles").add(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _shared_cache_emptied_after_committed_tests(request: pytest.FixtureRequest) -> Any:
+    """The shared cache lives in a database table that flushing between transactional
+    tests does not empty: empty it, so no test sees another's cached pages."""
+    yield
+    if _commits(request):
+        from django.core.cache import cache
+
+        cache.clear()
 
 
 def sign_in(client: Client, user: Any) -> Client:

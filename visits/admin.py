@@ -58,6 +58,20 @@ class StaffedSessionAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["officers"]
     inlines = [VisitInline]
     list_select_related = ["contact_point"]
+    readonly_fields = ["visit_count"]
+
+    def save_model(
+        self, request: HttpRequest, obj: StaffedSession, form: Any, change: bool
+    ) -> None:
+        # Through the service, like every other write: checked, audited, and the usage
+        # figures follow.
+        try:
+            services.session_correct(session=obj, user=request.user)  # type: ignore[arg-type]
+        except ValidationError as error:
+            self.message_user(request, "; ".join(error.messages), messages.ERROR)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # record it as not held instead: the advertised session stays counted
 
 
 @admin.register(Visit)

@@ -12,7 +12,7 @@ import io
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +22,15 @@ from contactpoints.models import ContactPoint
 from users.models import User
 
 from . import services
-from .models import HeardVia, Outcome, PrivateRoom, Purpose, Source, StaffedSession
+from .models import (
+    HeardVia,
+    Outcome,
+    PrivateRoom,
+    Purpose,
+    SessionState,
+    Source,
+    StaffedSession,
+)
 
 COLUMNS = [
     "contact_point",
@@ -111,6 +119,35 @@ def _parse_row(
     return values, errors
 
 
+def _held_sessions(parsed: list[tuple[int, dict[str, Any], uuid.UUID]]) -> list[StaffedSession]:
+    """The held sessions that the sheet's visits can belong to, in one query."""
+    if not parsed:
+        return []
+    times = [values["arrived_at"] for _n, values, _k in parsed]
+    return list(
+        StaffedSession.objects.filter(
+            state=SessionState.HELD,
+            contact_point__in={values["contact_point"].pk for _n, values, _k in parsed},
+            actual_start__lte=max(times),
+            scheduled_end__gte=min(times) - timedelta(days=1),
+        )
+    )
+
+
+def _session_at(sessions: list[StaffedSession], values: dict[str, Any]) -> StaffedSession | None:
+    """A paper visit belongs to a session that was held at that time: between its start and
+    its end (or its advertised end, when no end was recorded)."""
+    when = values["arrived_at"]
+    for session in sessions:
+        assert session.actual_start is not None  # held
+        end = session.actual_end or session.scheduled_end
+        if session.contact_point_id == values["contact_point"].pk and (
+            session.actual_start <= when <= end
+        ):
+            return session
+    return None
+
+
 def footfall_import(*, content: bytes, user: User) -> Result:
     """Check every row; import them all only if none has an error."""
     result = Result()
@@ -133,7 +170,7 @@ def footfall_import(*, content: bytes, user: User) -> Result:
         )
         return result
     contact_points = {cp.slug: cp for cp in ContactPoint.objects.all()}
-    parsed: list[tuple[dict[str, Any], uuid.UUID]] = []
+    parsed: list[tuple[int, dict[str, Any], uuid.UUID]] = []
     seen: Counter[str] = Counter()
     for number, raw in enumerate(reader, start=2):
         raw = {(k or "").strip(): (v or "") for k, v in raw.items()}
@@ -152,20 +189,26 @@ def footfall_import(*, content: bytes, user: User) -> Result:
             )
             seen[signature] += 1
             key = uuid.uuid5(NAMESPACE, f"{signature}|{seen[signature]}")
-            parsed.append((values, key))
+            parsed.append((number, values, key))
+    if result.errors:
+        return result
+    sessions = _held_sessions(parsed)
+    for number, values, _key in parsed:
+        values["session"] = _session_at(sessions, values)
+        if values["session"] is None:
+            result.errors.append(
+                RowError(
+                    number,
+                    "arrived",
+                    "no session was held at this contact point at that time: check the date "
+                    "and time, or record the session as held first",
+                )
+            )
     if result.errors:
         return result
     with transaction.atomic():
-        for values, key in parsed:
-            session = (
-                StaffedSession.objects.filter(
-                    contact_point=values["contact_point"],
-                    scheduled_start__lte=values["arrived_at"],
-                    scheduled_end__gt=values["arrived_at"],
-                )
-                .exclude(state__in=services.NOT_HELD)
-                .first()
-            )
+        for _number, values, key in parsed:
+            session = values["session"]
             logged = services.visit_log(
                 user=user,
                 idempotency_key=key,

@@ -288,12 +288,97 @@ class UsageDay(models.Model):
         return f"{self.contact_point_id} {self.day}: {self.visits}"
 
 
-# The category columns: purpose_report_crime, heard_poster, room_used, source_import, …
-TALLIES: dict[str, tuple[str, str]] = {
-    **{f"purpose_{v}": ("purpose", v) for v in Purpose.values},
-    **{f"heard_{v}": ("heard_via", v) for v in HeardVia.values},
-    **{f"room_{v}": ("private_room", v) for v in PrivateRoom.values},
-    **{f"source_{v}": ("source", v) for v in Source.values},
+# The category columns: purpose_report_crime, heard_poster, room_used, source_import,
+# outcome_advice, … Each family splits a day's (or month's) visits into parts.
+FAMILIES: dict[str, tuple[str, type[models.TextChoices]]] = {
+    "purpose": ("purpose", Purpose),
+    "heard": ("heard_via", HeardVia),
+    "room": ("private_room", PrivateRoom),
+    "source": ("source", Source),
+    "outcome": ("outcome", Outcome),
 }
-for _column in TALLIES:
+TALLIES: dict[str, tuple[str, str | int]] = {
+    f"{prefix}_{value}": (field, value)
+    for prefix, (field, choices) in FAMILIES.items()
+    for value in choices.values
+}
+# Visits by London hour of arrival (hour_00 … hour_23); with the day's weekday they make
+# the weekday × hour table. `hour` is an annotation: ExtractHour(arrived_at, London).
+HOURS: dict[str, tuple[str, str | int]] = {f"hour_{h:02d}": ("hour", h) for h in range(24)}
+for _column in [*TALLIES, *HOURS]:
     models.PositiveIntegerField(default=0).contribute_to_class(UsageDay, _column)
+
+
+class UsageRelease(models.Model):
+    """A calendar month whose usage figures have been released to the public. Figures for a
+    month are published once it has ended (and a few days more, for late paper sheets), and
+    from then on come from `UsageMonth`, never from the live visits."""
+
+    month = models.DateField(unique=True, help_text="The first day of the month.")
+    released_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [
+            models.CheckConstraint(name="usagerelease_first_of_month", condition=Q(month__day=1))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%B %Y}"
+
+
+class UsageMonth(models.Model):
+    """One contact point's published figures for one released month: the only source of
+    public usage figures (see docs/usage-figures.md).
+
+    Visitor counts are stored as published: disclosure control is applied when the row is
+    written, and a suppressed count is NULL. Every public figure for a longer period, a
+    borough or all contact points is a sum of these cells, so no combination of public
+    outputs can reveal more than the cells themselves. Session figures are about staff
+    time, not visitors, and are exact.
+
+    When visits or sessions of a released month change (a late paper sheet, a correction),
+    the row is marked `pending`; the change is published only when it is safe against the
+    figures already out (see `reviews.release`)."""
+
+    contact_point = models.ForeignKey(
+        ContactPoint, on_delete=models.CASCADE, related_name="usage_months"
+    )
+    month = models.DateField(help_text="The first day of the month.")
+    sessions_advertised = models.PositiveIntegerField(default=0)
+    sessions_held = models.PositiveIntegerField(default=0)
+    advertised_seconds = models.PositiveBigIntegerField(default=0)
+    staffed_seconds = models.PositiveBigIntegerField(
+        default=0, help_text="Time an officer was there within the advertised hours."
+    )
+    visits = models.PositiveIntegerField(null=True, help_text="NULL: suppressed.")
+    sessions_with_visitor = models.PositiveIntegerField(null=True, help_text="NULL: suppressed.")
+    details = models.JSONField(
+        default=dict,
+        help_text="Outcomes and weekday-hour cells as published (null: suppressed, absent: zero).",
+    )
+    pending = models.BooleanField(
+        default=False, help_text="The live figures changed after release: revised when safe."
+    )
+    marks = models.PositiveIntegerField(
+        default=0, help_text="How often a change was noted: tells the release what is new."
+    )
+    released_at = models.DateTimeField(auto_now_add=True)
+    revised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact_point", "month"], name="usagemonth_unique"),
+            models.CheckConstraint(name="usagemonth_first_of_month", condition=Q(month__day=1)),
+        ]
+        indexes = [
+            models.Index(fields=["month"], name="usagemonth_month"),
+            models.Index(fields=["pending"], name="usagemonth_pending", condition=Q(pending=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_point_id} {self.month:%Y-%m}"
+
+
+for _column in TALLIES:
+    models.PositiveIntegerField(null=True).contribute_to_class(UsageMonth, _column)

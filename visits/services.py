@@ -7,12 +7,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 from django.utils import timezone
 
 from contactpoints.hours import LONDON, local
@@ -20,6 +21,7 @@ from contactpoints.models import ContactPoint
 from users.models import User
 
 from .models import (
+    HOURS,
     NOT_HELD,
     TALLIES,
     Assignment,
@@ -31,6 +33,8 @@ from .models import (
     Source,
     StaffedSession,
     UsageDay,
+    UsageMonth,
+    UsageRelease,
     Visit,
 )
 
@@ -52,6 +56,8 @@ def _require(user: User, contact_point: ContactPoint) -> None:
 def _save(instance: StaffedSession | Visit, user: User | None) -> None:
     instance._history_user = user  # type: ignore[union-attr]  # read by simple-history
     instance.save()
+    if isinstance(instance, StaffedSession):
+        _mark_for_revision(instance.contact_point_id, instance.scheduled_start)
     usage_changed()
 
 
@@ -59,16 +65,40 @@ USAGE_VERSION_KEY = "visits:usage-version"
 
 
 def usage_version() -> int:
-    """Bumped on every change to sessions or visits: cached usage figures keyed on it are
-    never served stale."""
+    """Bumped after every committed change to sessions or visits: cached staff figures keyed
+    on it are never served stale. (Public figures have their own version: reviews.release.)"""
     return int(cache.get_or_set(USAGE_VERSION_KEY, 1, None) or 1)
 
 
-def usage_changed() -> None:
+def cache_version_bump(key: str) -> None:
     try:
-        cache.incr(USAGE_VERSION_KEY)
+        cache.incr(key)
     except ValueError:  # not in the cache (yet, or evicted): any new value will do
-        cache.set(USAGE_VERSION_KEY, int(timezone.now().timestamp() * 1000), None)
+        cache.set(key, int(timezone.now().timestamp() * 1000), None)
+
+
+def usage_changed() -> None:
+    """Bump the version once the change is committed, so that no other process can cache
+    figures computed before the change under the new version."""
+    transaction.on_commit(lambda: cache_version_bump(USAGE_VERSION_KEY))
+
+
+def _mark_for_revision(contact_point_id: int, when: datetime) -> None:
+    """A change to a month already released: its published figures are revised when that
+    is safe (reviews.release). A place with no row in a released month had zeros."""
+    month = local(when).date().replace(day=1)
+    if not UsageRelease.objects.filter(month=month).exists():
+        return
+    updated = UsageMonth.objects.filter(contact_point_id=contact_point_id, month=month).update(
+        pending=True, marks=F("marks") + 1
+    )
+    if not updated:
+        zeros = dict.fromkeys(TALLIES, 0)
+        UsageMonth.objects.get_or_create(
+            contact_point_id=contact_point_id,
+            month=month,
+            defaults={"visits": 0, "sessions_with_visitor": 0, "pending": True, "marks": 1} | zeros,
+        )
 
 
 # --- Sessions ----------------------------------------------------------------------------
@@ -108,19 +138,36 @@ def sessions_schedule(
     return created
 
 
+# How early an officer may open a session before its advertised start.
+EARLY_START = timedelta(minutes=30)
+
+
 @transaction.atomic
 def session_start(
     *, session: StaffedSession, user: User, at: datetime | None = None
 ) -> StaffedSession:
-    """The officer is at the counter: the session is held from now."""
+    """The officer is at the counter: the session is held from now. Only a session whose
+    advertised time has come (or is half an hour away) and has not ended can be started."""
     session = StaffedSession.objects.select_for_update().get(pk=session.pk)
     _require(user, session.contact_point)
     if session.state == SessionState.HELD:
         return session  # pressing "start" twice changes nothing
     if session.state in NOT_HELD:
         raise ValidationError("This session was recorded as not held. Ask a manager to change it.")
+    at = at or timezone.now()
+    if at < session.scheduled_start - EARLY_START:
+        opens = local(session.scheduled_start)
+        raise ValidationError(
+            f"This session starts at {opens:%H:%M} on {opens:%A %-d %B}: it can be started "
+            "from half an hour before."
+        )
+    if at >= session.scheduled_end:
+        raise ValidationError(
+            "This session's advertised time is over. Record it as not held, or ask a manager "
+            "to record when it was staffed."
+        )
     session.state = SessionState.HELD
-    session.actual_start = at or timezone.now()
+    session.actual_start = at
     _save(session, user)
     session.officers.add(user)
     return session
@@ -160,6 +207,29 @@ def session_not_held(
     return session
 
 
+@transaction.atomic
+def session_correct(*, session: StaffedSession, user: User) -> StaffedSession:
+    """Save a manager's correction to a session (the back office): checked like every other
+    write, kept in the history with who made it, and reflected in the usage figures (the
+    roll-up of its visits, and any released month it belongs to, old or new)."""
+    if not user.has_perm("visits.change_staffedsession"):
+        raise PermissionDenied("You cannot change sessions.")
+    _require(user, session.contact_point)
+    before = None
+    if session.pk:
+        before = StaffedSession.objects.select_for_update().get(pk=session.pk)
+        if session.state in NOT_HELD and before.visits.counted().exists():
+            raise ValidationError("Visitors were recorded in this session, so it was held.")
+    session.full_clean()
+    _save(session, user)
+    if before is not None and (
+        before.scheduled_start != session.scheduled_start
+        or before.contact_point_id != session.contact_point_id
+    ):
+        _mark_for_revision(before.contact_point_id, before.scheduled_start)
+    return session
+
+
 # --- Visits ------------------------------------------------------------------------------
 
 
@@ -195,12 +265,16 @@ def visit_log(
     _require(user, contact_point)
     if purpose not in Purpose.values:
         raise ValidationError("Choose why the visitor came.")
-    if session is not None and session.state in NOT_HELD:
-        raise ValidationError("This session was recorded as not held.")
+    arrived_at = arrived_at or timezone.now()
+    if session is not None:
+        session = StaffedSession.objects.get(pk=session.pk)  # as it is now, not as loaded
+        _check_in_session(session, arrived_at)
+    elif arrived_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError("A visit cannot be recorded in the future.")
     visit = Visit(
         contact_point=contact_point,
         session=session,
-        arrived_at=arrived_at or timezone.now(),
+        arrived_at=arrived_at,
         purpose=purpose,
         private_room=private_room,
         heard_via=heard_via,
@@ -220,6 +294,26 @@ def visit_log(
         stored = Visit.objects.get(idempotency_key=idempotency_key)
         return Logged(stored, created=False)
     return Logged(visit, created=True)
+
+
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _check_in_session(session: StaffedSession, arrived_at: datetime) -> None:
+    """A visit belongs to a session that was held, between its start and its end (or now,
+    while it runs). Taps queued offline keep the time they were made, so they still fit."""
+    if session.state in NOT_HELD:
+        raise ValidationError("This session was recorded as not held.")
+    if session.state != SessionState.HELD or session.actual_start is None:
+        raise ValidationError("Start the session before logging visitors.")
+    if arrived_at < session.actual_start:
+        raise ValidationError("This visit is timed before the session started.")
+    ended = session.actual_end
+    if ended is not None and arrived_at > ended:
+        raise ValidationError("This visit is timed after the session ended.")
+    if arrived_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError("A visit cannot be recorded in the future.")
 
 
 def _check_same_place(
@@ -285,54 +379,55 @@ def visit_withdraw(*, visit: Visit, user: User) -> Visit:
 
 
 def _tally_columns() -> dict[str, Count]:
+    """One count per roll-up column, over visits annotated with their London `hour`."""
     return {
         column: Count("pk", filter=Q(**{field: value}))
-        for column, (field, value) in TALLIES.items()
+        for column, (field, value) in {**TALLIES, **HOURS}.items()
     }
 
 
+def _with_hour(visits: QuerySet[Visit]) -> QuerySet[Visit]:
+    return visits.annotate(hour=ExtractHour("arrived_at", tzinfo=LONDON))
+
+
 def _tally(contact_point_id: int, when: datetime, session_id: int | None) -> None:
-    """Recount one contact point's London day, and one session, from the visits."""
+    """Recount one contact point's London day, and one session, from the visits: lock the
+    roll-up row first, then count, so that concurrent writers queue behind each other and
+    the last to commit counts every visit committed before it (PostgreSQL's READ COMMITTED
+    gives each statement a fresh view). Called inside the writer's transaction."""
     day = local(when).date()
     start = datetime.combine(day, datetime.min.time(), tzinfo=LONDON)
-    counts = (
+    # Make sure the row exists, then hold it until commit.
+    UsageDay.objects.bulk_create(
+        [UsageDay(contact_point_id=contact_point_id, day=day)], ignore_conflicts=True
+    )
+    row = UsageDay.objects.select_for_update().get(contact_point_id=contact_point_id, day=day)
+    counts = _with_hour(
         Visit.objects.counted()
         .filter(contact_point_id=contact_point_id, arrived_at__gte=start)
         .filter(arrived_at__lt=start + timedelta(days=1))
-        .aggregate(visits=Count("pk"), **_tally_columns())
-    )
-    UsageDay.objects.update_or_create(contact_point_id=contact_point_id, day=day, defaults=counts)
+    ).aggregate(visits=Count("pk"), **_tally_columns())
+    UsageDay.objects.filter(pk=row.pk).update(**counts)
     if session_id:
+        StaffedSession.objects.select_for_update().filter(pk=session_id).first()
         StaffedSession.objects.filter(pk=session_id).update(
             visit_count=Visit.objects.counted().filter(session_id=session_id).count()
         )
+    _mark_for_revision(contact_point_id, when)
 
 
-@transaction.atomic
-def usage_rebuild() -> int:
-    """Rebuild the roll-up and every session's visit count from the visits (after bulk
-    loads, or to check nothing drifted). Returns the number of days."""
-    UsageDay.objects.all().delete()
-    days = (
-        Visit.objects.counted()
+def _rollup_rows() -> QuerySet[Visit, dict[str, Any]]:
+    return (
+        _with_hour(Visit.objects.counted())
         .annotate(day=TruncDate("arrived_at", tzinfo=LONDON))
         .values("contact_point", "day")
         .annotate(count=Count("pk"), **_tally_columns())
-        .order_by()
+        .order_by("contact_point", "day")
     )
-    created = UsageDay.objects.bulk_create(
-        (
-            UsageDay(
-                contact_point_id=row["contact_point"],
-                day=row["day"],
-                visits=row["count"],
-                **{column: row[column] for column in TALLIES},
-            )
-            for row in days.iterator(chunk_size=5000)
-        ),
-        batch_size=5000,
-    )
-    counted = (
+
+
+def _session_counts() -> Subquery:
+    return Subquery(
         Visit.objects.counted()
         .filter(session=OuterRef("pk"))
         .order_by()
@@ -340,6 +435,116 @@ def usage_rebuild() -> int:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    StaffedSession.objects.update(visit_count=Coalesce(Subquery(counted), 0))
+
+
+@transaction.atomic
+def usage_rebuild() -> int:
+    """Rebuild the roll-up and every session's visit count from the visits (after bulk
+    loads, or to mend a difference `usage_verify` found). Released months are marked for
+    revision. Returns the number of days."""
+    UsageDay.objects.all().delete()
+    columns = [*TALLIES, *HOURS]
+    created = UsageDay.objects.bulk_create(
+        (
+            UsageDay(
+                contact_point_id=row["contact_point"],
+                day=row["day"],
+                visits=row["count"],
+                **{column: row[column] for column in columns},
+            )
+            for row in _rollup_rows().iterator(chunk_size=5000)
+        ),
+        batch_size=2000,
+    )
+    StaffedSession.objects.update(visit_count=Coalesce(_session_counts(), 0))
+    _mark_released_for_revision()
     usage_changed()
     return len(created)
+
+
+def _mark_released_for_revision() -> None:
+    """After a bulk change, every released month is checked again on the next release."""
+    released = list(UsageRelease.objects.values_list("month", flat=True))
+    if not released:
+        return
+    UsageMonth.objects.update(pending=True, marks=F("marks") + 1)
+    have = set(UsageMonth.objects.values_list("contact_point_id", "month"))
+    months = set(released)
+    touched = {
+        (cp, day.replace(day=1))
+        for cp, day in UsageDay.objects.filter(day__gte=min(released)).values_list(
+            "contact_point_id", "day"
+        )
+    } | {
+        (cp, local(start).date().replace(day=1))
+        for cp, start in StaffedSession.objects.filter(
+            scheduled_start__gte=datetime.combine(min(released), datetime.min.time(), LONDON)
+        ).values_list("contact_point_id", "scheduled_start")
+    }
+    zeros = dict.fromkeys(TALLIES, 0)
+    UsageMonth.objects.bulk_create(
+        [
+            UsageMonth(
+                contact_point_id=cp,
+                month=month,
+                visits=0,
+                sessions_with_visitor=0,
+                pending=True,
+                marks=1,
+                **zeros,
+            )
+            for cp, month in sorted(touched - have)
+            if month in months
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A difference between the roll-up and the visits it counts."""
+
+    what: str
+    key: str
+    stored: dict[str, int]
+    counted: dict[str, int]
+
+
+def usage_verify() -> list[Drift]:
+    """Compare the roll-up (every day, every column) and every session's visit count with
+    the visits themselves. An empty list means no drift."""
+    columns = ["visits", *TALLIES, *HOURS]
+    counted = {
+        (row["contact_point"], row["day"]): {
+            "visits": row["count"],
+            **{c: row[c] for c in columns[1:]},
+        }
+        for row in _rollup_rows()
+    }
+    stored = {
+        (row["contact_point_id"], row["day"]): {c: row[c] for c in columns}
+        for row in UsageDay.objects.values("contact_point_id", "day", *columns)
+    }
+    found = []
+    for key in sorted(counted.keys() | stored.keys()):
+        zero = dict.fromkeys(columns, 0)
+        have, want = stored.get(key, zero), counted.get(key, zero)
+        if have != want:
+            differing = [c for c in columns if have[c] != want[c]]
+            found.append(
+                Drift(
+                    "day",
+                    f"contact point {key[0]} on {key[1]}",
+                    {c: have[c] for c in differing},
+                    {c: want[c] for c in differing},
+                )
+            )
+    sessions = StaffedSession.objects.annotate(counted=Coalesce(_session_counts(), 0)).exclude(
+        visit_count=F("counted")
+    )
+    for pk, have_n, want_n in sessions.values_list("pk", "visit_count", "counted"):
+        found.append(
+            Drift("session", f"session {pk}", {"visit_count": have_n}, {"visit_count": want_n})
+        )
+    return found

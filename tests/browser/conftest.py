@@ -3,7 +3,6 @@
 The live server runs in a thread of this process, so time-machine moves its clock too.
 """
 
-import importlib
 import os
 import re
 from collections.abc import Iterator
@@ -11,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.apps import apps as django_apps
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -50,18 +48,6 @@ def new_context(browser: Browser, **options: object) -> BrowserContext:
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB", **options)
     context.route(OUTSIDE, lambda route: route.abort())
     return context
-
-
-@pytest.fixture(autouse=True)
-def _staff_roles(request: pytest.FixtureRequest) -> None:
-    """Transactional tests empty the database between tests, taking the roles that a data
-    migration created with it: put them back the way that migration does."""
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
-        request.getfixturevalue("transactional_db")
-        importlib.import_module("visits.migrations.0002_staff_roles").create_roles(
-            django_apps, None
-        )
-        importlib.import_module("reviews.migrations.0002_review_roles").add(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -20,17 +20,36 @@ HEADER = "contact_point,date,arrived,purpose,private_room,heard_via,outcome,lang
 
 
 @pytest.fixture
-def beethoven():
+def manager():
+    return staff_user("manager", roles.MANAGER)
+
+
+@pytest.fixture
+def beethoven(manager):
+    """Open Wednesdays 19:00–20:00; the session of Wednesday 25 November was held."""
     cp = ContactPointFactory(slug="beethoven-centre-contact-point")
     OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(19), closes=time(20))
     start = datetime(2026, 11, 23, tzinfo=LONDON)
     services.sessions_schedule(contact_point=cp, start=start, end=start + timedelta(days=7))
+    session = StaffedSession.objects.get()
+    services.session_start(session=session, user=manager, at=session.scheduled_start)
+    services.session_end(session=session, user=manager, at=session.scheduled_end)
     return cp
 
 
-@pytest.fixture
-def manager():
-    return staff_user("manager", roles.MANAGER)
+def test_a_visit_only_goes_where_a_session_was_held(beethoven, manager) -> None:
+    """A paper visit timed outside any held session (before it started, in a session
+    never held, or at another hour) is refused with its row: it cannot have happened."""
+    sheet = HEADER + (
+        "beethoven-centre-contact-point,2026-11-25,18:40,advice,,,,\n"
+        "beethoven-centre-contact-point,2026-11-25,20:30,advice,,,,\n"
+        "beethoven-centre-contact-point,2026-11-18,19:10,advice,,,,\n"
+    )
+    result = footfall_import(content=sheet.encode(), user=manager)
+    assert [(e.row, e.column) for e in result.errors] == [(2, "arrived"), (3, "arrived"),
+                                                          (4, "arrived")]  # fmt: skip
+    assert "no session was held" in result.errors[0].message
+    assert Visit.objects.count() == 0
 
 
 def test_the_template_imports_and_re_uploading_adds_nothing(beethoven, manager) -> None:

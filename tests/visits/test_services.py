@@ -106,6 +106,7 @@ def test_a_session_not_held_needs_a_reason_and_no_visitors(beethoven, session) -
         services.session_start(session=session, user=officer)
 
 
+@time_machine.travel(WEDNESDAY, tick=False)
 def test_a_session_with_visitors_cannot_be_marked_not_held(beethoven, session) -> None:
     officer = staff_user("officer", roles.OFFICER, beethoven)
     services.session_start(session=session, user=officer)
@@ -149,6 +150,7 @@ def test_officers_cannot_undo_old_or_other_peoples_visits(beethoven, session) ->
         services.visit_withdraw(visit=logged.visit, user=staff_user("manager", roles.MANAGER))
 
 
+@time_machine.travel(WEDNESDAY, tick=False)
 def test_every_change_is_in_the_history_with_who_made_it(beethoven, session) -> None:
     officer = staff_user("officer", roles.OFFICER, beethoven)
     services.session_start(session=session, user=officer)
@@ -170,3 +172,48 @@ def test_a_visit_has_no_free_text_about_the_visitor() -> None:
         if isinstance(field, (models.CharField, models.TextField)) and not field.choices
     ]
     assert free_text == []
+
+
+def test_a_visit_is_only_accepted_while_its_session_runs(beethoven, session) -> None:
+    """Before the session is started, timed before its start, after its end or in the
+    future: refused, each with a plain reason."""
+    officer = staff_user("officer", roles.OFFICER, beethoven)
+
+    def log(at: datetime) -> None:
+        services.visit_log(
+            user=officer, session=session, purpose="advice", idempotency_key=uuid.uuid4(),
+            arrived_at=at,
+        )  # fmt: skip
+
+    with time_machine.travel(WEDNESDAY, tick=False):
+        with pytest.raises(ValidationError, match="Start the session"):
+            log(WEDNESDAY)
+        services.session_start(session=session, user=officer)
+        with pytest.raises(ValidationError, match="before the session started"):
+            log(WEDNESDAY - timedelta(minutes=10))
+        with pytest.raises(ValidationError, match="in the future"):
+            log(WEDNESDAY + timedelta(hours=1))
+        log(WEDNESDAY)  # at the counter, now
+    with time_machine.travel(WEDNESDAY + timedelta(minutes=50), tick=False):
+        services.session_end(session=session, user=officer)
+        # A tap queued offline during the session still fits after it ended.
+        log(WEDNESDAY + timedelta(minutes=20))
+    with pytest.raises(ValidationError, match="after the session ended"):
+        log(WEDNESDAY + timedelta(minutes=51))
+    assert session.visits.counted().count() == 2
+
+
+def test_a_session_cannot_be_started_days_early_or_after_it_ended(beethoven, session) -> None:
+    officer = staff_user("officer", roles.OFFICER, beethoven)
+    with (
+        time_machine.travel(WEDNESDAY - timedelta(days=2), tick=False),
+        pytest.raises(ValidationError, match="can be started from half an hour before"),
+    ):
+        services.session_start(session=session, user=officer)
+    with (
+        time_machine.travel(WEDNESDAY + timedelta(hours=3), tick=False),
+        pytest.raises(ValidationError, match="advertised time is over"),
+    ):
+        services.session_start(session=session, user=officer)
+    session.refresh_from_db()
+    assert session.state == SessionState.SCHEDULED

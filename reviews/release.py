@@ -1,0 +1,313 @@
+"""Releasing usage figures to the public, one calendar month at a time.
+
+The public never sees live counts. A month is released once it has ended and
+`USAGE_RELEASE_DAYS` more days have passed (for paper sheets typed in late): each contact
+point's figures for that month are protected by disclosure control and stored as published
+(`visits.UsageMonth`). Every public page, download and review is then built from those cells
+only. When visits or sessions of a released month change later, the month's row is marked
+pending (by `visits.services`) and revised here only when a reader comparing the old and the
+new publication could learn no small number (`disclosure.revision_is_safe`); otherwise the
+published figures stay as they were. See docs/usage-figures.md.
+
+`release()` is cheap when there is nothing to do (a cached marker), and the public views
+call it before reading, so a new month appears on the first request after it is due.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractIsoWeekDay, Greatest, Least
+from django.db.models.lookups import GreaterThan
+from django.utils import timezone
+
+from contactpoints.hours import LONDON, local
+from visits.models import (
+    FAMILIES,
+    HOURS,
+    TALLIES,
+    SessionState,
+    StaffedSession,
+    UsageDay,
+    UsageMonth,
+    UsageRelease,
+)
+from visits.services import cache_version_bump
+
+from .disclosure import Published, protect_month, revision_is_safe
+
+PUBLIC_VERSION_KEY = "reviews:public-usage-version"
+STATE_KEY = "reviews:release-state"
+# Columns of UsageMonth holding protected visitor counts.
+VISITOR_COLUMNS = ["visits", "sessions_with_visitor", *TALLIES]
+
+
+def threshold() -> int:
+    return int(settings.DISCLOSURE_THRESHOLD)
+
+
+def public_version() -> int:
+    """Bumped (on commit) whenever anything the public can see changes."""
+    return int(cache.get_or_set(PUBLIC_VERSION_KEY, 1, None) or 1)
+
+
+def public_changed() -> None:
+    transaction.on_commit(lambda: cache_version_bump(PUBLIC_VERSION_KEY))
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def previous_month(month: date) -> date:
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+
+
+def last_releasable(today: date) -> date:
+    """The latest month that may be released on `today`."""
+    month = previous_month(month_start(today))
+    if next_month(month) + timedelta(days=settings.USAGE_RELEASE_DAYS) > today:
+        month = previous_month(month)
+    return month
+
+
+def first_data_month() -> date | None:
+    first_day = UsageDay.objects.aggregate(first=Min("day"))["first"]
+    first_session = StaffedSession.objects.aggregate(first=Min("scheduled_start"))["first"]
+    candidates = [d for d in (first_day, first_session and local(first_session).date()) if d]
+    return month_start(min(candidates)) if candidates else None
+
+
+def released_months() -> list[date]:
+    return list(UsageRelease.objects.values_list("month", flat=True))
+
+
+def london_midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=LONDON)
+
+
+# Time an officer was there within the advertised hours: a session opened early or closed
+# late never counts for more than was advertised.
+_SPAN_START = Greatest("actual_start", "scheduled_start")
+_SPAN_END = Least(Coalesce("actual_end", "scheduled_end"), "scheduled_end")
+STAFFED_WITHIN_ADVERTISED = Case(
+    When(
+        GreaterThan(_SPAN_END, _SPAN_START),
+        then=ExpressionWrapper(_SPAN_END - _SPAN_START, output_field=DurationField()),
+    ),
+    default=Value(timedelta(0)),
+    output_field=DurationField(),
+)
+SCHEDULED_LENGTH = ExpressionWrapper(
+    F("scheduled_end") - F("scheduled_start"), output_field=DurationField()
+)
+HELD = Q(state=SessionState.HELD)
+
+
+def session_figures(sessions: QuerySet[StaffedSession]) -> QuerySet[StaffedSession, Any]:
+    """Per contact point: sessions advertised and held, advertised and staffed time, and held
+    sessions that had at least one visitor."""
+    return (
+        sessions.values("contact_point")
+        .annotate(
+            advertised=Count("pk"),
+            held=Count("pk", filter=HELD),
+            advertised_length=Sum(SCHEDULED_LENGTH),
+            staffed_length=Sum(STAFFED_WITHIN_ADVERTISED, filter=HELD),
+            with_visitor=Count("pk", filter=HELD & Q(visit_count__gt=0)),
+        )
+        .order_by()
+    )
+
+
+def _seconds(value: timedelta | None) -> int:
+    return int(value.total_seconds()) if value else 0
+
+
+def live_month(
+    month: date, contact_point_ids: list[int] | None = None
+) -> dict[int, dict[str, Any]]:
+    """The live figures of one month per contact point, from the roll-up and the sessions:
+    {'sessions': {...exact}, 'published': {...protected cells}}."""
+    days = UsageDay.objects.filter(day__gte=month, day__lt=next_month(month))
+    sessions = StaffedSession.objects.filter(
+        scheduled_start__gte=london_midnight(month),
+        scheduled_start__lt=london_midnight(next_month(month)),
+    )
+    if contact_point_ids is not None:
+        days = days.filter(contact_point__in=contact_point_ids)
+        sessions = sessions.filter(contact_point__in=contact_point_ids)
+    columns = ["visits", *TALLIES, *HOURS]
+    raw: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in (
+        days.annotate(weekday=ExtractIsoWeekDay("day"))
+        .values("contact_point", "weekday")
+        .annotate(**{f"n_{c}": Sum(c) for c in columns})
+        .order_by()
+    ):
+        cells = raw[row["contact_point"]]
+        for column in ["visits", *TALLIES]:
+            cells[column] += row[f"n_{column}"]
+        for hour, column in enumerate(HOURS):
+            if row[f"n_{column}"]:
+                cells[f"when_{row['weekday']}_{hour:02d}"] += row[f"n_{column}"]
+    timing: dict[int, dict[str, int]] = {}
+    for row in session_figures(sessions):
+        timing[row["contact_point"]] = {
+            "sessions_advertised": row["advertised"],
+            "sessions_held": row["held"],
+            "advertised_seconds": _seconds(row["advertised_length"]),
+            "staffed_seconds": _seconds(row["staffed_length"]),
+            "sessions_with_visitor": row["with_visitor"],
+        }
+    k = threshold()
+    found = {}
+    for cp in raw.keys() | timing.keys():
+        cells = raw.get(cp, defaultdict(int))
+        exact = timing.get(cp, dict.fromkeys(
+            ["sessions_advertised", "sessions_held", "advertised_seconds", "staffed_seconds",
+             "sessions_with_visitor"], 0))  # fmt: skip
+        families = {
+            prefix: {f"{prefix}_{value}": cells[f"{prefix}_{value}"] for value in choices.values}
+            for prefix, (_field, choices) in FAMILIES.items()
+        }
+        families["when"] = {key: n for key, n in cells.items() if key.startswith("when_")}
+        found[cp] = {
+            "sessions": {k_: v for k_, v in exact.items() if k_ != "sessions_with_visitor"},
+            "published": protect_month(
+                cells["visits"],
+                families,
+                {"sessions_with_visitor": exact["sessions_with_visitor"]},
+                k,
+            ),
+        }
+    return found
+
+
+def published_of(row: UsageMonth) -> Published:
+    """A stored row's published cells, in the form `protect_month` returns (zeros left out)."""
+    cells: Published = {c: getattr(row, c) for c in VISITOR_COLUMNS if getattr(row, c) != 0}
+    cells.update({key: value for key, value in row.details.items() if value != 0})
+    return cells
+
+
+def _fields(figures: dict[str, Any]) -> dict[str, Any]:
+    published: Published = figures["published"]
+    return {
+        **figures["sessions"],
+        **{c: published.get(c, 0) for c in VISITOR_COLUMNS},
+        "details": {key: v for key, v in published.items() if key.startswith("when_")},
+    }
+
+
+def release(today: date | None = None) -> None:
+    """Release every month that is due, and publish the revisions that have become safe."""
+    today = today or local(timezone.now()).date()
+    due_until = last_releasable(today)
+    # What is waiting, read from the rows themselves (so it holds in every process and
+    # before any cache is told): one small aggregate over the pending rows' index.
+    if cache.get(STATE_KEY) == (due_until, *_waiting()):
+        return  # nothing due, nothing new to revise
+    changed = False
+    first = first_data_month()
+    if first is not None:
+        done = set(released_months())
+        month = first
+        while month <= due_until:
+            if month not in done:
+                changed |= _release_month(month)
+            month = next_month(month)
+    changed |= _revise_pending()
+    if changed:
+        public_changed()
+    cache.set(STATE_KEY, (due_until, *_waiting()), None)
+
+
+def _waiting() -> tuple[Any, ...]:
+    """The last month released and what is waiting for revision, read from the rows
+    themselves (so it holds in every process, and after a restore): two small aggregates."""
+    last = UsageRelease.objects.aggregate(last=Max("month"))["last"]
+    found = UsageMonth.objects.filter(pending=True).aggregate(n=Count("pk"), marks=Sum("marks"))
+    return last, found["n"], found["marks"]
+
+
+def _release_month(month: date) -> bool:
+    try:
+        with transaction.atomic():
+            UsageRelease.objects.create(month=month)  # one process releases a month
+            # Marks left by writes before the release are superseded by it.
+            UsageMonth.objects.filter(month=month).delete()
+            UsageMonth.objects.bulk_create(
+                [
+                    UsageMonth(contact_point_id=cp, month=month, **_fields(figures))
+                    for cp, figures in live_month(month).items()
+                ],
+                batch_size=1000,
+            )
+    except IntegrityError:
+        return False  # released meanwhile by another request
+    return True
+
+
+def _revise_pending() -> bool:
+    """Publish each pending revision that is safe; the others stay pending, unchanged."""
+    changed = False
+    k = threshold()
+    by_month: dict[date, list[int]] = defaultdict(list)
+    for cp, month in UsageMonth.objects.filter(pending=True).values_list(
+        "contact_point_id", "month"
+    ):
+        by_month[month].append(cp)
+    for month, cps in sorted(by_month.items()):
+        with transaction.atomic():
+            rows = {
+                row.contact_point_id: row
+                for row in UsageMonth.objects.select_for_update().filter(
+                    month=month, contact_point__in=cps, pending=True
+                )
+            }
+            live = live_month(month, list(rows))
+            for cp, row in rows.items():
+                figures = live.get(cp) or {"sessions": {}, "published": {}}
+                sessions_now = {
+                    "sessions_advertised": 0, "sessions_held": 0, "advertised_seconds": 0,
+                    "staffed_seconds": 0, **figures["sessions"],
+                }  # fmt: skip
+                if not revision_is_safe(published_of(row), figures["published"], k):
+                    continue  # held back: the public keeps the figures it had
+                fields = _fields({"sessions": sessions_now, "published": figures["published"]})
+                changed |= any(getattr(row, name) != value for name, value in fields.items())
+                for name, value in fields.items():
+                    setattr(row, name, value)
+                row.pending = False
+                row.revised_at = timezone.now()
+                row.save()
+    return changed
+
+
+def held_back() -> int:
+    """How many contact point months have a revision waiting until it is safe to publish."""
+    return UsageMonth.objects.filter(pending=True).count()
