@@ -99,9 +99,10 @@ def _build(history: list[Arrival]) -> dict[str, Any]:
     for p, place in enumerate(places):
         for m in range(len(MONTHS)):
             start = _session_start(m)
+            end = start + timedelta(hours=1)
             sessions[p, m] = StaffedSession.objects.create(
-                contact_point=place, scheduled_start=start, scheduled_end=start + timedelta(hours=1),
-                actual_start=start, actual_end=start + timedelta(hours=1), state=SessionState.HELD,
+                contact_point=place, scheduled_start=start, scheduled_end=end,
+                actual_start=start, actual_end=end, state=SessionState.HELD,
             )  # fmt: skip
     Visit.objects.bulk_create(
         Visit(
