@@ -1,0 +1,130 @@
+"""Officers logging at once on PostgreSQL: the daily roll-up and the sessions' visit counts
+stay exactly equal to the visits stored (lock, then count)."""
+
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from tests.factories import ContactPointFactory, staff_user
+from users import roles
+from visits import services
+from visits.models import SessionState, StaffedSession, UsageDay, Visit
+
+OFFICERS = 8
+TAPS = 10
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="SQLite runs one writer at a time; CI runs this on PostgreSQL",
+    ),
+]
+
+
+def test_concurrent_officers_leave_the_roll_up_exact() -> None:
+    cp = ContactPointFactory()
+    now = timezone.now()
+    session = StaffedSession.objects.create(
+        contact_point=cp, scheduled_start=now - timedelta(minutes=10),
+        scheduled_end=now + timedelta(minutes=50), actual_start=now - timedelta(minutes=10),
+        state=SessionState.HELD,
+    )  # fmt: skip
+    officers = [staff_user(f"officer{i}", roles.MANAGER) for i in range(OFFICERS)]
+    start = threading.Barrier(OFFICERS)
+    failures: list[BaseException] = []
+
+    def officer_at_the_counter(user) -> None:
+        try:
+            start.wait()
+            for _ in range(TAPS):
+                services.visit_log(
+                    user=user, session=session, purpose="advice", idempotency_key=uuid.uuid4()
+                )
+        except BaseException as error:  # reported below, not lost in the thread
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=officer_at_the_counter, args=(u,)) for u in officers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    stored = Visit.objects.counted().count()
+    assert stored == OFFICERS * TAPS
+    assert sum(UsageDay.objects.values_list("visits", flat=True)) == stored
+    session.refresh_from_db()
+    assert session.visit_count == stored
+    assert services.usage_verify() == []
+
+
+def _someone_waits_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_a_visit_counted_while_another_is_uncommitted_is_not_lost() -> None:
+    """The race, step by step: officer B's visit is stored but not yet committed when
+    officer A's arrives. A must wait for B and then count both; counting first and waiting
+    after (the old order) stored 1 for 2 visits."""
+    cp = ContactPointFactory()
+    now = timezone.now()
+    session = StaffedSession.objects.create(
+        contact_point=cp, scheduled_start=now - timedelta(minutes=10),
+        scheduled_end=now + timedelta(minutes=50), actual_start=now - timedelta(minutes=10),
+        state=SessionState.HELD,
+    )  # fmt: skip
+    a, b = staff_user("a", roles.MANAGER), staff_user("b", roles.MANAGER)
+    b_logged, b_may_commit = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def officer_b() -> None:
+        try:
+            with transaction.atomic():
+                services.visit_log(
+                    user=b, session=session, purpose="advice", idempotency_key=uuid.uuid4()
+                )
+                b_logged.set()
+                assert b_may_commit.wait(timeout=30)
+        except BaseException as error:
+            failures.append(error)
+            b_logged.set()
+        finally:
+            connections.close_all()
+
+    def officer_a() -> None:
+        try:
+            services.visit_log(
+                user=a, session=session, purpose="advice", idempotency_key=uuid.uuid4()
+            )
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=officer_b)
+    first.start()
+    assert b_logged.wait(timeout=30)
+    second = threading.Thread(target=officer_a)
+    second.start()
+    for _ in range(3000):  # A is now blocked behind B's lock (polled, not slept)
+        if _someone_waits_for_a_lock():
+            break
+    b_may_commit.set()
+    first.join()
+    second.join()
+    assert failures == []
+    assert Visit.objects.counted().count() == 2
+    assert UsageDay.objects.get(contact_point=cp).visits == 2
+    session.refresh_from_db()
+    assert session.visit_count == 2
