@@ -17,11 +17,14 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from contactpoints.models import ContactPoint, Kind
-from visits.models import Purpose, StaffedSession
+from reviews import release, usage
+from visits.models import Purpose, StaffedSession, Visit
 from visits.services import usage_rebuild
 from visits.synthetic import synthetic_user
 
@@ -98,16 +101,17 @@ def populate(points: int, years: int, per_session: int) -> tuple[int, int]:
 
 
 def timed(client: Client, url: str, runs: int = 5) -> tuple[float, float, int, int]:
-    """(cold median ms, cached median ms, cold queries, cached queries). Cold: the cache
-    emptied before each of three requests, in a process already serving pages."""
+    """(cold p95 ms, cached median ms, cold queries, cached queries). Cold: the page cache
+    emptied before each of seven requests, in a process already serving pages."""
     colds = []
-    for _ in range(3):
+    for _ in range(7):
         cache.clear()
         with CaptureQueriesContext(connection) as cold_queries:
             start = time.perf_counter()
-            assert client.get(url).status_code == 200
+            response = client.get(url)
             colds.append((time.perf_counter() - start) * 1000)
-    cold = statistics.median(colds)
+        assert response.status_code == 200, (url, response.status_code)
+    cold = sorted(colds)[-1] if len(colds) < 20 else statistics.quantiles(colds, n=20)[18]
     warm = []
     for _ in range(runs):
         with CaptureQueriesContext(connection) as warm_queries:
@@ -130,15 +134,44 @@ def run(argv: list[str]) -> None:
         f"{sessions:,} sessions, {visits:,} visits over {args.years} years "
         f"(generated in {time.perf_counter() - start:.0f} s)"
     )
+    started = time.perf_counter()
+    release.release()
+    months = release.released_months()
+    print(
+        f"  (first release: {len(months)} months × {args.points} contact points protected and "
+        f"stored in {time.perf_counter() - started:.1f} s; later months are released one at a "
+        "time)"
+    )
     client = Client()
     client.get("/contact-points/")  # a running server: templates loaded, connection open
-    print(f"{'page':<34} {'cold ms':>8} {'cached ms':>10} {'queries cold/cached':>20}")
-    since = f"{datetime.now(tz=UTC).year - args.years}-01-01"
-    for name, url in (
-        ("/usage/ (last 12 months)", "/usage/"),
-        (f"/usage/ ({args.years} years)", f"/usage/?start={since}"),
-        ("/usage/<slug>/ (last 12 months)", f"/usage/usage-{args.points // 2:04d}/"),
-    ):
+    # The most an outsider can ask for: the longest public period, every contact point.
+    longest = months[-usage.MAX_PUBLIC_MONTHS :]
+    widest = f"start={longest[0]:%Y-%m}&end={longest[-1]:%Y-%m}"
+    print(f"{'page':<46} {'cold p95 ms':>11} {'cached ms':>10} {'queries cold/cached':>20}")
+    target = 300.0
+    for name, url, judged in (
+        ("/usage/ (default: last 12 published months)", "/usage/", True),
+        (f"/usage/ (most expensive: {len(longest)} months)", f"/usage/?{widest}", True),
+        ("/usage/usage.csv (most expensive)", f"/usage/usage.csv?{widest}", True),
+        ("/usage/<slug>/ (default)", f"/usage/usage-{args.points // 2:04d}/", False),
+        (f"/usage/<slug>/ ({len(longest)} months)",
+         f"/usage/usage-{args.points // 2:04d}/?{widest}", False),
+    ):  # fmt: skip
         cold, warm, q_cold, q_warm = timed(client, url)
-        print(f"{name:<34} {cold:>8.0f} {warm:>10.1f} {q_cold:>11} / {q_warm}")
-    print("Targets: /usage/ under 300 ms cold on PostgreSQL, under 50 ms cached.")
+        verdict = ("MEETS" if cold <= target else "MISSES") if judged else ""
+        print(f"{name:<46} {cold:>11.0f} {warm:>10.1f} {q_cold:>11} / {q_warm}   {verdict}")
+    # The same sums straight from the visits, for scale: one bare GROUP BY over a year.
+    year_ago = timezone.now() - timedelta(days=365)
+    started = time.perf_counter()
+    list(
+        Visit.objects.filter(arrived_at__gte=year_ago)
+        .values("contact_point")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    bare = (time.perf_counter() - started) * 1000
+    print(f"Baseline: a bare GROUP BY of a year's visits by contact point: {bare:.0f} ms.")
+    print(
+        f"Target: public usage requests under {target:.0f} ms cold at p95 on PostgreSQL "
+        "(5 years × 1,000 places), under 50 ms cached."
+    )

@@ -37,6 +37,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from contactpoints.models import ContactPoint, Kind
 from users.models import User
 from visits.models import Assignment, SessionState, StaffedSession, Visit
+from visits.services import usage_verify
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = "benchmarkcsrftokenbenchmarkcsrf1"  # 32 characters: an unmasked CSRF secret
@@ -147,6 +148,12 @@ def concurrency(officers: int, visits_each: int) -> None:
     )
     verdict = "no loss, no duplicate" if acknowledged <= stored and duplicates == 0 else "FAILED"
     print(f"Target: {verdict}.")
+    # The roll-up after all that: the daily counts and session counts against the visits.
+    drift = usage_verify()
+    print(
+        f"Roll-up drift after the concurrent run (verify_usage): {len(drift)} "
+        f"(target 0): {'MEETS' if not drift else 'MISSES'}"
+    )
 
 
 def _wait_until_up(port: int) -> None:

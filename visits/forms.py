@@ -10,6 +10,9 @@ class VisitForm(forms.Form):
 
     purpose = forms.ChoiceField(choices=Purpose.choices)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    # Sent by the counter script: when the tap was made on the device (taps wait in a queue
+    # while offline). Without it, the visit is timed when the server receives it.
+    tapped_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
 
 class VisitDetailsForm(forms.Form):

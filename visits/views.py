@@ -164,6 +164,7 @@ def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
             session=session,
             purpose=form.cleaned_data["purpose"],
             idempotency_key=form.cleaned_data["idempotency_key"],
+            arrived_at=_tap_time(session, form.cleaned_data.get("tapped_at")),
         )
     except PermissionDenied:
         raise
@@ -180,6 +181,16 @@ def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
     if logged.created:
         response.status_code = 201 if _wants_json(request) else response.status_code
     return response
+
+
+def _tap_time(session: StaffedSession, tapped_at: datetime | None) -> datetime | None:
+    """The device's time of a queued tap, kept within the session's own times (a phone's
+    clock may be a little out) and never later than now. None: timed on arrival."""
+    if tapped_at is None or session.actual_start is None:
+        return None
+    when = min(tapped_at, timezone.now())
+    when = max(when, session.actual_start)
+    return min(when, session.actual_end) if session.actual_end else when
 
 
 def _visit_by_key(request: HttpRequest, key: uuid.UUID) -> Visit:

@@ -104,6 +104,9 @@
     if (isVisit) {
       var key = newKey();  // one key per tap, reused by every retry
       fields.idempotency_key = key;
+      // When the tap was made: a tap sent late from the queue is still placed in the
+      // session it was made in (the server keeps it within the session's times).
+      fields.tapped_at = new Date().toISOString();
       if (countEl) countEl.textContent = parseInt(countEl.textContent, 10) + 1;
       // "Undo" and "details" now mean this visitor: point them at its key. The queue
       // sends in order, so they always reach the server after the visit itself.

@@ -220,3 +220,30 @@ def test_schedule_sessions_command(beethoven) -> None:
     assert "Scheduled 4 new session(s)" in out.getvalue()
     call_command("schedule_sessions", "--from", "2026-11-23", "--days", "14", stdout=out)
     assert StaffedSession.objects.count() == 4
+
+
+def test_a_tap_queued_offline_is_kept_after_the_session_ended(officer_client: Client) -> None:
+    """The phone was offline: the tap made at 19:20 reaches the server at 20:30, after the
+    session ended. It is stored at its own time, inside the session; a post without the
+    tap's time (no script) after the end is refused with a reason."""
+    with time_machine.travel(WEDNESDAY, tick=False):
+        session = _todays_session(officer_client)
+        officer_client.post(f"/staff/sessions/{session.pk}/start/")
+    with time_machine.travel(WEDNESDAY + timedelta(minutes=55), tick=False):
+        officer_client.post(f"/staff/sessions/{session.pk}/end/")
+    with time_machine.travel(WEDNESDAY + timedelta(minutes=85), tick=False):
+        queued = officer_client.post(
+            f"/staff/sessions/{session.pk}/visits/",
+            {"purpose": "advice", "idempotency_key": uuid.uuid4(),
+             "tapped_at": (WEDNESDAY + timedelta(minutes=15)).isoformat()},
+            HTTP_ACCEPT="application/json",
+        )  # fmt: skip
+        assert queued.status_code == 201
+        late = officer_client.post(
+            f"/staff/sessions/{session.pk}/visits/",
+            {"purpose": "advice", "idempotency_key": uuid.uuid4()},
+            HTTP_ACCEPT="application/json",
+        )
+        assert late.status_code == 409
+        assert "after the session ended" in late.json()["error"]
+    assert Visit.objects.get().arrived_at == WEDNESDAY + timedelta(minutes=15)
