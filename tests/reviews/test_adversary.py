@@ -19,6 +19,8 @@ suppressed count.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import uuid
 from dataclasses import dataclass
@@ -256,3 +258,43 @@ def test_visits_imported_late_never_show_as_published_minus_today(
         after = surface(Client())
         transaction.set_rollback(True)
     assert _differences(before, after) == []
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=histories)
+def test_published_visits_agree_with_an_independent_count_of_the_raw_visits(
+    history: list[Arrival],
+) -> None:
+    """The usage CSV's visits per contact point, worked out again straight from the visits
+    in Python with the documented rule: each month exact when 0 or at least k, otherwise
+    suppressed (1 to k − 1); a period's figure is exact when no month is suppressed, else
+    the range its months allow."""
+    k = release.threshold()
+    with time_machine.travel(NOW, tick=False), transaction.atomic():
+        _build(history)
+        cache.clear()
+        response = Client().get("/usage/usage.csv", {"start": "2026-09", "end": "2026-10"})
+        transaction.set_rollback(True)
+    published = {row["contact point"]: row["visits"] for row in _csv_rows(response.content)}
+    for p, (slug, _borough) in enumerate(PLACES):
+        months = [sum(1 for a in history if a.place == p and a.month == m) for m in (0, 1)]
+        shown = sum(n for n in months if n == 0 or n >= k)
+        hidden = sum(1 for n in months if 0 < n < k)
+        expected = (
+            f"{shown}"
+            if not hidden
+            else (
+                "[c]"
+                if hidden == 1 and not shown
+                else f"{shown + hidden}–{shown + hidden * (k - 1)}"
+            )
+        )
+        assert published[slug.title()] == expected, (slug, months)
+
+
+def _csv_rows(content: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(content.decode())))
