@@ -25,10 +25,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from functools import cache
 from zoneinfo import ZoneInfo
 
-import holidays
+from . import bank_holidays
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -48,15 +47,9 @@ LAST_WEEK = -1  # week_of_month value meaning "the last <weekday> of the month"
 
 
 def bank_holiday_name(day: date) -> str | None:
-    """The name of the England & Wales bank holiday on `day`, or None."""
-    return _bank_holidays().get(day)
-
-
-@cache
-def _bank_holidays() -> holidays.HolidayBase:
-    # The `holidays` package is maintained against the gov.uk list, offline; it expands
-    # to new years lazily on lookup.
-    return holidays.country_holidays("GB", subdiv="ENG")
+    """The name of the England & Wales bank holiday on `day`, or None: GOV.UK's list
+    (substitute days, never the weekend dates they replace). See bank_holidays.py."""
+    return bank_holidays.name(day)
 
 
 def local(when: datetime) -> datetime:

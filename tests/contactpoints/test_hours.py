@@ -139,13 +139,13 @@ def test_evening_session_the_week_after_the_clocks_change() -> None:
 def test_bank_holidays_for_england_and_wales() -> None:
     assert bank_holiday_name(date(2026, 12, 25)) == "Christmas Day"
     assert bank_holiday_name(date(2026, 4, 6)) == "Easter Monday"
-    assert bank_holiday_name(date(2026, 8, 31)) == "Late Summer Bank Holiday"
+    assert bank_holiday_name(date(2026, 8, 31)) == "Summer bank holiday"  # GOV.UK's title
     assert bank_holiday_name(date(2026, 8, 3)) is None  # Scotland's summer bank holiday
     assert bank_holiday_name(date(2026, 11, 27)) is None
 
 
 def test_closed_on_bank_holidays_by_policy() -> None:
-    # 2026-12-26 is a Saturday: Boxing Day; the substitute day is Monday 28th.
+    # 2026-12-26 is a Saturday: the bank holiday is the substitute day, Monday 28th.
     easter_monday = london(2026, 4, 6, 11)
     schedule = Schedule(rules=[WeeklyRule(0, time(10), time(22))])
     assert not schedule.is_open_at(easter_monday)

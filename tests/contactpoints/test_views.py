@@ -203,9 +203,10 @@ def test_json_ld_describes_a_police_station_with_hours(client: Client) -> None:
         "https://schema.org/Thursday",
         "https://schema.org/Saturday",
     ]
-    # Christmas Day (Friday) needs no entry; Boxing Day falls on a Saturday session.
-    special = {s["validFrom"] for s in data["specialOpeningHoursSpecification"]}
-    assert "2026-12-26" in special
+    # Christmas Day (Friday) needs no entry; Saturday 26 December is not a bank holiday
+    # (the substitute day is Monday 28th), so the Saturday session stands.
+    special = {s["validFrom"] for s in data.get("specialOpeningHoursSpecification", [])}
+    assert "2026-12-26" not in special
 
 
 @_travel(WEDNESDAY_EVENING)
@@ -222,7 +223,9 @@ def test_icalendar_feed_parses_back_to_the_sessions(client: Client) -> None:
     assert starts[1].strftime("%a %d %b %H:%M") == "Thu 26 Nov 19:00"
     # About 90 days of three sessions a week, less bank holidays.
     assert 35 <= len(starts) <= 40
-    assert all(s.date() != date(2026, 12, 26) for s in starts)  # Boxing Day
+    # Saturday 26 December is not a bank holiday (Monday 28th is): its session runs.
+    assert any(s.date() == date(2026, 12, 26) for s in starts)
+    assert all(s.date() != date(2026, 12, 25) for s in starts)  # Christmas Day (no session)
     assert cp is not None
 
 
