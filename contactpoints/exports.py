@@ -85,10 +85,19 @@ def schema_opening_hours(
                     "validFrom": iso,
                     "validThrough": iso,
                     "opens": _hhmm(session.local_start.time()),
-                    "closes": _hhmm(session.local_end.time()),
+                    "closes": _schema_closes(session.local_start, session.local_end),
                 }
             )
     return regular, special
+
+
+def _schema_closes(start: datetime, end: datetime) -> str:
+    """schema.org reads opens = closes = 00:00 as closed all day, and has no 24:00: a
+    session that runs to midnight (or round the clock) closes at 23:59 for that day. A
+    session past midnight keeps its real closing time (closes before opens = overnight)."""
+    if end.time() == time(0) and end.date() > start.date():
+        return "23:59"
+    return _hhmm(end.time())
 
 
 # --- OpenStreetMap ------------------------------------------------------------------------

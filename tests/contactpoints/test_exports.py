@@ -76,3 +76,24 @@ def test_icalendar_round_trip() -> None:
     assert starts == [s.start for s in sessions]
     assert events[0]["summary"] == "Beethoven Centre: open"
     assert len({str(e["uid"]) for e in events}) == 4
+
+
+def test_schema_org_never_reads_an_all_day_session_as_closed() -> None:
+    """A dated exception open all day (00:00 to 24:00) must not export as opens 00:00
+    closes 00:00, which schema.org defines as closed all day."""
+    open_all_day = DatedException(
+        date(2026, 12, 3), date(2026, 12, 3), False, opens=time(0), closes=time(0),
+        overnight=True, reason="Open day",
+    )  # fmt: skip
+    schedule = Schedule(rules=CONTACT_POINT, exceptions=[open_all_day])
+    _regular, special = schema_opening_hours(schedule, TODAY)
+    day = [s for s in special if s["validFrom"] == "2026-12-03"]
+    assert day == [
+        {
+            "@type": "OpeningHoursSpecification",
+            "validFrom": "2026-12-03",
+            "validThrough": "2026-12-03",
+            "opens": "00:00",
+            "closes": "23:59",
+        }
+    ]
