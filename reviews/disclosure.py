@@ -120,7 +120,7 @@ def revision_is_safe(before: Published, after: Published, k: int) -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)  # never changed; not frozen: its init is slower
 class Figure:
     """A published count: the sum of the exact cells it is made of (`shown`), and how many
     suppressed cells it also includes (`hidden`). `cap` is the most a suppressed cell can

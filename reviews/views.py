@@ -14,6 +14,9 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
@@ -23,7 +26,7 @@ from contactpoints.spreadsheets import csv_response
 from visits.models import StaffedSession, UsageMonth
 
 from . import charts, markdown, release, usage
-from .disclosure import Span, Table
+from .disclosure import ZERO, Span, Table
 from .models import (
     Finding,
     ProgressUpdate,
@@ -31,6 +34,7 @@ from .models import (
     RecommendationStatus,
     Review,
 )
+from .templatetags import usage as shown
 
 SORTS: dict[str, Any] = {
     "name": lambda r: r.name,
@@ -280,6 +284,7 @@ def _usage_index(request: HttpRequest, form: UsageForm, table: str) -> HttpRespo
         places = places.filter(kind=data["kind"])
     summary = usage.overview(period, places, exact=form.exact)
     found = sorted(summary.rows, key=SORTS[data.get("sort") or "name"])
+    usage_url = reverse("reviews:usage")
     if table:
         breakdown = summary.purposes if table == "purposes" else summary.heard_via
         return _breakdown_csv(f"{table}.csv", table.replace("-", " "), breakdown)
@@ -299,13 +304,27 @@ def _usage_index(request: HttpRequest, form: UsageForm, table: str) -> HttpRespo
             "form": form,
             "summary": summary,
             "period": period,
-            "rows": found,
+            # Links made by joining, not one reverse() per row: the table lists every place.
+            "rows": [(row, f"{usage_url}{row.slug}/", _table_cells(row)) for row in found],
             "totals": summary.totals,
+            "total_cells": _table_cells(summary.totals),
             "purposes_chart": charts.bars(summary.purposes),
             "heard_chart": charts.bars(summary.heard_via),
             "query": _query(period, data),
         },
     )
+
+
+def _table_cells(r: usage.Row) -> SafeString:
+    """A row's figure cells, as shown: formatted and escaped here in one go rather than cell
+    by cell in the template (the page lists every contact point)."""
+    cells = [
+        str(r.visits), shown.span(r.visits_per_week, 1), shown.span(r.visits_per_staffed_hour, 2),
+        f"{r.sessions_held:,} of {r.sessions_advertised:,}", shown.pct(r.staffed_share),
+        shown.span_pct(r.zero_visit_share), str(r.parts.get("room_used", ZERO)),
+        shown.money(r.cost_per_visit),
+    ]  # fmt: skip
+    return format_html_join("", '<td class="num">{}</td>', ((cell,) for cell in cells))
 
 
 def _csv_row(r: usage.Row, period: usage.Period) -> list[Any]:
