@@ -15,10 +15,10 @@ from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from contactpoints.hours import local
 from contactpoints.models import ContactPoint, Kind
