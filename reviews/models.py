@@ -182,22 +182,35 @@ class PartOfReview(models.Model):
         return self.review_id  # type: ignore[attr-defined, no-any-return]
 
 
-class Correction(PartOfReview):
-    """A change to a published review, said openly: added, dated by the server and signed
-    by who made it; never edited or deleted (see `reviews.services.review_correct`)."""
+class AddedOnly(PartOfReview):
+    """A record that is only ever added — dated by the server and signed by who made it —
+    and never rewritten or deleted, even to a published review."""
 
     ADDED_AFTER_PUBLICATION = True
 
-    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="corrections")
     made_on = models.DateField(editable=False, help_text="Set by the server.")
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         editable=False,
-        related_name="review_corrections",
+        related_name="%(app_label)s_%(class)s_made",
     )
     text = models.TextField()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ReviewIsFinal("This record is never rewritten: add another.")
+        super().save(*args, **kwargs)
+
+
+class Correction(AddedOnly):
+    """A change to a published review, said openly (see `reviews.services.review_correct`)."""
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="corrections")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = FinalQuerySet.as_manager()
@@ -207,11 +220,6 @@ class Correction(PartOfReview):
 
     def __str__(self) -> str:
         return f"{self.review}: correction of {self.made_on}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ReviewIsFinal("A correction is never rewritten: add another.")
-        super().save(*args, **kwargs)
 
 
 class Topic(models.TextChoices):
@@ -316,23 +324,12 @@ class ProgressUpdateQuerySet(FinalQuerySet):
     published_lookup = "recommendation__review__status"
 
 
-class ProgressUpdate(PartOfReview):
-    """A dated, signed step in a recommendation's progress: added, never rewritten."""
-
-    ADDED_AFTER_PUBLICATION = True
+class ProgressUpdate(AddedOnly):
+    """A dated, signed step in a recommendation's progress."""
 
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.PROTECT, related_name="updates"
     )
-    made_on = models.DateField(editable=False, help_text="Set by the server.")
-    made_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        editable=False,
-        related_name="progress_updates",
-    )
-    text = models.TextField()
     status = models.CharField(
         "status after this update", max_length=16, choices=RecommendationStatus.choices
     )
@@ -350,11 +347,6 @@ class ProgressUpdate(PartOfReview):
 
     def __str__(self) -> str:
         return f"{self.recommendation}: {self.made_on}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ReviewIsFinal("A progress update is never rewritten: add another.")
-        super().save(*args, **kwargs)
 
     def _review_id(self) -> int | None:
         return (

@@ -26,14 +26,18 @@ pytestmark = [
 ]
 
 
-def test_concurrent_officers_leave_the_roll_up_exact() -> None:
-    cp = ContactPointFactory()
+def _running_session() -> StaffedSession:
+    """A session started ten minutes ago, still running."""
     now = timezone.now()
-    session = StaffedSession.objects.create(
-        contact_point=cp, scheduled_start=now - timedelta(minutes=10),
+    return StaffedSession.objects.create(
+        contact_point=ContactPointFactory(), scheduled_start=now - timedelta(minutes=10),
         scheduled_end=now + timedelta(minutes=50), actual_start=now - timedelta(minutes=10),
         state=SessionState.HELD,
     )  # fmt: skip
+
+
+def test_concurrent_officers_leave_the_roll_up_exact() -> None:
+    session = _running_session()
     officers = [staff_user(f"officer{i}", roles.MANAGER) for i in range(OFFICERS)]
     start = threading.Barrier(OFFICERS)
     failures: list[BaseException] = []
@@ -77,13 +81,8 @@ def test_a_visit_counted_while_another_is_uncommitted_is_not_lost() -> None:
     """The race, step by step: officer B's visit is stored but not yet committed when
     officer A's arrives. A must wait for B and then count both; counting first and waiting
     after (the old order) stored 1 for 2 visits."""
-    cp = ContactPointFactory()
-    now = timezone.now()
-    session = StaffedSession.objects.create(
-        contact_point=cp, scheduled_start=now - timedelta(minutes=10),
-        scheduled_end=now + timedelta(minutes=50), actual_start=now - timedelta(minutes=10),
-        state=SessionState.HELD,
-    )  # fmt: skip
+    session = _running_session()
+    cp = session.contact_point
     a, b = staff_user("a", roles.MANAGER), staff_user("b", roles.MANAGER)
     b_logged, b_may_commit = threading.Event(), threading.Event()
     failures: list[BaseException] = []
