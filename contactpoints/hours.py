@@ -219,9 +219,13 @@ class Status:
     def continuous(self) -> bool:
         return self.is_open and self.closes_at is None
 
-    def describe(self) -> str:
-        """The status line residents read: "Open now until 20:00", "Closed — opens …"."""
+    def describe(self, *, searched: bool = False) -> str:
+        """The status line residents read: "Open now until 20:00", "Closed — opens …".
+        With `searched`, the moment is one the resident asked about ("open at"), not now,
+        and the line says so: "Open at that time, until 15:00"."""
         now = local(self.at)
+        if searched:
+            return self._describe_searched(now)
         if self.is_open:
             if self.closes_at is None:
                 return "Open now — open 24 hours"
@@ -235,6 +239,26 @@ class Status:
         if self.next_session is None:
             return "Closed — no upcoming opening times"
         return f"Closed — opens {_describe_moment(self.next_session.local_start, now)}"
+
+    def _describe_searched(self, moment: datetime) -> str:
+        if self.is_open:
+            if self.closes_at is None:
+                return "Open at that time — open 24 hours"
+            return f"Open at that time, until {_on_day_of(local(self.closes_at), moment)}"
+        if self.next_session is None:
+            return "Closed at that time — no later opening times"
+        opens = _on_day_of(self.next_session.local_start, moment)
+        return f"Closed at that time — next opens {opens}"
+
+
+def _on_day_of(moment: datetime, searched: datetime) -> str:
+    """'15:00' on the searched day; otherwise with its own date ('Sunday 29 November at
+    09:00'): never 'today' or 'tomorrow', which would be read as from now."""
+    clock = moment.strftime("%H:%M")
+    if moment.date() == searched.date():
+        return clock
+    weekday = calendar.day_name[moment.weekday()]
+    return f"{weekday} {moment.day} {calendar.month_name[moment.month]} at {clock}"
 
 
 def _describe_moment(moment: datetime, now: datetime, today: str = "today at {clock}") -> str:

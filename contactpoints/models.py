@@ -441,8 +441,9 @@ class ContactPoint(models.Model):
             return None
         return self.schedule().status(when or timezone.now())
 
-    def status_line(self, when: datetime | None = None) -> str:
-        """One sentence a resident reads first: open now, when it opens, or why not."""
+    def status_line(self, when: datetime | None = None, *, searched: bool = False) -> str:
+        """One sentence a resident reads first: open now, when it opens, or why not. With
+        `searched`, `when` is a moment the resident asked about, and the line says so."""
         if self.status == Status.CLOSED:
             closed = date_format(self.closed_on, "j F Y") if self.closed_on else ""
             return f"Closed permanently on {closed}" if closed else "Closed permanently"
@@ -454,7 +455,7 @@ class ContactPoint(models.Model):
             return "Not open yet"
         status = self.hours_status(when)
         assert status is not None
-        return status.describe()
+        return status.describe(searched=searched)
 
     def upcoming_exceptions(self, today: date, limit: int = 5) -> Iterable[HoursException]:
         return [e for e in self.hours_exceptions.all() if e.ends_on >= today][:limit]

@@ -102,12 +102,15 @@ def find_nearest(
     and — when none of them is open now — the nearest one that is."""
     queryset = ContactPoint.objects.published().operating().with_facility(*facilities)
     found = queryset.nearest(*place.coordinates, limit=limit, open_at=open_at)
+    # Results are described at the moment searched for ("open at"), or now.
+    moment = open_at or now
+    searched = open_at is not None and open_at != now
     results = [
         Result(
             cp,
             distance,
-            cp.status_line(now),
-            cp.is_open_at(now),
+            cp.status_line(moment, searched=searched),
+            cp.is_open_at(moment),
             directions_url(place.coordinates, cp),
         )
         for cp, distance in found

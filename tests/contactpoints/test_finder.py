@@ -209,3 +209,31 @@ def test_searching_too_often_is_slowed_down_politely(client: Client, westminster
     response = client.get("/search/", {"q": "WC2N 4JP"})
     assert response.status_code == 429
     assert "Wait a minute, then try again" in response.content.decode()
+
+
+@time_machine.travel(WEDNESDAY_NOON, tick=False)
+def test_open_at_results_are_described_at_the_moment_searched_for(
+    client: Client, westminster: dict
+) -> None:
+    """At noon on Wednesday, a search for places open at 19:30 that evening: the library is
+    described as open then, not as closed now."""
+    evening = client.get("/search/", {"q": "W2", "open_at": "2026-11-25T19:30"})
+    results = {r.contact_point.name: r for r in evening.context["results"]}
+    library = results["St John's Wood Library"]
+    assert library.is_open
+    assert library.status_line == "Open at that time, until 20:00"
+    assert "Closed — opens" not in evening.content.decode()
+    assert "Open now" not in evening.content.decode()
+    late = client.get("/search/", {"q": "W2", "open_at": "2026-11-26T03:00"})
+    assert _names(late) == ["Charing Cross"]
+    assert late.context["results"][0].status_line == "Open at that time — open 24 hours"
+
+
+def test_a_closed_status_at_a_searched_time_gives_the_next_opening_by_date() -> None:
+    from contactpoints.hours import LONDON, Schedule, WeeklyRule
+
+    schedule = Schedule(rules=[WeeklyRule(2, time(19), time(20))])
+    saturday = datetime(2026, 11, 28, 14, 30, tzinfo=LONDON)
+    assert schedule.status(saturday).describe(searched=True) == (
+        "Closed at that time — next opens Wednesday 2 December at 19:00"
+    )
