@@ -27,6 +27,7 @@ class Command(BaseCommand):
             )
         if len(drift) > 50:
             self.stdout.write(f"… and {len(drift) - 50} more")
+        release.release()  # settle what is due, so what is still pending is held back
         held = release.held_back()
         if held:
             self.stdout.write(
