@@ -92,8 +92,15 @@ def protect_month(
     published: Published = {}
     total_hidden = 0 < visits < k
     published["visits"] = None if total_hidden else visits
+    if any(sum(family.values()) != visits for family in families.values()):
+        # Counts that disagree (a roll-up that drifted) are published as suppressed
+        # throughout: nothing is revealed, and the month is looked at again once mended.
+        hidden: Published = {"visits": None if visits else 0}
+        for family in families.values():
+            hidden |= {key: None for key, n in family.items() if n}
+        hidden |= {key: None for key, n in singles.items() if n}
+        return hidden
     for family in families.values():
-        assert sum(family.values()) == visits, "a family must add up to the month's visits"
         guarded = protect(family, k)
         for key, cell in guarded.cells.items():
             if family[key]:

@@ -15,6 +15,7 @@ call it before reading, so a new month appears on the first request after it is 
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -54,6 +55,8 @@ from visits.models import (
 from visits.services import cache_version_bump
 
 from .disclosure import Published, protect_month, revision_is_safe
+
+logger = logging.getLogger(__name__)
 
 PUBLIC_VERSION_KEY = "reviews:public-usage-version"
 STATE_KEY = "reviews:release-state"
@@ -195,7 +198,11 @@ def live_month(
             for prefix, (_field, choices) in FAMILIES.items()
         }
         families["when"] = {key: n for key, n in cells.items() if key.startswith("when_")}
+        consistent = all(sum(f.values()) == cells["visits"] for f in families.values())
+        if not consistent:
+            logger.warning("Usage roll-up disagrees for contact point %s in %s", cp, month)
         found[cp] = {
+            "consistent": consistent,
             "sessions": {k_: v for k_, v in exact.items() if k_ != "sessions_with_visitor"},
             "published": protect_month(
                 cells["visits"],
@@ -210,16 +217,19 @@ def live_month(
 def published_of(row: UsageMonth) -> Published:
     """A stored row's published cells, in the form `protect_month` returns (zeros left out)."""
     cells: Published = {c: getattr(row, c) for c in VISITOR_COLUMNS if getattr(row, c) != 0}
-    cells.update({key: value for key, value in row.details.items() if value != 0})
+    cells.update({key: value for key, value in row.details.items() if value != 0 and key[0] != "_"})
     return cells
 
 
 def _fields(figures: dict[str, Any]) -> dict[str, Any]:
     published: Published = figures["published"]
     return {
+        # A month whose counts disagree is published fully suppressed and looked at again.
+        "pending": not figures.get("consistent", True),
         **figures["sessions"],
         **{c: published.get(c, 0) for c in VISITOR_COLUMNS},
-        "details": {key: v for key, v in published.items() if key.startswith("when_")},
+        "details": {key: v for key, v in published.items() if key.startswith("when_")}
+        | ({} if figures.get("consistent", True) else {"_inconsistent": True}),
     }
 
 
@@ -296,13 +306,17 @@ def _revise_pending() -> bool:
                     "sessions_advertised": 0, "sessions_held": 0, "advertised_seconds": 0,
                     "staffed_seconds": 0, **figures["sessions"],
                 }  # fmt: skip
-                if not revision_is_safe(published_of(row), figures["published"], k):
+                if not figures.get("consistent", True):
+                    continue  # still disagreeing: stays suppressed until mended
+                # A month published fully suppressed (its counts disagreed) said nothing,
+                # so its first consistent figures are a first release, not a revision.
+                first = bool(row.details.get("_inconsistent"))
+                if not first and not revision_is_safe(published_of(row), figures["published"], k):
                     continue  # held back: the public keeps the figures it had
-                fields = _fields({"sessions": sessions_now, "published": figures["published"]})
+                fields = _fields({**figures, "sessions": sessions_now})
                 changed |= any(getattr(row, name) != value for name, value in fields.items())
                 for name, value in fields.items():
                     setattr(row, name, value)
-                row.pending = False
                 row.revised_at = timezone.now()
                 row.save()
     return changed

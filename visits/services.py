@@ -402,11 +402,25 @@ def _tally(contact_point_id: int, when: datetime, session_id: int | None) -> Non
         [UsageDay(contact_point_id=contact_point_id, day=day)], ignore_conflicts=True
     )
     row = UsageDay.objects.select_for_update().get(contact_point_id=contact_point_id, day=day)
-    counts = _with_hour(
+    visits = (
         Visit.objects.counted()
         .filter(contact_point_id=contact_point_id, arrived_at__gte=start)
         .filter(arrived_at__lt=start + timedelta(days=1))
-    ).aggregate(visits=Count("pk"), **_tally_columns())
+    )
+    categories = {
+        column: Count("pk", filter=Q(**{field: value}))
+        for column, (field, value) in TALLIES.items()
+    }
+    counts = visits.aggregate(visits=Count("pk"), **categories)
+    # Hours in a second, grouped query: the London hour is worked out once per visit
+    # rather than once per hour column.
+    by_hour = (
+        visits.annotate(hour=ExtractHour("arrived_at", tzinfo=LONDON))
+        .values_list("hour")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts |= dict.fromkeys(HOURS, 0) | {f"hour_{hour:02d}": n for hour, n in by_hour}
     UsageDay.objects.filter(pk=row.pk).update(**counts)
     if session_id:
         StaffedSession.objects.select_for_update().filter(pk=session_id).first()

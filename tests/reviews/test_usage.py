@@ -323,3 +323,18 @@ def test_heatmap_labels_sit_over_their_own_hour() -> None:
     column_of = {cell.hour: cell.x for cell in drawn["cells"] if cell.day == 1}
     for hour, x in drawn["labels"]:
         assert column_of[hour] < x < column_of[hour] + charts.HEAT_SQUARE
+
+
+def test_a_roll_up_that_disagrees_is_published_fully_suppressed(client: Client, library):
+    """If the daily counts ever disagree with themselves (drift), the month is published
+    with every visitor count suppressed — never a 500, never a guessed number — and looked
+    at again once `verify_usage --repair` has mended it."""
+    UsageDay.objects.filter(visits__gt=0).update(visits=1)
+    release.release()
+    stored = UsageMonth.objects.get(contact_point=library)
+    assert (stored.visits, stored.purpose_advice, stored.pending) == (None, None, True)
+    assert client.get("/usage/library/").status_code == 200
+    services.usage_rebuild()
+    release.release()
+    stored.refresh_from_db()
+    assert (stored.visits, stored.pending) == (8, False)

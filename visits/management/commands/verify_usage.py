@@ -27,7 +27,8 @@ class Command(BaseCommand):
             )
         if len(drift) > 50:
             self.stdout.write(f"… and {len(drift) - 50} more")
-        release.release()  # settle what is due, so what is still pending is held back
+        if not drift:
+            release.release()  # settle what is due: what is still pending is held back
         held = release.held_back()
         if held:
             self.stdout.write(
