@@ -21,6 +21,7 @@ from contactpoints.models import ContactPoint
 from users.models import User
 
 from .models import (
+    FAMILIES,
     HOURS,
     NOT_HELD,
     TALLIES,
@@ -394,33 +395,32 @@ def _tally(contact_point_id: int, when: datetime, session_id: int | None) -> Non
     """Recount one contact point's London day, and one session, from the visits: lock the
     roll-up row first, then count, so that concurrent writers queue behind each other and
     the last to commit counts every visit committed before it (PostgreSQL's READ COMMITTED
-    gives each statement a fresh view). Called inside the writer's transaction."""
+    gives each statement a fresh view). Called inside the writer's transaction.
+
+    The day's visits at one place are few (tens, a few hundred at a 24-hour counter), so
+    they are read once and counted here: cheaper than a query with one filtered count per
+    column, whose building alone cost more than the counting."""
     day = local(when).date()
     start = datetime.combine(day, datetime.min.time(), tzinfo=LONDON)
-    # Make sure the row exists, then hold it until commit.
-    UsageDay.objects.bulk_create(
-        [UsageDay(contact_point_id=contact_point_id, day=day)], ignore_conflicts=True
-    )
-    row = UsageDay.objects.select_for_update().get(contact_point_id=contact_point_id, day=day)
-    visits = (
+    days = UsageDay.objects.select_for_update().filter(contact_point_id=contact_point_id, day=day)
+    row = days.first()
+    if row is None:  # the first visit of the day: make the row, then hold it until commit
+        UsageDay.objects.bulk_create(
+            [UsageDay(contact_point_id=contact_point_id, day=day)], ignore_conflicts=True
+        )
+        row = days.get()
+    fields = [field for field, _choices in FAMILIES.values()]
+    counts: dict[str, int] = dict.fromkeys(["visits", *TALLIES, *HOURS], 0)
+    for *values, arrived_at in (
         Visit.objects.counted()
         .filter(contact_point_id=contact_point_id, arrived_at__gte=start)
         .filter(arrived_at__lt=start + timedelta(days=1))
-    )
-    categories = {
-        column: Count("pk", filter=Q(**{field: value}))
-        for column, (field, value) in TALLIES.items()
-    }
-    counts = visits.aggregate(visits=Count("pk"), **categories)
-    # Hours in a second, grouped query: the London hour is worked out once per visit
-    # rather than once per hour column.
-    by_hour = (
-        visits.annotate(hour=ExtractHour("arrived_at", tzinfo=LONDON))
-        .values_list("hour")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    counts |= dict.fromkeys(HOURS, 0) | {f"hour_{hour:02d}": n for hour, n in by_hour}
+        .values_list(*fields, "arrived_at")
+    ):
+        counts["visits"] += 1
+        for prefix, value in zip(FAMILIES, values, strict=True):
+            counts[f"{prefix}_{value}"] += 1
+        counts[f"hour_{local(arrived_at).hour:02d}"] += 1
     UsageDay.objects.filter(pk=row.pk).update(**counts)
     if session_id:
         StaffedSession.objects.select_for_update().filter(pk=session_id).first()
