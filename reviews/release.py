@@ -60,7 +60,8 @@ logger = logging.getLogger(__name__)
 
 PUBLIC_VERSION_KEY = "reviews:public-usage-version"
 STATE_KEY = "reviews:release-state"
-# Columns of UsageMonth holding protected visitor counts.
+# Columns of UsageMonth about staff time (exact), and holding protected visitor counts.
+SESSION_FIELDS = ["sessions_advertised", "sessions_held", "advertised_seconds", "staffed_seconds"]
 VISITOR_COLUMNS = ["visits", "sessions_with_visitor", *TALLIES]
 
 
@@ -190,9 +191,7 @@ def live_month(
     found = {}
     for cp in raw.keys() | timing.keys():
         cells = raw.get(cp, defaultdict(int))
-        exact = timing.get(cp, dict.fromkeys(
-            ["sessions_advertised", "sessions_held", "advertised_seconds", "staffed_seconds",
-             "sessions_with_visitor"], 0))  # fmt: skip
+        exact = timing.get(cp, dict.fromkeys([*SESSION_FIELDS, "sessions_with_visitor"], 0))
         families = {
             prefix: {f"{prefix}_{value}": cells[f"{prefix}_{value}"] for value in choices.values}
             for prefix, (_field, choices) in FAMILIES.items()
@@ -302,10 +301,7 @@ def _revise_pending() -> bool:
             live = live_month(month, list(rows))
             for cp, row in rows.items():
                 figures = live.get(cp) or {"sessions": {}, "published": {}}
-                sessions_now = {
-                    "sessions_advertised": 0, "sessions_held": 0, "advertised_seconds": 0,
-                    "staffed_seconds": 0, **figures["sessions"],
-                }  # fmt: skip
+                sessions_now = dict.fromkeys(SESSION_FIELDS, 0) | figures["sessions"]
                 if not figures.get("consistent", True):
                     continue  # still disagreeing: stays suppressed until mended
                 # A month published fully suppressed (its counts disagreed) said nothing,
