@@ -14,9 +14,13 @@ DEV := DEBUG=true
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-install: ## Install uv if missing, then the locked environment
+install: ## Install uv if missing, the locked environment, and the tests' reference evaluators (npm)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --locked
+	@# The OSM opening_hours evaluator the export tests read our strings with (package-lock.json).
+	@if command -v npm >/dev/null 2>&1; then \
+	  [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the export tests need node and npm (apt-get install -y nodejs npm)."; fi
 
 # The shared open data beside the project, when present (the workspace layout).
 CODEPOINT_RAW ?= ../shared/data/codepoint-open-2014-08/raw

@@ -17,7 +17,7 @@ from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 from ninja.throttling import AnonRateThrottle
 
-from . import exports, geocoding, hours, postcodes
+from . import geocoding, hours, postcodes
 from .models import FACILITIES, SERVICES, ContactPoint, Kind, Status
 from .spreadsheets import csv_response
 
@@ -154,7 +154,7 @@ def _properties(request: HttpRequest, cp: ContactPoint, now: datetime) -> dict[s
         "url": request.build_absolute_uri(cp.get_absolute_url()),
         "facilities": {name.removeprefix("has_"): present for name, _l, present in cp.facilities()},
         "services": {name.removeprefix("offers_"): present for name, _l, present in cp.services()},
-        "opening_hours": exports.osm_opening_hours(cp.schedule(), hours.local(now).date()),
+        "opening_hours": cp.osm_opening_hours(hours.local(now).date()),
         "closed_on_bank_holidays": cp.closed_on_bank_holidays,
         "updated_at": cp.updated_at,
     }
@@ -243,7 +243,7 @@ def contact_points_csv(request: HttpRequest, filters: Query[DirectoryFilters]) -
             [
                 cp.slug, cp.name, cp.kind, cp.status, cp.status_line(now), cp.borough, cp.ward,
                 ", ".join(cp.address_lines), cp.postcode, latitude, longitude,
-                exports.osm_opening_hours(cp.schedule(), hours.local(now).date()),
+                cp.osm_opening_hours(hours.local(now).date()),
                 *(getattr(cp, n) for n in facility_names),
                 *(getattr(cp, n) for n in service_names),
                 request.build_absolute_uri(cp.get_absolute_url()),

@@ -64,6 +64,11 @@ def _at(day: date, moment: time) -> datetime:
     return datetime.combine(day, moment, tzinfo=LONDON).astimezone(UTC)
 
 
+def midnight(day: date) -> datetime:
+    """The instant (UTC) at which local date `day` begins."""
+    return _at(day, time(0))
+
+
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -204,6 +209,7 @@ class DayHours:
     day: date
     sessions: tuple[Session, ...]
     note: str = ""  # an exception's reason or a bank holiday's name
+    closed_for_holiday: bool = False  # closed because it is a bank holiday
 
 
 @dataclass(frozen=True)
@@ -276,6 +282,22 @@ def _describe_moment(moment: datetime, now: datetime, today: str = "today at {cl
     return f"{weekday} {moment.day} {calendar.month_name[moment.month]} at {clock}"
 
 
+def _exception_order(exc: DatedException) -> tuple[object, ...]:
+    return (exc.days, not exc.closed, exc.opens or time(0), exc.closes or time(0), exc.reason)
+
+
+def _skip_vanished(sessions: list[Session], note: str) -> tuple[tuple[Session, ...], str]:
+    """Drop sessions that do not happen because the clocks go forward through them
+    (01:00 to 02:00 on the last Sunday of March lasts no time at all) and say so. A time
+    that does not exist is read as RFC 5545 and zoneinfo read it: an hour later (01:30 is
+    02:30 BST), so a session that starts in the skipped hour and ends after it is shorter."""
+    kept = sorted(s for s in sessions if s.end > s.start)
+    if len(kept) < len(sessions):
+        skipped = "Clocks go forward at 01:00: no session between 01:00 and 02:00 today"
+        note = f"{note}. {skipped}" if note else skipped
+    return tuple(kept), note
+
+
 @dataclass(frozen=True)
 class Schedule:
     """Everything needed to answer questions about one contact point's hours."""
@@ -291,7 +313,9 @@ class Schedule:
         return bank_holiday_name(day)
 
     def day_hours(self, day: date) -> DayHours:
-        covering = [e for e in self.exceptions if e.covers(day)]
+        # Sorted, so that which reason is shown never depends on the order the
+        # database returned the rows in (SQLite and PostgreSQL sort NULLs differently).
+        covering = sorted((e for e in self.exceptions if e.covers(day)), key=_exception_order)
         if covering:
             span = min(e.days for e in covering)
             specific = [e for e in covering if e.days == span]
@@ -299,16 +323,16 @@ class Schedule:
             if closures:
                 return DayHours(day, (), closures[0].reason or "Closed")
             reason = specific[0].reason or "Different hours"
-            sessions = sorted(
+            sessions = [
                 Session.for_day(day, e.opens, e.closes, e.overnight, reason)  # type: ignore[arg-type]
                 for e in specific
-            )
-            return DayHours(day, tuple(sessions), reason)
+            ]
+            return DayHours(day, *_skip_vanished(sessions, reason))
         holiday = self._bank_holiday(day)
         if holiday and self.closed_on_bank_holidays:
-            return DayHours(day, (), f"Closed: {holiday} (bank holiday)")
-        sessions = sorted(r.session_on(day) for r in self.rules if r.occurs_on(day))
-        return DayHours(day, tuple(sessions), holiday or "")
+            return DayHours(day, (), f"Closed: {holiday} (bank holiday)", True)
+        sessions = [r.session_on(day) for r in self.rules if r.occurs_on(day)]
+        return DayHours(day, *_skip_vanished(sessions, holiday or ""))
 
     def sessions_on(self, day: date) -> tuple[Session, ...]:
         """Sessions that start on local date `day`."""
@@ -375,7 +399,7 @@ class Schedule:
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", LAST_WEEK: "last"}
 
 
-def _format_date(day: date) -> str:
+def format_date(day: date) -> str:
     return f"{day.day} {calendar.month_name[day.month]} {day.year}"
 
 
@@ -391,7 +415,7 @@ def describe_rule(rule: WeeklyRule) -> str:
     day = calendar.day_name[rule.weekday]
     if rule.recurrence == Recurrence.FORTNIGHTLY:
         assert rule.anchor is not None
-        when = f"Every other {day} (including the week of {_format_date(rule.anchor)})"
+        when = f"Every other {day} (including the week of {format_date(rule.anchor)})"
     elif rule.recurrence == Recurrence.MONTHLY:
         assert rule.week_of_month is not None
         when = f"{_ORDINALS[rule.week_of_month].capitalize()} {day} of the month"
@@ -399,9 +423,9 @@ def describe_rule(rule: WeeklyRule) -> str:
         when = f"Every {day}"
     text = f"{when}, {describe_times(rule.opens, rule.closes, rule.overnight)}"
     if rule.valid_from:
-        text += f", from {_format_date(rule.valid_from)}"
+        text += f", from {format_date(rule.valid_from)}"
     if rule.valid_until:
-        text += f", until {_format_date(rule.valid_until)}"
+        text += f", until {format_date(rule.valid_until)}"
     return text
 
 

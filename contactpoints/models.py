@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import geo, hours, postcodes
+from . import exports, geo, hours, postcodes
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -456,6 +456,13 @@ class ContactPoint(models.Model):
         status = self.hours_status(when)
         assert status is not None
         return status.describe(searched=searched)
+
+    def osm_opening_hours(self, today: date) -> str:
+        """The OSM `opening_hours` value (see `exports`); a place that is not operating
+        is `off`, with why."""
+        if not self.is_operating:
+            return f'off "{self.status_line().replace(chr(34), chr(39))}"'
+        return exports.osm_opening_hours(self.schedule(), today)
 
     def upcoming_exceptions(self, today: date, limit: int = 5) -> Iterable[HoursException]:
         return [e for e in self.hours_exceptions.all() if e.ends_on >= today][:limit]

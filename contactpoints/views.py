@@ -259,7 +259,7 @@ class ContactPointDetailView(DetailView):
             next_sessions=schedule.next_sessions(now, 5) if cp.is_operating else [],
             rules=[hours.describe_rule(r) for r in schedule.rules_valid_on(today)],
             exceptions=cp.upcoming_exceptions(today),
-            osm_opening_hours=exports.osm_opening_hours(schedule, today),
+            osm_opening_hours=cp.osm_opening_hours(today),
             jsonld=self.jsonld(cp, schedule, today),
             alternatives=alternatives,
             alternatives_open_now=alternatives_open_now,

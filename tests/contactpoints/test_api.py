@@ -78,8 +78,8 @@ def test_collection_is_geojson_in_lon_lat_order(
     assert library["properties"]["open_now"] is True
     assert library["properties"]["status_line"] == "Open now — closes in 30 minutes (20:00)"
     assert (
-        library["properties"]["opening_hours"]
-        == 'We 19:00-20:00; PH off; 2026 Dec 02 off "Training"'
+        library["properties"]["opening_hours"] == 'We 19:00-20:00; 2026 Dec 02 off "Training"; '
+        '2027 Dec 30-2099 Dec 31 unknown "Hours after 29 December 2027 not published yet"'
     )
     assert library["properties"]["facilities"]["private_room"] is True
 

@@ -17,20 +17,25 @@ TODAY = date(2026, 11, 27)
 
 def test_osm_groups_days_with_the_same_hours() -> None:
     schedule = Schedule(rules=CONTACT_POINT)
-    assert osm_opening_hours(schedule, TODAY) == "We-Th 19:00-20:00; Sa 14:00-15:00; PH off"
+    # No bank holiday falls on a Wednesday, Thursday or Saturday within the horizon.
+    assert osm_opening_hours(schedule, TODAY) == (
+        "We-Th 19:00-20:00; Sa 14:00-15:00; "
+        '2028 Jan 01-2099 Dec 31 unknown "Hours after 31 December 2027 not published yet"'
+    )
 
 
 def test_osm_front_counter_hours_from_march_2026() -> None:
     rules = [WeeklyRule(d, time(10), time(22), valid_from=date(2026, 3, 3)) for d in range(5)]
     rules += [WeeklyRule(d, time(9), time(19), valid_from=date(2026, 3, 3)) for d in (5, 6)]
     schedule = Schedule(rules=rules, closed_on_bank_holidays=False)
-    assert osm_opening_hours(schedule, TODAY) == "Mo-Fr 10:00-22:00; Sa-Su 09:00-19:00"
+    assert osm_opening_hours(schedule, TODAY).startswith("Mo-Fr 10:00-22:00; Sa-Su 09:00-19:00; ")
 
 
 def test_osm_24_7_monthly_fortnightly_and_exceptions() -> None:
     always = [WeeklyRule(d, time(0), time(0), overnight=True) for d in range(7)]
     assert osm_opening_hours(Schedule(rules=always, closed_on_bank_holidays=False), TODAY) == (
-        "24/7"
+        "Mo-Su 00:00-24:00; "
+        '2028 Jan 01-2099 Dec 31 unknown "Hours after 31 December 2027 not published yet"'
     )
     rules = [
         WeeklyRule(3, time(17), time(18), recurrence=Recurrence.MONTHLY, week_of_month=1),
@@ -39,9 +44,16 @@ def test_osm_24_7_monthly_fortnightly_and_exceptions() -> None:
     ]
     closure = DatedException(date(2026, 12, 24), date(2027, 1, 2), True, reason="Christmas")
     text = osm_opening_hours(Schedule(rules=rules, exceptions=[closure]), TODAY)
+    # Each day's hours on their own day (a later rule for Saturday cannot cut Friday
+    # night short); fortnights by week number for each year, as 2026 has 53 weeks; the
+    # closure over its whole span; bank holidays as dates (and the Saturday after Good
+    # Friday loses Friday night's hours after midnight).
     assert text == (
-        "Fr 22:00-02:00; Th[1] 17:00-18:00; week 02-53/2 Tu 10:00-12:00; PH off; "
-        '2026 Dec 24-2027 Jan 02 off "Christmas"'
+        "Fr 22:00-24:00; Sa 00:00-02:00, 2026 week 02-52/2 Tu 10:00-12:00, "
+        "2027 week 01-51/2 Tu 10:00-12:00, Th[1] 17:00-18:00; "
+        '2026 Dec 24-2027 Jan 02 off "Christmas"; 2027 Mar 26 off "Bank holiday"; '
+        "2027 Mar 27 off; "
+        '2028 Jan 01-2099 Dec 31 unknown "Hours after 31 December 2027 not published yet"'
     )
 
 

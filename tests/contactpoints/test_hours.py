@@ -407,3 +407,21 @@ def test_next_sessions_are_ordered_and_not_over(rules: list[WeeklyRule], when: d
     assert all(s.end > when for s in sessions)
     assert all(s.end > s.start for s in sessions)
     assert sessions == sorted(sessions)
+
+
+def test_a_session_in_the_hour_the_clocks_skip_does_not_open() -> None:
+    """29 March 2026, 01:00 to 02:00 London time does not exist: the session does not
+    take place, the day says why, and the status line never says it opens."""
+    rule = WeeklyRule(6, time(1), time(2))
+    schedule = Schedule(rules=[rule], closed_on_bank_holidays=False)
+    spring = date(2026, 3, 29)
+    day = schedule.day_hours(spring)
+    assert day.sessions == ()
+    assert "Clocks go forward" in day.note
+    saturday_evening = datetime(2026, 3, 28, 20, tzinfo=UTC)
+    status = schedule.status(saturday_evening)
+    assert status.next_session is not None
+    assert status.next_session.local_start.date() == date(2026, 4, 5)
+    assert schedule.day_hours(date(2026, 4, 5)).sessions[0].end - schedule.day_hours(
+        date(2026, 4, 5)
+    ).sessions[0].start == timedelta(hours=1)
