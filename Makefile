@@ -22,21 +22,22 @@ install: ## Install uv if missing, the locked environment, and the tests' refere
 	  [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the export tests need node and npm (apt-get install -y nodejs npm)."; fi
 
-# The shared open data beside the project, when present (the workspace layout).
-CODEPOINT_RAW ?= ../shared/data/codepoint-open-2014-08/raw
+# The shared open data beside the project, when present (the workspace layout): every
+# London postcode (Code-Point Open 2014, 181,565 rows).
+POSTCODES ?= ../shared/data/codepoint-open-2014-08/london_all_boroughs_codepoint_2014_08_wgs84_slim.csv.gz
 
-run: install ## Migrate, load the demo data and postcodes, serve http://127.0.0.1:8000 (SQLite)
+run: install ## Migrate, load postcodes, the real London list and the demo, serve http://127.0.0.1:8000 (SQLite)
 	$(DEV) $(RUN) python manage.py migrate --noinput
+	@$(MAKE) --no-print-directory import-postcodes
 	$(DEV) $(RUN) python manage.py load_demo --with-staff
 	$(DEV) $(RUN) python manage.py generate_visits
 	$(DEV) $(RUN) python manage.py load_demo_reviews
-	@$(MAKE) --no-print-directory import-postcodes
 	$(DEV) $(RUN) python manage.py runserver 127.0.0.1:8000
 
-import-postcodes: install ## Import the Code-Point Open postcodes in $(CODEPOINT_RAW) (idempotent)
-	@if [ -d "$(CODEPOINT_RAW)" ]; then \
-	  $(DEV) $(RUN) python manage.py import_postcodes "$(CODEPOINT_RAW)"; \
-	else echo "No postcode data at $(CODEPOINT_RAW): postcode search will use the remote geocoder only. See README, 'Postcode data'."; fi
+import-postcodes: install ## Import the London postcodes in $(POSTCODES) (idempotent, about 25 s)
+	@if [ -f "$(POSTCODES)" ]; then \
+	  $(DEV) $(RUN) python manage.py import_postcodes "$(POSTCODES)"; \
+	else echo "No postcode data at $(POSTCODES): postcode search will use the remote geocoder only. See README, 'Postcode data'."; fi
 
 lint: install ## ruff (lint + format check), mypy, makemigrations --check
 	$(RUN) ruff check .

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -20,7 +20,10 @@ from .models import (
     FACILITIES,
     RULE_FIELDS,
     SERVICES,
+    STALE_AFTER,
+    Basis,
     ContactPoint,
+    FactCheck,
     HoursException,
     OpeningRule,
 )
@@ -65,6 +68,42 @@ class HoursExceptionInline(admin.TabularInline):
     fields = tuple(EXCEPTION_FIELDS)
 
 
+class FactCheckInline(admin.TabularInline):
+    model = FactCheck
+    extra = 0
+    fields = ["fact", "basis", "checked_on", "checked_by", "source"]
+    verbose_name_plural = "How the facts are known (a fact with no row is not confirmed)"
+
+
+class StaleFilter(admin.SimpleListFilter):
+    title = "freshness"
+    parameter_name = "stale"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Stale: not confirmed, or not checked in 12 months"), ("no", "Fresh")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[FactCheck]) -> QuerySet[FactCheck]:
+        cutoff = timezone.localdate() - STALE_AFTER
+        stale = Q(basis=Basis.UNCONFIRMED) | Q(checked_on__isnull=True) | Q(checked_on__lt=cutoff)
+        if self.value() == "yes":
+            return queryset.filter(stale)
+        if self.value() == "no":
+            return queryset.exclude(stale)
+        return queryset
+
+
+@admin.register(FactCheck)
+class FactCheckAdmin(admin.ModelAdmin):
+    """Managers' list of what to check next: the oldest (and never-checked) first."""
+
+    list_display = ["contact_point", "fact", "basis", "checked_on", "checked_by", "source"]
+    list_filter = [StaleFilter, "fact", "basis", "contact_point__borough"]
+    search_fields = ["contact_point__name", "source", "checked_by"]
+    autocomplete_fields = ["contact_point"]
+    list_select_related = ["contact_point"]
+    list_per_page = 100
+
+
 @admin.register(ContactPoint)
 class ContactPointAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "borough", "status", "is_published", "status_now", "updated_at"]
@@ -79,7 +118,7 @@ class ContactPointAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["replaces"]
     readonly_fields = ["created_at", "updated_at"]
-    inlines = [OpeningRuleInline, HoursExceptionInline]
+    inlines = [OpeningRuleInline, HoursExceptionInline, FactCheckInline]
     actions = ["publish", "unpublish"]
     list_per_page = 50
     fieldsets = [
@@ -122,7 +161,6 @@ class ContactPointAdmin(admin.ModelAdmin):
                     "status_note",
                     "replaces",
                     "closed_on_bank_holidays",
-                    "hours_checked_on",
                     "former_weekly_hours",
                     "former_weekly_visits",
                 ]

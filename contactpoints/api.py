@@ -7,7 +7,7 @@ origin (CORS, GET only); the search endpoint is rate-limited per client address.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from django.conf import settings
@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 from ninja.throttling import AnonRateThrottle
 
 from . import geocoding, hours, postcodes
-from .models import FACILITIES, SERVICES, ContactPoint, Kind, Status
+from .models import FACILITIES, SERVICES, Basis, ContactPoint, Fact, Kind, Status
 from .spreadsheets import csv_response
 
 api = NinjaAPI(
@@ -72,6 +72,13 @@ class DatedChange(Schema):
     reason: str
 
 
+class FactSource(Schema):
+    basis: Literal[tuple(Basis.values)]  # type: ignore[valid-type]
+    checked_on: date | None = Field(None, description="When checked on site, or the source's date")
+    checked_by: str = ""
+    source: str = ""
+
+
 class Properties(Schema):
     slug: str
     name: str
@@ -89,6 +96,12 @@ class Properties(Schema):
     services: dict[str, bool]
     opening_hours: str = Field(..., description="OpenStreetMap opening_hours")
     closed_on_bank_holidays: bool
+    facts: dict[str, FactSource] = Field(
+        ...,
+        description="How each fact a resident relies on is known (hours, bank_holidays, "
+        "has_private_room, has_step_free_access, has_hearing_loop, entrance). A fact whose "
+        "basis is 'unconfirmed' must not be presented as certain.",
+    )
     updated_at: datetime
 
 
@@ -156,8 +169,27 @@ def _properties(request: HttpRequest, cp: ContactPoint, now: datetime) -> dict[s
         "services": {name.removeprefix("offers_"): present for name, _l, present in cp.services()},
         "opening_hours": cp.osm_opening_hours(hours.local(now).date()),
         "closed_on_bank_holidays": cp.closed_on_bank_holidays,
+        "facts": _facts(cp),
         "updated_at": cp.updated_at,
     }
+
+
+def _facts(cp: ContactPoint) -> dict[str, dict[str, Any]]:
+    checks = cp.fact_checks_by_fact()
+    facts = {}
+    for fact in Fact.values:
+        check = checks.get(fact)
+        facts[fact] = (
+            {
+                "basis": check.basis,
+                "checked_on": check.checked_on,
+                "checked_by": check.checked_by,
+                "source": check.source,
+            }
+            if check
+            else {"basis": Basis.UNCONFIRMED, "checked_on": None, "checked_by": "", "source": ""}
+        )
+    return facts
 
 
 def _feature(properties: dict[str, Any], cp: ContactPoint) -> dict[str, Any]:

@@ -8,14 +8,30 @@ on their public page.
 
 from __future__ import annotations
 
+import csv
+import re
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.text import slugify
 
-from .models import ContactPoint, HoursException, Kind, OpeningRule, Recurrence, Status
+from . import importer, postcodes
+from .models import (
+    Basis,
+    ContactPoint,
+    Fact,
+    FactCheck,
+    HoursException,
+    Kind,
+    OpeningRule,
+    Recurrence,
+    Status,
+)
 
 MET_2026_FROM = date(2026, 3, 3)  # most remaining Met front counters' new hours start
 MET_SOURCE = (
@@ -67,34 +83,6 @@ FRONT_COUNTER_FACILITIES = {
     "offers_bail_signing": True,
     "offers_documents": True,
 }
-
-
-def met_counter(
-    slug: str, name: str, borough: str, address: str, postcode: str, lat: str, lon: str, ward: str
-) -> Demo:
-    return Demo(
-        slug,
-        name,
-        Kind.FRONT_COUNTER,
-        borough,
-        {
-            "address_line_1": address,
-            "postcode": postcode,
-            "ward": ward,
-            "latitude": Decimal(lat),
-            "longitude": Decimal(lon),
-            **FRONT_COUNTER_FACILITIES,
-            "closed_on_bank_holidays": False,
-            "caveats": (
-                "Hours before 3 March 2026 are not recorded here. Whether it opens on bank "
-                f"holidays is not confirmed. {FACILITIES_NOT_CHECKED} Location is the "
-                "postcode centroid (Code-Point Open 2014)."
-            ),
-            "sources": MET_SOURCE,
-            "hours_checked_on": date(2026, 3, 3),
-        },
-        rules=weekly(MET_2026_HOURS, MET_2026_FROM),
-    )
 
 
 DEMO: list[Demo] = [
@@ -328,10 +316,16 @@ DEMO: list[Demo] = [
         "Westminster",
         {
             "host_venue": "Church Street Library (illustrative example)",
+            "address_line_1": "67 Church Street",
+            "postcode": "NW8 8EU",
+            "ward": "Church Street",
+            "latitude": Decimal("51.522960"),
+            "longitude": Decimal("-0.170230"),
             "has_private_room": True,
             "has_hearing_loop": True,
             "caveats": "Illustrative example in the demo data, to show a fortnightly "
-            "session. Not a real session; no address or map position is given.",
+            "session. Not a real session. The map shows the library's postcode centroid "
+            "(Code-Point Open 2014).",
         },
         rules=[
             Rule(
@@ -344,104 +338,97 @@ DEMO: list[Demo] = [
         ],
         replaces=["church-street-front-counter"],
     ),
-    met_counter(
-        "brixton-police-station",
-        "Brixton Police Station",
-        "Lambeth",
-        "367 Brixton Road",
-        "SW9 7DD",
-        "51.464888",
-        "-0.113038",
-        "Coldharbour",
-    ),
-    met_counter(
-        "islington-police-station",
-        "Islington Police Station",
-        "Islington",
-        "2 Tolpuddle Street",
-        "N1 0YY",
-        "51.533836",
-        "-0.110895",
-        "Barnsbury",
-    ),
-    met_counter(
-        "walworth-police-station",
-        "Walworth Police Station",
-        "Southwark",
-        "12-28 Manor Place",
-        "SE17 3BB",
-        "51.489241",
-        "-0.097513",
-        "Newington",
-    ),
-    met_counter(
-        "lavender-hill-police-station",
-        "Lavender Hill Police Station",
-        "Wandsworth",
-        "176 Lavender Hill",
-        "SW11 1JX",
-        "51.464689",
-        "-0.162182",
-        "Shaftesbury",
-    ),
-    met_counter(
-        "stoke-newington-police-station",
-        "Stoke Newington Police Station",
-        "Hackney",
-        "33 Stoke Newington High Street",
-        "N16 8DS",
-        "51.557637",
-        "-0.074824",
-        "Stoke Newington",
-    ),
-    met_counter(
-        "kentish-town-police-station",
-        "Kentish Town Police Station",
-        "Camden",
-        "",
-        "NW5 3AE",
-        "51.549678",
-        "-0.142244",
-        "Kentish Town",
-    ),
-    Demo(
-        "lewisham-police-station",
-        "Lewisham Police Station",
-        Kind.FRONT_COUNTER_24_7,
-        "Lewisham",
-        {
-            "address_line_1": "43 Lewisham High Street",
-            "postcode": "SE13 5JZ",
-            "ward": "Blackheath",
-            "latitude": Decimal("51.463245"),
-            "longitude": Decimal("-0.009826"),
-            **FRONT_COUNTER_FACILITIES,
-            "closed_on_bank_holidays": False,
-            "alternatives_text": "One of only two 24-hour Met front counters from March 2026.",
-            "caveats": FACILITIES_NOT_CHECKED,
-            "sources": MET_SOURCE,
-        },
-        rules=[Rule(d, "00:00", "00:00", overnight=True) for d in range(7)],
-    ),
-    Demo(
-        "kensington-police-station",
-        "Kensington Police Station",
-        Kind.FRONT_COUNTER,
-        "Kensington and Chelsea",
-        {
-            "postcode": "W8 6EQ",
-            "ward": "Abingdon",
-            "latitude": Decimal("51.497009"),
-            "longitude": Decimal("-0.197562"),
-            "status": Status.CLOSED,
-            "closed_on": date(2026, 2, 28),
-            "status_note": "Front counter closed to the public from 28 February 2026.",
-            "caveats": "Street address not listed in our source. Location is the postcode "
-            "centroid (Code-Point Open 2014).",
-            "sources": MET_SOURCE,
-        },
-    ),
 ]
+
+
+# The real 2025 list of Met front counters, with their hours from 3 March 2026, beside the
+# project in the shared open data. Loaded through the same importer a force would use.
+MET_LIST = (
+    Path(settings.BASE_DIR).parent
+    / "shared/data/police/met_front_counters_2025_list_thirdparty.csv"
+)
+# Westminster history dates: the March 2013 MOPAC decision, when the hours were set.
+MOPAC_2013 = date(2013, 3, 29)
+# The list's one row with no borough (its postcode is newer than the 2014 data).
+MET_BOROUGHS = {"Hammersmith Police Station": "Hammersmith and Fulham"}
+
+
+def met_2025_rows(path: Path = MET_LIST) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+    """The Met list as import rows (see docs/importing.md), and what had to be left out.
+    Rows already described by the Westminster history (DEMO) are left to it."""
+    ours = {demo.slug for demo in DEMO}
+    rows, skipped = [], []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for line, raw in enumerate(csv.DictReader(handle), start=2):
+            name = raw["name"].strip()
+            if slugify(name) in ours:
+                continue
+            status_text = raw["status_from_2026_03_03"].strip()
+            closed = re.fullmatch(r"closed to public from (\d{4}-\d{2}-\d{2})", status_text)
+            borough = raw["admin_district_name"].removesuffix(" London Boro").strip()
+            borough = borough.removeprefix("City of ") or MET_BOROUGHS.get(name, "")
+            ward = raw["admin_ward"].partition(" ")[2].removesuffix(" Ward")
+            address = raw["address_if_listed"].strip()
+            if (
+                not raw["latitude"]
+                and not closed
+                and not importer.locate(postcodes.normalise(raw["postcode"]))
+            ):
+                skipped.append(f"{name}: no location (import the postcode data first)")
+                continue
+            located = "Location: the postcode centroid (Code-Point Open 2014)."
+            rows.append(
+                (
+                    line,
+                    {
+                        "name": name,
+                        "kind": "front_counter_24_7" if status_text == "24/7" else "front_counter",
+                        "status": "closed" if closed else "open",
+                        "closed_on": closed.group(1) if closed else "",
+                        "address": address.removesuffix(", London"),
+                        "postcode": raw["postcode"],
+                        "borough": borough,
+                        "ward": ward,
+                        "latitude": raw["latitude"],
+                        "longitude": raw["longitude"],
+                        "hours": "" if closed else status_text,
+                        "hours_from": "" if closed else MET_2026_FROM.isoformat(),
+                        "bank_holidays": "unknown",
+                        "facts_basis": "source",
+                        "facts_checked_on": MET_2026_FROM.isoformat(),
+                        "source": "Met front counter list (2025, third-party) with hours from "
+                        "3 March 2026",
+                        "caveats": (
+                            "From a third-party list of Met front counters (2025) and news "
+                            "of the hours from 3 March 2026: verify before relying on it. "
+                            "Hours before 3 March 2026 are not recorded here. Facilities "
+                            f"and bank holiday opening are not confirmed. "
+                            f"{located if raw['latitude'] else ''}"
+                        ).strip(),
+                    },
+                )
+            )
+    return rows, skipped
+
+
+def _demo_facts(cp: ContactPoint, demo: Demo) -> None:
+    """How the hand-written demo facts are known: hours from the Westminster history
+    (as set in March 2013, so stale) where it has them; illustrative and everything
+    else not confirmed."""
+    illustrative = (
+        "illustrative" in demo.name.lower()
+        or "illustrative" in str(demo.fields.get("caveats", "")).lower()
+    )
+    for fact in Fact.values:
+        values: dict[str, Any] = {"basis": Basis.UNCONFIRMED, "checked_on": None, "source": ""}
+        if fact == Fact.HOURS and demo.rules and demo.fields.get("sources") and not illustrative:
+            is_24_7 = demo.kind == Kind.FRONT_COUNTER_24_7
+            values = {
+                "basis": Basis.SOURCE,
+                "checked_on": MET_2026_FROM if is_24_7 else MOPAC_2013,
+                "source": "Westminster police points history (shared data; sources per row)",
+            }
+        FactCheck.objects.update_or_create(contact_point=cp, fact=fact, defaults=values)
 
 
 @transaction.atomic
@@ -487,4 +474,5 @@ def load_demo(*, reset: bool = False) -> tuple[int, int]:
             HoursException(contact_point=cp, **exc) for exc in demo.exceptions
         )
         cp.replaces.set([by_slug[s] for s in demo.replaces])
+        _demo_facts(cp, demo)
     return created, restored

@@ -18,6 +18,7 @@ streamed and upserted in batches, so memory stays constant and a re-run changes 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 import zipfile
@@ -86,13 +87,16 @@ class Source:
     opener: Callable[[], IO[bytes]]
 
 
+CSV_SUFFIXES = (".csv", ".csv.gz")
+
+
 def sources(paths: Iterable[str | Path]) -> list[Source]:
     """Every CSV to read, in order. Raises FileNotFoundError or UnrecognisedFile."""
     found: list[Source] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".csv")
+            files = sorted(p for p in path.rglob("*") if p.name.lower().endswith(CSV_SUFFIXES))
             if not files:
                 raise UnrecognisedFile(f"{path}: no CSV files in this directory")
             found += [_file_source(p) for p in files]
@@ -106,6 +110,13 @@ def sources(paths: Iterable[str | Path]) -> list[Source]:
 
 
 def _file_source(path: Path) -> Source:
+    if path.suffix.lower() == ".gz":
+        # The size is of the compressed file; the progress bar counts uncompressed bytes,
+        # so it is read from the file's gzip trailer (exact below 4 GiB).
+        with path.open("rb") as raw:
+            raw.seek(-4, io.SEEK_END)
+            size = int.from_bytes(raw.read(4), "little")
+        return Source(str(path), size, lambda: gzip.open(path, "rb"))  # type: ignore[return-value,arg-type]
     return Source(str(path), path.stat().st_size, lambda: path.open("rb"))
 
 
@@ -164,23 +175,30 @@ def read(
     if len(first) >= CODEPOINT_COLUMNS and postcodes.is_full_postcode(first[0]):
         return PostcodeSource.CODEPOINT, _codepoint_rows(_chain([first], reader), skipped)
     header = [h.strip().lower() for h in first]
-    postcode = _column(header, "pcds", "pcd", "pcd7", "pcd8")
-    lat, lon = _column(header, "lat"), _column(header, "long")
+    postcode = _column(header, "pcds", "pcd", "pcd7", "pcd8", "postcode")
+    lat, lon = _column(header, "lat", "latitude"), _column(header, "long", "longitude")
     if postcode is None or lat is None or lon is None:
         raise UnrecognisedFile(
             f"{name}: not a postcode file we understand. Expected an ONS Postcode Directory "
             "CSV (a header with pcds, lat and long) or an OS Code-Point Open CSV (no header, "
             f"ten columns, a postcode first); the first line starts {','.join(first[:4])!r}"
         )
-    return PostcodeSource.ONSPD, _onspd_rows(
+    # Code-Point Open with WGS84 columns added (the shared London extract) names
+    # Code-Point's own quality column; anything else with this header is ONSPD-like.
+    kind = (
+        PostcodeSource.CODEPOINT
+        if "positional_quality_indicator" in header
+        else PostcodeSource.ONSPD
+    )
+    return kind, _onspd_rows(
         reader,
         skipped,
         postcode=postcode,
         lat=lat,
         lon=lon,
         terminated=_column(header, "doterm"),
-        district=_column(header, "oslaua", r"lad\d\dcd", "lad"),
-        ward=_column(header, "osward", r"wd\d\dcd", "ward"),
+        district=_column(header, "oslaua", r"lad\d\dcd", "lad", "admin_district_code"),
+        ward=_column(header, "osward", r"wd\d\dcd", "ward", "admin_ward_code"),
     )
 
 

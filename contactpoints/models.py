@@ -101,7 +101,7 @@ class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
         return self.filter(status=Status.OPEN)
 
     def with_hours(self) -> ContactPointQuerySet:
-        return self.prefetch_related("opening_rules", "hours_exceptions")
+        return self.prefetch_related("opening_rules", "hours_exceptions", "fact_checks")
 
     def with_facility(self, *names: str) -> ContactPointQuerySet:
         allowed = {name for name, _ in FACILITIES}
@@ -319,7 +319,6 @@ class ContactPoint(models.Model):
     )
     sources = models.TextField(blank=True, help_text="Where the facts came from.")
     is_published = models.BooleanField("published", default=False)
-    hours_checked_on = models.DateField("hours last checked", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -384,6 +383,11 @@ class ContactPoint(models.Model):
         errors: dict[str, str] = {}
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude"] = "Give both latitude and longitude, or neither."
+        if self.status == Status.OPEN and self.latitude is None and "latitude" not in errors:
+            errors["latitude"] = (
+                "An operating contact point needs a location, or no search can find it: "
+                "set it on the map, or mark it planned or temporarily closed."
+            )
         if self.opened_on and self.closed_on and self.closed_on < self.opened_on:
             errors["closed_on"] = "The closing date cannot be before the opening date."
         if self.photo and not self.photo_alt_text.strip():
@@ -413,7 +417,39 @@ class ContactPoint(models.Model):
         return (float(self.latitude), float(self.longitude))
 
     def facilities(self) -> list[tuple[str, str, bool]]:
-        return [(name, label, getattr(self, name)) for name, label in FACILITIES]
+        """(field, label, present). A facility recorded as present but never confirmed
+        says so in its label ("… (not yet confirmed)"), wherever it is shown."""
+        return [(name, label, present) for name, label, present, _sure in self.facility_rows()]
+
+    def facility_rows(self) -> list[tuple[str, str, bool, bool]]:
+        """(field, label, recorded as present, confirmed) for each facility."""
+        facts = self.fact_checks_by_fact()
+        rows = []
+        for name, label in FACILITIES:
+            check = facts.get(name)
+            confirmed = name not in Fact.values or bool(check and check.confirmed)
+            if not confirmed:
+                label = f"{label} (not yet confirmed)"
+            rows.append((name, label, getattr(self, name), confirmed))
+        return rows
+
+    def fact_checks_by_fact(self) -> dict[str, FactCheck]:
+        """{fact: FactCheck} from the prefetched `fact_checks` (see with_hours)."""
+        return {check.fact: check for check in self.fact_checks.all()}
+
+    def provenance(self, today: date) -> list[tuple[str, str, bool]]:
+        """(fact, how it is known, confirmed) for every fact a resident relies on."""
+        facts = self.fact_checks_by_fact()
+        rows = []
+        for fact, label in Fact.choices:
+            check = facts.get(fact)
+            described = check.describe(today) if check else "not yet confirmed"
+            rows.append((label, described, bool(check and check.confirmed)))
+        return rows
+
+    def is_confirmed(self, fact: str) -> bool:
+        check = self.fact_checks_by_fact().get(fact)
+        return bool(check and check.confirmed)
 
     def services(self) -> list[tuple[str, str, bool]]:
         return [(name, label, getattr(self, name)) for name, label in SERVICES]
@@ -455,7 +491,25 @@ class ContactPoint(models.Model):
             return "Not open yet"
         status = self.hours_status(when)
         assert status is not None
-        return status.describe(searched=searched)
+        return status.describe(searched=searched) + self._hours_caveat(status)
+
+    def _hours_caveat(self, status: hours.Status) -> str:
+        """What the status line must add so it never states an unconfirmed fact as
+        certain: hours not confirmed, or a bank holiday whose opening is not confirmed."""
+        check = self.fact_checks_by_fact().get(Fact.HOURS)
+        if not (check and check.confirmed):
+            return " (hours not confirmed: call 101 before you travel)"
+        if check.is_stale(hours.local(status.at).date()):
+            known = date_format(check.checked_on, "F Y") if check.checked_on else "long ago"
+            return f" (hours last confirmed {known}: call 101 before you travel)"
+        if self.closed_on_bank_holidays or self.is_confirmed(Fact.BANK_HOLIDAYS):
+            return ""
+        moments = [status.at]
+        if status.next_session:
+            moments.append(status.next_session.start)
+        if any(hours.bank_holiday_name(hours.local(m).date()) for m in moments):
+            return " (bank holiday opening not confirmed: call 101 before you travel)"
+        return ""
 
     def osm_opening_hours(self, today: date) -> str:
         """The OSM `opening_hours` value (see `exports`); a place that is not operating
@@ -744,3 +798,103 @@ class Postcode(models.Model):
     @property
     def coordinates(self) -> tuple[float, float]:
         return (float(self.latitude), float(self.longitude))
+
+
+# --- How each fact is known ------------------------------------------------------------------
+
+# A check older than this is stale: shown with its date, listed for managers to redo.
+STALE_AFTER = timedelta(days=365)
+
+
+class Fact(models.TextChoices):
+    """The facts a resident travels on. Each records how it is known."""
+
+    HOURS = "hours", "Opening hours"
+    BANK_HOLIDAYS = "bank_holidays", "Bank holiday opening"
+    PRIVATE_ROOM = "has_private_room", "Private room"
+    STEP_FREE = "has_step_free_access", "Step-free access"
+    HEARING_LOOP = "has_hearing_loop", "Hearing loop"
+    ENTRANCE = "entrance", "Entrance directions"
+
+
+class Basis(models.TextChoices):
+    CHECKED = "checked", "Checked on site"
+    SOURCE = "source", "From a named source"
+    UNCONFIRMED = "unconfirmed", "Not confirmed"
+
+
+class FactCheck(models.Model):
+    """How one fact about one contact point is known. No row means not confirmed."""
+
+    contact_point = models.ForeignKey(
+        ContactPoint, on_delete=models.CASCADE, related_name="fact_checks"
+    )
+    fact = models.CharField(max_length=32, choices=Fact.choices)
+    basis = models.CharField(max_length=16, choices=Basis.choices, default=Basis.UNCONFIRMED)
+    checked_on = models.DateField(
+        "checked on", null=True, blank=True, help_text="When it was checked, or the source's date."
+    )
+    checked_by = models.CharField(
+        max_length=200, blank=True, help_text="Who checked it on site (name or role)."
+    )
+    source = models.CharField(
+        max_length=300, blank=True, help_text="The named source, when not checked on site."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = [F("checked_on").asc(nulls_first=True), "contact_point__name", "fact"]
+        verbose_name = "how a fact is known"
+        verbose_name_plural = "how facts are known"
+        constraints = [
+            models.UniqueConstraint(fields=["contact_point", "fact"], name="one_check_per_fact"),
+            models.CheckConstraint(
+                condition=~Q(basis=Basis.CHECKED)
+                | (Q(checked_on__isnull=False) & ~Q(checked_by="")),
+                name="site_check_has_date_and_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(basis=Basis.SOURCE) | ~Q(source=""),
+                name="sourced_fact_names_its_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_point}: {self.get_fact_display()} — {self.describe()}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.basis == Basis.CHECKED:
+            if not self.checked_on:
+                errors["checked_on"] = "Say when it was checked on site."
+            if not self.checked_by:
+                errors["checked_by"] = "Say who checked it on site."
+        if self.basis == Basis.SOURCE and not self.source:
+            errors["source"] = "Name the source."
+        if self.checked_on and self.checked_on > timezone.localdate():
+            errors["checked_on"] = "A check cannot be in the future."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.basis != Basis.UNCONFIRMED
+
+    def is_stale(self, today: date) -> bool:
+        return (
+            not self.confirmed or self.checked_on is None or (today - self.checked_on > STALE_AFTER)
+        )
+
+    def describe(self, today: date | None = None) -> str:
+        """'checked on site on 3 March 2026 by PC Lee', 'from <source> (March 2026)',
+        'not yet confirmed'; a check over a year old says so."""
+        when = date_format(self.checked_on, "j F Y") if self.checked_on else ""
+        if self.basis == Basis.CHECKED:
+            text = f"checked on site on {when} by {self.checked_by}"
+        elif self.basis == Basis.SOURCE:
+            text = f"from {self.source}" + (f" ({when})" if when else "")
+        else:
+            return "not yet confirmed"
+        if today and self.checked_on and today - self.checked_on > STALE_AFTER:
+            text += " — over a year ago, so it may have changed"
+        return text

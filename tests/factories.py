@@ -1,10 +1,19 @@
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import factory
 
-from contactpoints.models import ContactPoint, HoursException, Kind, OpeningRule, Status
+from contactpoints.models import (
+    Basis,
+    ContactPoint,
+    Fact,
+    FactCheck,
+    HoursException,
+    Kind,
+    OpeningRule,
+    Status,
+)
 
 if TYPE_CHECKING:
     from users.models import User
@@ -13,6 +22,7 @@ if TYPE_CHECKING:
 class ContactPointFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ContactPoint
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Test contact point {n}")
     slug = factory.Sequence(lambda n: f"test-contact-point-{n}")
@@ -23,6 +33,19 @@ class ContactPointFactory(factory.django.DjangoModelFactory):
     longitude = Decimal("-0.208259")
     status = Status.OPEN
     is_published = True
+
+    @factory.post_generation
+    def hours_known(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """By default the hours are known from a recent named source, as a well-kept
+        listing's are; pass hours_known=False for a place whose hours are unconfirmed."""
+        if create and extracted is not False:
+            FactCheck.objects.create(
+                contact_point=self,
+                fact=Fact.HOURS,
+                basis=Basis.SOURCE,
+                checked_on=date(2026, 9, 1),
+                source="Test listing",
+            )
 
 
 class OpeningRuleFactory(factory.django.DjangoModelFactory):

@@ -29,7 +29,11 @@ def _inline(prefix: str, rows: list[dict[str, Any]], initial: int = 0) -> dict[s
     return data
 
 
-def _form(rules: list[dict[str, Any]], exceptions: list[dict[str, Any]] | None = None) -> dict:
+def _form(
+    rules: list[dict[str, Any]],
+    exceptions: list[dict[str, Any]] | None = None,
+    facts: list[dict[str, Any]] | None = None,
+) -> dict:
     data = {
         "name": "Beethoven Centre contact point",
         "slug": "beethoven-centre",
@@ -46,6 +50,7 @@ def _form(rules: list[dict[str, Any]], exceptions: list[dict[str, Any]] | None =
     }
     data |= _inline("opening_rules", rules)
     data |= _inline("hours_exceptions", exceptions or [])
+    data |= _inline("fact_checks", facts or [])
     return data
 
 
@@ -148,3 +153,22 @@ def test_changelist_filters_search_and_map_widget(admin_client: Client) -> None:
     assert "data-location-picker" in page
     assert "leaflet/leaflet" in page
     assert 'id="map-config"' in page
+
+
+def test_manager_records_how_a_fact_is_known_and_sees_what_is_stale(admin_client: Client) -> None:
+    """A site check needs a date and a person; the stale list puts the oldest first."""
+    facts = [{"fact": "has_private_room", "basis": "checked", "checked_on": "2026-11-20"}]
+    response = admin_client.post(ADD_URL, _form([_rule(2, "19:00", "20:00")], facts=facts))
+    assert response.status_code == 200
+    assert "Say who checked it on site." in response.content.decode()
+    facts[0]["checked_by"] = "PC Lee"
+    facts.append(
+        {"fact": "hours", "basis": "source", "checked_on": "2013-03-29", "source": "MOPAC 2013"}
+    )
+    response = admin_client.post(ADD_URL, _form([_rule(2, "19:00", "20:00")], facts=facts))
+    assert response.status_code == 302
+    page = admin_client.get(reverse("admin:contactpoints_factcheck_changelist"), {"stale": "yes"})
+    rows = [str(c) for c in page.context["cl"].result_list]
+    assert len(rows) == 1
+    assert "Opening hours" in rows[0]
+    assert "hours last confirmed March 2013" in ContactPoint.objects.get().status_line()

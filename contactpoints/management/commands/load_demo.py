@@ -2,8 +2,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
-from contactpoints.demo import load_demo
+from contactpoints import importer
+from contactpoints.demo import MET_LIST, load_demo, met_2025_rows
 from users import roles
 from users.demo import DEMO_OFFICER_CONTACT_POINTS, demo_staff_account
 
@@ -35,8 +37,23 @@ class Command(BaseCommand):
                 "the rest already present."
             )
         )
+        self._import_met_list()
         if with_staff:
             self._create_staff()
+
+    def _import_met_list(self) -> None:
+        """The real 2025 Met front counter list from the shared data, when it is there."""
+        if not MET_LIST.is_file():
+            self.stdout.write(f"No Met front counter list at {MET_LIST}: not imported.")
+            return
+        rows, skipped = met_2025_rows()
+        try:
+            result = importer.import_rows(rows, today=timezone.localdate())
+        except importer.ImportFailed as error:
+            raise CommandError(f"The Met list did not import: {error}") from error
+        self.stdout.write(self.style.SUCCESS(f"Met front counters (2025 list): {result.summary()}"))
+        for reason in skipped:
+            self.stdout.write(f"  Left out: {reason}")
 
     def _create_staff(self) -> None:
         """One account per role, each with backup codes as its second factor."""

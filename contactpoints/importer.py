@@ -1,0 +1,487 @@
+"""Importing a list of contact points (CSV or GeoJSON), as a police force or council
+keeps it: every row checked first, then all rows or none; re-running the same file
+changes nothing. The columns are documented in docs/importing.md, with a template in
+contactpoints/data/contact-points-template.csv.
+
+A row's hours replace that contact point's recurring hours from `hours_from` on (earlier
+rules are kept and end the day before, so history stays true); its facts record how each
+is known (`*_basis` columns: checked / source / unconfirmed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import partial
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from . import hours, postcodes
+from .models import (
+    Basis,
+    ContactPoint,
+    Fact,
+    FactCheck,
+    Kind,
+    OpeningRule,
+    Postcode,
+    Recurrence,
+    Status,
+)
+
+COLUMNS = [
+    "slug", "name", "kind", "status", "closed_on", "host_venue", "address", "postcode",
+    "borough", "ward", "latitude", "longitude", "hours", "hours_from", "bank_holidays",
+    "private_room", "step_free_access", "hearing_loop", "entrance", "facts_basis",
+    "facts_checked_on", "facts_checked_by", "source", "caveats",
+]  # fmt: skip
+REQUIRED = ["name", "kind", "borough"]
+MAX_ROWS = 5000
+MAX_CELL = 2000
+
+DAYS = {
+    "mo": 0, "mon": 0, "tu": 1, "tue": 1, "we": 2, "wed": 2, "th": 3, "thu": 3,
+    "fr": 4, "fri": 4, "sa": 5, "sat": 5, "su": 6, "sun": 6,
+}  # fmt: skip
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0"}
+FACILITY_COLUMNS = {
+    "private_room": "has_private_room",
+    "step_free_access": "has_step_free_access",
+    "hearing_loop": "has_hearing_loop",
+}
+
+
+class ImportFailed(ValueError):
+    """Nothing was imported; `errors` says, row by row, what to fix."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class Parsed:
+    line: int
+    slug: str
+    values: dict[str, Any]
+    rules: list[hours.WeeklyRule] | None  # None: the row says nothing about hours
+    hours_from: date | None
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def summary(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def read(stream: IO[bytes], name: str) -> list[tuple[int, dict[str, str]]]:
+    """(line or feature number, {column: text}) for each row of a CSV or GeoJSON file."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    if name.lower().endswith((".geojson", ".json")):
+        return _geojson_rows(text)
+    reader = csv.DictReader(text)
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    unknown = [h for h in header if h and h not in COLUMNS]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing or unknown:
+        problems = []
+        if missing:
+            problems.append(f"missing column(s): {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unknown column(s): {', '.join(unknown)}")
+        raise ImportFailed([f"{name}: {'; '.join(problems)}. Columns: {', '.join(COLUMNS)}"])
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, raw in enumerate(reader, start=2):
+        if len(rows) >= MAX_ROWS:
+            raise ImportFailed([f"{name}: more than {MAX_ROWS} rows; split the file"])
+        cells = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        if any(cells.values()):
+            rows.append((number, cells))
+    return rows
+
+
+def _geojson_rows(text: io.TextIOBase) -> list[tuple[int, dict[str, str]]]:
+    try:
+        data = json.load(text)
+    except json.JSONDecodeError as error:
+        raise ImportFailed([f"not valid JSON: {error}"]) from error
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise ImportFailed(["a GeoJSON file must be a FeatureCollection"])
+    rows = []
+    for number, feature in enumerate(data.get("features") or [], start=1):
+        properties = feature.get("properties") or {}
+        cells = {str(k).lower(): "" if v is None else str(v).strip() for k, v in properties.items()}
+        geometry = feature.get("geometry") or {}
+        if geometry.get("type") == "Point":
+            longitude, latitude = geometry["coordinates"][:2]
+            cells["latitude"], cells["longitude"] = str(latitude), str(longitude)
+        rows.append((number, {k: v for k, v in cells.items() if k in COLUMNS}))
+    if len(rows) > MAX_ROWS:
+        raise ImportFailed([f"more than {MAX_ROWS} features; split the file"])
+    return rows
+
+
+# --- Checking -----------------------------------------------------------------------------
+
+
+def parse_hours(text: str, valid_from: date | None) -> list[hours.WeeklyRule]:
+    """'Mon-Fri 10:00-22:00; Sat-Sun 09:00-19:00', 'Mo,We 19:00-20:00', '24/7'. A closing
+    time at or before the opening time (or 24:00) runs past midnight."""
+    if text.strip().lower() in {"24/7", "mo-su 00:00-24:00"}:
+        text = "Mo-Su 00:00-24:00"
+    rules = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        match = re.fullmatch(r"([A-Za-z,\- ]+?)\s+([0-9:,\- ]+)", part)
+        if not match:
+            raise ValueError(f"“{part}” is not days then times, e.g. “Mon-Fri 10:00-22:00”")
+        for weekday in _days(match.group(1)):
+            for span in match.group(2).replace(" ", "").split(","):
+                opens, closes = _times(span)
+                overnight = closes <= opens
+                rules.append(
+                    hours.WeeklyRule(
+                        weekday, opens, closes, overnight=overnight, valid_from=valid_from
+                    )
+                )
+    overlaps = hours.find_overlaps(rules)
+    if overlaps:
+        raise ValueError(f"the hours overlap: {hours.describe_rule(overlaps[0][0])}")
+    return rules
+
+
+def _days(text: str) -> list[int]:
+    days: list[int] = []
+    for item in text.replace(" ", "").lower().split(","):
+        first, _dash, last = item.partition("-")
+        if first not in DAYS or (last and last not in DAYS):
+            raise ValueError(f"“{item}” is not a day or range of days (Mon-Fri, Sa, Su)")
+        start, end = DAYS[first], DAYS[last or first]
+        days += [(start + i) % 7 for i in range((end - start) % 7 + 1)]
+    return days
+
+
+def _times(text: str) -> tuple[time, time]:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", text)
+    if not match:
+        raise ValueError(f"“{text}” is not a time range like 10:00-22:00")
+    oh, om, ch, cm = (int(g) for g in match.groups())
+    if ch == 24 and cm == 0:
+        ch = 0
+    if oh > 23 or ch > 23 or om > 59 or cm > 59:
+        raise ValueError(f"“{text}” is not a time range like 10:00-22:00")
+    return time(oh, om), time(ch, cm)
+
+
+def _date(text: str, column: str) -> date | None:
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            parsed = datetime.strptime(text, pattern).date()  # noqa: DTZ007 (a calendar date)
+        except ValueError:
+            continue
+        if not date(2000, 1, 1) <= parsed <= date(2100, 12, 31):
+            raise ValueError(f"{column}: {text} is outside 2000–2100")
+        return parsed
+    raise ValueError(f"{column}: “{text}” is not a date (2026-03-03 or 03/03/2026)")
+
+
+def _yes_no(text: str, column: str) -> bool | None:
+    lowered = text.lower()
+    if lowered in YES:
+        return True
+    if lowered in NO:
+        return False
+    if lowered in {"", "unknown", "not known", "?"}:
+        return None
+    raise ValueError(f"{column}: “{text}” should be yes, no or unknown")
+
+
+def _choice(text: str, choices: type[Kind] | type[Status], column: str) -> str:
+    lowered = text.lower().replace(" ", "_").replace("-", "_")
+    for value, label in choices.choices:
+        if lowered in {value, label.lower().replace(" ", "_")}:
+            return value
+    allowed = ", ".join(choices.values)
+    raise ValueError(f"{column}: “{text}” is not one of {allowed}")
+
+
+def locate(postcode: str) -> tuple[Decimal, Decimal, str] | None:
+    """(latitude, longitude, note) from the local gazetteer: the postcode, or failing
+    that its district's centre (said in the note)."""
+    found = Postcode.objects.filter(postcode=postcode).first()
+    if found:
+        return found.latitude, found.longitude, "Map position: the postcode's centre."
+    outward = postcode.split()[0]
+    centre = Postcode.objects.district_centre(outward)
+    if centre:
+        latitude, longitude = centre
+        note = (
+            f"Map position: the centre of postcode district {outward} (the postcode is "
+            "not in our postcode data), so it is approximate."
+        )
+        return Decimal(f"{latitude:.6f}"), Decimal(f"{longitude:.6f}"), note
+    return None
+
+
+def parse(line: int, cells: dict[str, str], today: date) -> Parsed:
+    """One row, checked. Raises ValueError with every problem in the row."""
+    problems: list[str] = []
+
+    def check(function: Callable[[], Any]) -> Any:
+        try:
+            return function()
+        except ValueError as error:
+            problems.append(str(error))
+            return None
+
+    for column, text in cells.items():
+        if len(text) > MAX_CELL:
+            problems.append(f"{column}: longer than {MAX_CELL} characters")
+    if problems:
+        raise ValueError("; ".join(problems))
+    for column in REQUIRED:
+        if not cells.get(column):
+            problems.append(f"{column}: required")
+    name = cells.get("name", "")
+    slug = slugify(cells.get("slug") or name)[:200]
+    kind = (
+        check(lambda: _choice(cells.get("kind", ""), Kind, "kind")) if cells.get("kind") else None
+    )
+    status = check(lambda: _choice(cells.get("status") or "open", Status, "status"))
+    closed_on = check(lambda: _date(cells.get("closed_on", ""), "closed_on"))
+    hours_from = check(lambda: _date(cells.get("hours_from", ""), "hours_from"))
+    postcode = ""
+    if cells.get("postcode"):
+        postcode = check(lambda: postcodes.normalise(cells["postcode"])) or ""
+    values: dict[str, Any] = {
+        "name": name,
+        "host_venue": cells.get("host_venue", ""),
+        "address_line_1": cells.get("address", ""),
+        "postcode": postcode,
+        "borough": cells.get("borough", ""),
+        "ward": cells.get("ward", ""),
+        "entrance_description": cells.get("entrance", ""),
+        "caveats": cells.get("caveats", ""),
+        "sources": cells.get("source", ""),
+        "status": status,
+        "closed_on": closed_on,
+        "is_published": True,
+    }
+    if kind:
+        values["kind"] = kind
+    latitude = longitude = None
+    if cells.get("latitude") or cells.get("longitude"):
+        try:
+            latitude = Decimal(cells.get("latitude", "")).quantize(Decimal("0.000001"))
+            longitude = Decimal(cells.get("longitude", "")).quantize(Decimal("0.000001"))
+            if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append("latitude/longitude: give both, as decimal degrees")
+    elif postcode and status == Status.OPEN:
+        located = locate(postcode)
+        if located:
+            latitude, longitude, note = located
+            values["caveats"] = f"{values['caveats']} {note}".strip()
+    if status == Status.OPEN and latitude is None and not problems:
+        problems.append(
+            "an operating contact point needs a location: give latitude and longitude, or a "
+            "postcode we know (import the postcode data first)"
+        )
+    values["latitude"], values["longitude"] = latitude, longitude
+    rules = None
+    if cells.get("hours"):
+        rules = check(lambda: parse_hours(cells["hours"], hours_from))
+    bank_holidays = cells.get("bank_holidays", "").lower()
+    if bank_holidays not in {"", "unknown", "open", "closed"}:
+        problems.append(
+            f"bank_holidays: “{cells['bank_holidays']}” should be open, closed or unknown"
+        )
+    values["closed_on_bank_holidays"] = bank_holidays == "closed"
+    facilities: dict[str, bool | None] = {}
+    for column, field_name in FACILITY_COLUMNS.items():
+        facilities[field_name] = check(partial(_yes_no, cells.get(column, ""), column))
+        values[field_name] = bool(facilities[field_name])
+    basis = cells.get("facts_basis", "").lower() or (
+        Basis.SOURCE if cells.get("source") else Basis.UNCONFIRMED
+    )
+    if basis not in Basis.values:
+        problems.append(f"facts_basis: “{basis}” should be checked, source or unconfirmed")
+    checked_on = check(lambda: _date(cells.get("facts_checked_on", ""), "facts_checked_on"))
+    if checked_on and checked_on > today:
+        problems.append("facts_checked_on: in the future")
+    checked_by = cells.get("facts_checked_by", "")
+    if basis == Basis.CHECKED and not (checked_on and checked_by):
+        problems.append("facts checked on site need facts_checked_on and facts_checked_by")
+    if basis == Basis.SOURCE and not cells.get("source"):
+        problems.append("facts from a source need the source column")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+    def fact(known: bool) -> dict[str, Any]:
+        if not known:
+            return {"basis": Basis.UNCONFIRMED, "checked_on": None, "checked_by": "", "source": ""}
+        return {
+            "basis": basis,
+            "checked_on": checked_on,
+            "checked_by": checked_by if basis == Basis.CHECKED else "",
+            "source": cells.get("source", "")[:300] if basis == Basis.SOURCE else "",
+        }
+
+    facts = {
+        Fact.HOURS: fact(rules is not None),
+        Fact.BANK_HOLIDAYS: fact(bank_holidays in {"open", "closed"}),
+        Fact.ENTRANCE: fact(bool(cells.get("entrance"))),
+        **{name: fact(known is not None) for name, known in facilities.items()},
+    }
+    return Parsed(line, slug, values, rules, hours_from, facts)
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+def import_rows(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    today: date,
+    progress: Callable[[int], object] | None = None,
+) -> Result:
+    """Check every row, then write all of them in one transaction, or nothing."""
+    rows = list(rows)
+    parsed, errors = [], []
+    slugs: dict[str, int] = {}
+    for line, cells in rows:
+        try:
+            row = parse(line, cells, today)
+        except ValueError as error:
+            errors.append(f"Row {line}: {error}")
+            continue
+        if row.slug in slugs:
+            errors.append(
+                f"Row {line}: the same contact point as row {slugs[row.slug]} ({row.slug})"
+            )
+        slugs[row.slug] = line
+        parsed.append(row)
+    known = set(ContactPoint.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    for row in parsed:
+        if row.slug not in known and "kind" not in row.values:
+            errors.append(f"Row {row.line}: kind: required for a new contact point")
+    if errors:
+        raise ImportFailed(errors)
+    result = Result()
+    with transaction.atomic():
+        for row in parsed:
+            _write(row, result)
+            if progress:
+                progress(1)
+    return result
+
+
+def _write(row: Parsed, result: Result) -> None:
+    existing = ContactPoint.objects.filter(slug=row.slug).first()
+    cp = existing or ContactPoint(slug=row.slug)
+    before = _snapshot(cp) if existing else None
+    for name, value in row.values.items():
+        setattr(cp, name, value)
+    try:
+        cp.full_clean(exclude=["replaces", "photo"])
+    except ValidationError as error:
+        raise ImportFailed([f"Row {row.line}: {'; '.join(error.messages)}"]) from error
+    unchanged = before is not None and before == _snapshot(cp)
+    if unchanged and _same_hours(cp, row) and _same_facts(cp, row):
+        result.unchanged += 1
+        return
+    cp.save()
+    if existing:
+        result.updated += 1
+    else:
+        result.created += 1
+    if row.rules is not None and not _same_hours(cp, row):
+        _replace_hours(cp, row)
+    for fact, values in row.facts.items():
+        FactCheck.objects.update_or_create(contact_point=cp, fact=fact, defaults=values)
+
+
+def _snapshot(cp: ContactPoint) -> dict[str, Any]:
+    fields = [
+        f.name
+        for f in ContactPoint._meta.concrete_fields
+        if f.name not in {"id", "created_at", "updated_at"}
+    ]
+    return {name: getattr(cp, name) for name in fields}
+
+
+def _current_rules(cp: ContactPoint, from_day: date | None) -> set[hours.WeeklyRule]:
+    if cp.pk is None:
+        return set()
+    rules = {r.as_rule() for r in cp.opening_rules.all()}
+    return {r for r in rules if r.valid_from == from_day and r.valid_until is None}
+
+
+def _same_hours(cp: ContactPoint, row: Parsed) -> bool:
+    if row.rules is None:
+        return True
+    return _current_rules(cp, row.hours_from) == set(row.rules)
+
+
+def _same_facts(cp: ContactPoint, row: Parsed) -> bool:
+    current = {
+        c.fact: {
+            "basis": c.basis,
+            "checked_on": c.checked_on,
+            "checked_by": c.checked_by,
+            "source": c.source,
+        }
+        for c in cp.fact_checks.all()
+    }
+    return all(current.get(fact) == values for fact, values in row.facts.items())
+
+
+def _replace_hours(cp: ContactPoint, row: Parsed) -> None:
+    """The row's hours from `hours_from`: rules still open-ended before then end the day
+    before; rules from the same date or later are replaced."""
+    assert row.rules is not None
+    start = row.hours_from
+    rules = cp.opening_rules.all()
+    if start is None:
+        rules.delete()
+    else:
+        rules.filter(valid_from__gte=start).delete()
+        rules.filter(valid_until__isnull=True).update(valid_until=start - timedelta(days=1))
+        rules.filter(valid_until__gte=start).update(valid_until=start - timedelta(days=1))
+    OpeningRule.objects.bulk_create(
+        OpeningRule(
+            contact_point=cp,
+            weekday=r.weekday,
+            opens=r.opens,
+            closes=r.closes,
+            overnight=r.overnight,
+            recurrence=Recurrence.WEEKLY,
+            valid_from=r.valid_from,
+        )
+        for r in row.rules
+    )
+
+
+def read_file(path: str) -> Iterator[tuple[int, dict[str, str]]]:
+    with open(path, "rb") as stream:
+        yield from read(stream, path)
