@@ -429,28 +429,101 @@ def describe_rule(rule: WeeklyRule) -> str:
     return text
 
 
-def find_overlaps(rules: Sequence[WeeklyRule]) -> list[tuple[WeeklyRule, WeeklyRule]]:
-    """Pairs of rules that would open at the same time on some date.
+# How far ahead the overlap check looks: a year and a bit, so that clashes that happen
+# only in some months (a fifth Thursday) or some fortnights are found.
+OVERLAP_DAYS = 400
 
-    Recurrences repeat at least every five weeks, so ten weeks from the start of the
-    period both rules are valid shows every combination that can occur.
-    """
+
+def describe_rules(rules: Sequence[WeeklyRule]) -> list[str]:
+    """Like describe_rule for each rule, but weekly rules with the same times and dates
+    on consecutive days are said once: 'Monday to Friday, 10:00 to 22:00'."""
+    lines: list[str] = []
+    groups: dict[tuple[object, ...], list[WeeklyRule]] = {}
+    for rule in rules:
+        if rule.recurrence != Recurrence.WEEKLY:
+            continue
+        key = (rule.opens, rule.closes, rule.overnight, rule.valid_from, rule.valid_until)
+        groups.setdefault(key, []).append(rule)
+    said: set[int] = set()
+    for rule in rules:
+        if id(rule) in said:
+            continue
+        if rule.recurrence != Recurrence.WEEKLY:
+            lines.append(describe_rule(rule))
+            continue
+        group = groups[(rule.opens, rule.closes, rule.overnight, rule.valid_from, rule.valid_until)]
+        said.update(id(r) for r in group)
+        days = sorted({r.weekday for r in group})
+        runs: list[list[int]] = []
+        for day in days:
+            if runs and day == runs[-1][-1] + 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        names = []
+        for run in runs:
+            if len(run) == 2:
+                names += [calendar.day_name[d] for d in run]
+            elif len(run) == 1:
+                names.append(calendar.day_name[run[0]])
+            else:
+                names.append(f"{calendar.day_name[run[0]]} to {calendar.day_name[run[-1]]}")
+        if len(days) == 7:
+            when = "Every day"
+        elif len(names) == 1 and len(days) == 1:
+            when = f"Every {names[0]}"
+        else:
+            when = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+        text = f"{when}, {describe_times(rule.opens, rule.closes, rule.overnight)}"
+        if rule.valid_from:
+            text += f", from {format_date(rule.valid_from)}"
+        if rule.valid_until:
+            text += f", until {format_date(rule.valid_until)}"
+        lines.append(text)
+    return lines
+
+
+def find_overlaps(
+    rules: Sequence[WeeklyRule], today: date | None = None
+) -> list[tuple[WeeklyRule, WeeklyRule]]:
+    """Pairs of rules that would be open at the same moment on some date in the
+    OVERLAP_DAYS from `today` (or from when both are valid), sessions past midnight
+    included (a Wednesday 22:00–02:00 clashes with a Thursday 01:00 session)."""
+    start_day = today or datetime.now(LONDON).date()
     clashes = []
     for i, first in enumerate(rules):
         for second in rules[i + 1 :]:
-            if first.weekday != second.weekday:
+            start = max(start_day, first.valid_from or date.min, second.valid_from or date.min)
+            end = min(
+                first.valid_until or date.max,
+                second.valid_until or date.max,
+                start + timedelta(days=OVERLAP_DAYS),
+            )
+            if end < start or not _days_touch(first, second):
                 continue
-            start = max(first.valid_from or date(2000, 1, 3), second.valid_from or date.min)
-            end = min(first.valid_until or date.max, second.valid_until or date.max)
-            if end < start:
-                continue
-            for offset in range(0, 7 * 10 + 7):
-                day = start + timedelta(days=offset)
-                if day > end:
-                    break
-                if first.occurs_on(day) and second.occurs_on(day):
-                    a, b = first.session_on(day), second.session_on(day)
-                    if a.start < b.end and b.start < a.end:
-                        clashes.append((first, second))
-                    break
+            if _sessions_clash(first, second, start, end):
+                clashes.append((first, second))
     return clashes
+
+
+def _days_touch(first: WeeklyRule, second: WeeklyRule) -> bool:
+    """Whether the two can ever meet: the same weekday, or one runs past midnight into
+    the other's day."""
+    if first.weekday == second.weekday:
+        return True
+    return (first.overnight and (first.weekday + 1) % 7 == second.weekday) or (
+        second.overnight and (second.weekday + 1) % 7 == first.weekday
+    )
+
+
+def _sessions_clash(first: WeeklyRule, second: WeeklyRule, start: date, end: date) -> bool:
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    ours = [first.session_on(d) for d in days if first.occurs_on(d)]
+    theirs = [second.session_on(d) for d in days if second.occurs_on(d)]
+    j = 0
+    for session in ours:
+        while j < len(theirs) and theirs[j].end <= session.start:
+            j += 1
+        if j < len(theirs) and theirs[j].start < session.end:
+            return True
+    return False

@@ -139,6 +139,49 @@ def sessions_schedule(
     return created
 
 
+# How far ahead sessions are kept in step with the hours when they change, once any are
+# scheduled ahead (sessions already scheduled further ahead are followed too).
+FOLLOW_DAYS = 14
+
+
+def sessions_reschedule(*, contact_point: ContactPoint, now: datetime) -> tuple[int, int]:
+    """After the hours changed: sessions that have not started and no one has touched
+    (scheduled from the hours, no officer action, no visit) are replaced by what the hours
+    now advertise; every other session is left as recorded. Returns (removed, created)."""
+    untouched = StaffedSession.objects.filter(
+        contact_point=contact_point,
+        source=Source.SCHEDULE,
+        state=SessionState.SCHEDULED,
+        actual_start__isnull=True,
+        visit_count=0,
+        scheduled_start__gt=now,
+    )
+    latest = (
+        untouched.order_by("-scheduled_start").values_list("scheduled_start", flat=True).first()
+    )
+    if latest is None:
+        return 0, 0  # nothing scheduled ahead: the daily scheduling will use the new hours
+    end = max(now + timedelta(days=FOLLOW_DAYS), latest + timedelta(seconds=1))
+    advertised = set()
+    if contact_point.is_operating:
+        advertised = {(s.start, s.end) for s in contact_point.schedule().sessions_between(now, end)}
+    removed = 0
+    for session in untouched.filter(scheduled_start__lt=end):
+        if (session.scheduled_start, session.scheduled_end) not in advertised:
+            session._history_user = None  # type: ignore[attr-defined]
+            session.delete()
+            removed += 1
+    created = sessions_schedule(contact_point=contact_point, start=now, end=end)
+    return removed, created
+
+
+def follow_hours(sender: object, contact_point_id: int, **kwargs: object) -> None:
+    """`hours_changed` receiver: keep the sessions not yet started in step."""
+    contact_point = ContactPoint.objects.with_hours().filter(pk=contact_point_id).first()
+    if contact_point is not None:
+        sessions_reschedule(contact_point=contact_point, now=timezone.now())
+
+
 # How early an officer may open a session before its advertised start.
 EARLY_START = timedelta(minutes=30)
 

@@ -1,6 +1,8 @@
 """A resident finds the nearest contact point by postcode or location; other sites reuse
 the finder and the API; a manager prints a poster."""
 
+import io
+import re
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -9,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
-from contactpoints.demo import load_demo
 from contactpoints.gazetteer import import_postcodes
 from contactpoints.hours import LONDON
 from tests.browser.conftest import assert_accessible, new_context
@@ -28,8 +30,8 @@ BEETHOVEN_CENTRE = {"latitude": 51.5307, "longitude": -0.2082}
 def finder(live_server: object, settings: object) -> Iterator[str]:
     settings.GEOCODER = ""  # type: ignore[attr-defined]  # the remote is out of reach here
     cache.clear()
-    load_demo()
     import_postcodes([CODEPOINT_RAW / "wc.csv", CODEPOINT_RAW / "w.csv"])
+    call_command("load_demo", stdout=io.StringIO())  # with the real 2025 Met list
     with time_machine.travel(FRIDAY_NOON, tick=False):
         yield live_server.url  # type: ignore[attr-defined]
 
@@ -126,7 +128,20 @@ def test_poster_prints_without_the_page_furniture(page: Page, finder: str) -> No
     expect(page.get_by_role("img", name="QR code linking to")).to_be_visible()
     page.emulate_media(media="print")
     expect(page.locator(".no-print")).to_be_hidden()
-    expect(page.get_by_text("Every Wednesday, 19:00 to 20:00")).to_be_visible()
+    expect(page.get_by_text("Wednesday and Thursday, 19:00 to 20:00")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    "slug", ["charing-cross-police-station", "beethoven-centre-contact-point", "acton-police-station"]
+)
+def test_poster_fits_one_a4_page(page: Page, finder: str, slug: str) -> None:
+    """Printed by the browser to A4, the poster is one page, whatever the place's hours."""
+    response = page.goto(f"{finder}/contact-points/{slug}/poster/")
+    assert response is not None
+    assert response.ok
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages == 1, f"{slug}: {pages} pages"
 
 
 FINDER_PAGES = [

@@ -425,3 +425,19 @@ def test_a_session_in_the_hour_the_clocks_skip_does_not_open() -> None:
     assert schedule.day_hours(date(2026, 4, 5)).sessions[0].end - schedule.day_hours(
         date(2026, 4, 5)
     ).sessions[0].start == timedelta(hours=1)
+
+
+def test_overlaps_are_found_anywhere_in_the_year() -> None:
+    """A fortnightly Thursday and the fifth Thursday of the month first meet on 29 April
+    2027, five months ahead; a Wednesday night session runs into Thursday morning's."""
+    today = date(2026, 11, 27)
+    fortnightly = WeeklyRule(
+        3, time(19), time(20), recurrence=Recurrence.FORTNIGHTLY, anchor=date(2026, 12, 24)
+    )
+    fifth = WeeklyRule(3, time(19, 30), time(21), recurrence=Recurrence.MONTHLY, week_of_month=5)
+    assert find_overlaps([fortnightly, fifth], today) == [(fortnightly, fifth)]
+    night = WeeklyRule(2, time(22), time(2), overnight=True)
+    morning = WeeklyRule(3, time(1), time(3))
+    assert find_overlaps([night, morning], today) == [(night, morning)]
+    later = WeeklyRule(3, time(2), time(3))
+    assert find_overlaps([night, later], today) == []

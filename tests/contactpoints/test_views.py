@@ -130,7 +130,7 @@ def test_page_shows_status_week_and_facilities(client: Client) -> None:
     page = response.content.decode()
     assert "Open now — closes in 30 minutes (20:00)" in page
     assert "Wednesday 25 November (today)" in page
-    assert "Every Wednesday, 19:00 to 20:00" in page
+    assert "Wednesday and Thursday, 19:00 to 20:00" in page
     assert "Wednesday 2 December 2026" in page
     assert "Training" in page
     assert "Private room for a confidential conversation" in page
@@ -269,7 +269,7 @@ def test_a_24_hour_counter_reads_as_open_24_hours(client: Client) -> None:
     assert "Open now — open 24 hours" in page
     assert page.count("Open 24 hours") == 7  # every day of the week table
     assert "Next opening times" not in page
-    assert "Every Monday, open 24 hours" in page
+    assert "Every day, open 24 hours" in page
 
 
 def test_healthz_says_when_the_database_is_unreachable(

@@ -217,3 +217,27 @@ def test_a_session_cannot_be_started_days_early_or_after_it_ended(beethoven, ses
         services.session_start(session=session, user=officer)
     session.refresh_from_db()
     assert session.state == SessionState.SCHEDULED
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_changed_hours_regenerate_the_sessions_not_yet_started(
+    beethoven, session, django_capture_on_commit_callbacks
+) -> None:
+    """The Wednesday session is under way; when the Saturday hours move to Sunday, the
+    Saturday sessions ahead (untouched) become Sunday ones; the Wednesday one stays."""
+    officer = staff_user("pc", roles.OFFICER, beethoven)
+    services.session_start(session=session, user=officer)
+    start = datetime(2026, 11, 23, tzinfo=LONDON)
+    services.sessions_schedule(contact_point=beethoven, start=start, end=start + timedelta(days=21))
+    with django_capture_on_commit_callbacks(execute=True):
+        saturday = beethoven.opening_rules.get(weekday=5)
+        saturday.weekday = 6
+        saturday.save()
+    days = [
+        s.scheduled_start.astimezone(LONDON).strftime("%a %d")
+        for s in StaffedSession.objects.filter(contact_point=beethoven).order_by("scheduled_start")
+    ]
+    # As far as sessions were scheduled (Saturday 12th); the daily scheduling goes on.
+    assert days == ["Wed 25", "Sun 29", "Wed 02", "Sun 06", "Wed 09"]
+    session.refresh_from_db()
+    assert session.state == SessionState.HELD
