@@ -192,6 +192,15 @@ def _facts(cp: ContactPoint) -> dict[str, dict[str, Any]]:
     return facts
 
 
+def _fact_cell(fact: dict[str, Any]) -> str:
+    """'checked 2026-11-20 (PC Lee)', 'source 2026-03-03 (Met list …)', 'unconfirmed'."""
+    if fact["basis"] == Basis.UNCONFIRMED:
+        return "unconfirmed"
+    when = fact["checked_on"].isoformat() if fact["checked_on"] else ""
+    who = fact["checked_by"] or fact["source"]
+    return " ".join(p for p in (fact["basis"], when, f"({who})" if who else "") if p)
+
+
 def _feature(properties: dict[str, Any], cp: ContactPoint) -> dict[str, Any]:
     geometry = None
     if cp.coordinates:
@@ -266,11 +275,12 @@ def contact_points_csv(request: HttpRequest, filters: Query[DirectoryFilters]) -
     header = [
         "slug", "name", "kind", "status", "status_line", "borough", "ward", "address",
         "postcode", "latitude", "longitude", "opening_hours", *facility_names,
-        *service_names, "url",
+        *service_names, "url", *(f"{fact}_known" for fact in Fact.values),
     ]  # fmt: skip
     rows = []
     for cp in _filtered(filters, now):
         latitude, longitude = cp.coordinates or ("", "")
+        facts = _facts(cp)
         rows.append(
             [
                 cp.slug, cp.name, cp.kind, cp.status, cp.status_line(now), cp.borough, cp.ward,
@@ -279,6 +289,7 @@ def contact_points_csv(request: HttpRequest, filters: Query[DirectoryFilters]) -
                 *(getattr(cp, n) for n in facility_names),
                 *(getattr(cp, n) for n in service_names),
                 request.build_absolute_uri(cp.get_absolute_url()),
+                *(_fact_cell(facts[fact]) for fact in Fact.values),
             ]
         )  # fmt: skip
     result = csv_response("contact-points.csv", header, rows)

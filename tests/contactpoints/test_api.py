@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -205,3 +205,28 @@ def test_openapi_document_and_docs_page(client: Client) -> None:
     docs = client.get("/api/").content.decode()
     assert "/api/v1/openapi.json" in docs
     assert "429" in docs
+
+
+@time_machine.travel(datetime(2026, 12, 28, 12, tzinfo=UTC), tick=False)
+def test_facts_say_how_they_are_known_and_the_status_never_overstates(client: Client) -> None:
+    """On a bank holiday (Monday 28 December 2026, the substitute day), a place that says
+    it opens, with bank holiday opening never confirmed, says so in its status line; the
+    API and CSV carry how each fact is known."""
+    cp = ContactPointFactory(slug="counter", closed_on_bank_holidays=False, has_private_room=True)
+    OpeningRuleFactory(contact_point=cp, weekday=0, opens=time(10), closes=time(22))
+    body = client.get("/api/v1/contact-points").json()
+    props = body["features"][0]["properties"]
+    assert props["status_line"].startswith("Open now until 22:00")
+    assert "bank holiday opening not confirmed" in props["status_line"]
+    assert props["facts"]["hours"] == {
+        "basis": "source", "checked_on": "2026-09-01", "checked_by": "", "source": "Test listing"
+    }  # fmt: skip
+    assert props["facts"]["has_private_room"]["basis"] == "unconfirmed"
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/api/v1/contact-points.csv").content.decode()))
+    )
+    assert rows[0]["hours_known"] == "source 2026-09-01 (Test listing)"
+    assert rows[0]["has_private_room_known"] == "unconfirmed"
+    page = client.get("/contact-points/counter/").content.decode()
+    assert "Bank holidays: not confirmed" in page
+    assert "Private room for a confidential conversation (not yet confirmed)" in page
