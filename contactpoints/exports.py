@@ -6,6 +6,7 @@ Pure functions over `hours.Schedule`, so they can be tested without the database
 from __future__ import annotations
 
 import calendar
+import copy
 import functools
 import itertools
 from collections.abc import Sequence
@@ -34,6 +35,29 @@ def _hhmm(moment: time) -> str:
 
 
 def schema_opening_hours(
+    schedule: hours.Schedule, today: date
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """See `_schema_opening_hours`; remembered by content like the OSM value (a year of
+    dates is worked out once a day per set of hours), and copied so callers may edit."""
+    if schedule.bank_holidays is not None:
+        return _schema_opening_hours(schedule, today)
+    regular, special = _schema_remembered(
+        tuple(schedule.rules), tuple(schedule.exceptions), schedule.closed_on_bank_holidays, today
+    )
+    return copy.deepcopy(regular), copy.deepcopy(special)
+
+
+@functools.lru_cache(maxsize=1024)
+def _schema_remembered(
+    rules: tuple[hours.WeeklyRule, ...],
+    exceptions: tuple[hours.DatedException, ...],
+    closed_on_bank_holidays: bool,
+    today: date,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return _schema_opening_hours(hours.Schedule(rules, exceptions, closed_on_bank_holidays), today)
+
+
+def _schema_opening_hours(
     schedule: hours.Schedule, today: date
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(openingHoursSpecification, specialOpeningHoursSpecification) for schema.org.
