@@ -6,7 +6,6 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 
 import contactpoints.admin  # noqa: F401
@@ -15,6 +14,7 @@ import users.admin  # noqa: F401
 import visits.admin  # noqa: F401
 from contactpoints.api import api
 from contactpoints.views import ApiDocsView, EmbedCodeView, HomeView, embed, search
+from users.views import back_office_sign_in
 
 from . import views
 
@@ -26,10 +26,8 @@ admin.site.index_title = "Keep contact points and their hours right"
 
 urlpatterns = [
     # One sign-in page, with the second factor, for the back office too.
-    path(
-        "admin/login/",
-        RedirectView.as_view(pattern_name="accounts:login", query_string=True),
-    ),
+    # (An officer, signed in, is told the back office is not part of their role.)
+    path("admin/login/", back_office_sign_in),
     path("", HomeView.as_view(), name="home"),
     path("search/", search, name="search"),
     path("contact-points/", include("contactpoints.urls")),

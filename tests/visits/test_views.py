@@ -247,3 +247,32 @@ def test_a_tap_queued_offline_is_kept_after_the_session_ended(officer_client: Cl
         assert late.status_code == 409
         assert "after the session ended" in late.json()["error"]
     assert Visit.objects.get().arrived_at == WEDNESDAY + timedelta(minutes=15)
+
+
+def test_sign_in_never_says_which_part_was_wrong_and_wrong_codes_count(
+    client: Client, beethoven
+) -> None:
+    """A right password with a wrong code reads exactly like a wrong password, the
+    password typed is never sent back, and wrong codes lead to the pause too."""
+    staff_user("officer", roles.OFFICER, beethoven)
+    wrong_password = client.post(
+        "/accounts/login/",
+        {"username": "officer", "password": "not-the-password-xyz", "otp_token": "12345678"},
+    )
+    wrong_code = client.post(
+        "/accounts/login/",
+        {"username": "officer", "password": "a long test password", "otp_token": "12345678"},
+    )
+    messages = [
+        [str(e) for e in r.context["form"].non_field_errors()] for r in (wrong_password, wrong_code)
+    ]
+    assert messages[0] == messages[1]
+    assert "Those details did not work" in messages[0][0]
+    assert "not-the-password-xyz" not in wrong_password.content.decode()
+    assert "a long test password" not in wrong_code.content.decode()
+    for _ in range(3):
+        response = client.post(
+            "/accounts/login/",
+            {"username": "officer", "password": "a long test password", "otp_token": "000000"},
+        )
+    assert response.status_code == 429  # five wrong tries, three of them wrong codes only
