@@ -127,6 +127,12 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "staff:home"
 LOGOUT_REDIRECT_URL = "home"
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the
+# header is ignored). Read by config/client.py for sign-in throttling and rate limits alike.
+TRUSTED_PROXIES: int = env.int("TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "config.client.client_ip"
+NINJA_NUM_PROXIES = TRUSTED_PROXIES
+
 AXES_FAILURE_LIMIT: int = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -15,7 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
-from ninja.throttling import AnonRateThrottle
+
+from config.client import ClientRateThrottle
 
 from . import geocoding, hours, postcodes
 from .models import FACILITIES, SERVICES, Basis, ContactPoint, Fact, Kind, Status
@@ -316,7 +317,7 @@ class NearestQuery(Schema):
     response={200: NearestCollection, 400: Error, 404: Error, 503: Error},
     summary="The nearest open-for-business contact points to a point or postcode",
     tags=["search"],
-    throttle=[AnonRateThrottle(settings.API_SEARCH_RATE)],
+    throttle=[ClientRateThrottle(settings.API_SEARCH_RATE)],
 )
 def nearest(
     request: HttpRequest, response: HttpResponse, query: Query[NearestQuery]

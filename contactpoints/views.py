@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, ListView, TemplateView
-from ninja.throttling import AnonRateThrottle
+
+from config.client import ClientRateThrottle
 
 from . import exports, geocoding, hours
 from .forms import DirectoryFilterForm, SearchForm
@@ -142,7 +143,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 # Per client address, shared with the API's search (the same library and rate): each
 # search may reach the remote geocoder, which allows about one request a second.
-_search_throttle = AnonRateThrottle(settings.API_SEARCH_RATE)
+_search_throttle = ClientRateThrottle(settings.API_SEARCH_RATE)
 
 
 def _search(request: HttpRequest, template: str, limit: int = 10) -> HttpResponse:

@@ -1,0 +1,49 @@
+"""One reading of the client's address for rate limits and sign-in throttling: a forged
+X-Forwarded-For header buys no new allowance; behind trusted proxies, the address the
+outermost of them saw is the client."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client, RequestFactory
+
+from config.client import client_ip
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_forwarded_header_per_request_does_not_reset_the_limit(client: Client) -> None:
+    statuses = [
+        client.get(
+            "/api/v1/contact-points/nearest",
+            {"lat": 51.5, "lon": -0.1},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        ).status_code
+        for n in range(61)
+    ]
+    assert statuses[60] == 429
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "10.0.0.2"),  # no trusted proxy: the header is ignored
+        (1, "198.51.100.7, 203.0.113.9", "203.0.113.9"),  # what our proxy saw
+        (2, "198.51.100.7, 203.0.113.9, 10.0.0.1", "203.0.113.9"),
+        (2, "203.0.113.9", "10.0.0.2"),  # fewer hops than proxies: not via ours
+    ],
+)
+def test_client_address_behind_trusted_proxies(
+    settings: object, proxies: int, forwarded: str, expected: str
+) -> None:
+    settings.TRUSTED_PROXIES = proxies  # type: ignore[attr-defined]
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.2")
+    assert client_ip(request) == expected
+
+
+def test_sign_in_throttling_reads_the_same_address(settings: object) -> None:
+    from axes.helpers import get_client_ip_address
+
+    settings.TRUSTED_PROXIES = 1  # type: ignore[attr-defined]
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 5.6.7.8")
+    assert get_client_ip_address(request) == "5.6.7.8"
