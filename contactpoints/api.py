@@ -19,7 +19,7 @@ from ninja.errors import HttpError
 from config.client import ClientRateThrottle
 
 from . import geocoding, hours, postcodes
-from .models import FACILITIES, SERVICES, Basis, ContactPoint, Fact, Kind, Status
+from .models import FACILITIES, SERVICES, UNCONFIRMED, Basis, ContactPoint, Fact, Kind, Status
 from .spreadsheets import csv_response
 
 api = NinjaAPI(
@@ -177,20 +177,9 @@ def _properties(request: HttpRequest, cp: ContactPoint, now: datetime) -> dict[s
 
 def _facts(cp: ContactPoint) -> dict[str, dict[str, Any]]:
     checks = cp.fact_checks_by_fact()
-    facts = {}
-    for fact in Fact.values:
-        check = checks.get(fact)
-        facts[fact] = (
-            {
-                "basis": check.basis,
-                "checked_on": check.checked_on,
-                "checked_by": check.checked_by,
-                "source": check.source,
-            }
-            if check
-            else {"basis": Basis.UNCONFIRMED, "checked_on": None, "checked_by": "", "source": ""}
-        )
-    return facts
+    return {
+        fact: checks[fact].values() if fact in checks else dict(UNCONFIRMED) for fact in Fact.values
+    }
 
 
 def _fact_cell(fact: dict[str, Any]) -> str:

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from . import importer, postcodes
 from .models import (
+    UNCONFIRMED,
     Basis,
     ContactPoint,
     Fact,
@@ -420,10 +421,10 @@ def _demo_facts(cp: ContactPoint, demo: Demo) -> None:
         or "illustrative" in str(demo.fields.get("caveats", "")).lower()
     )
     for fact in Fact.values:
-        values: dict[str, Any] = {"basis": Basis.UNCONFIRMED, "checked_on": None, "source": ""}
+        values = dict(UNCONFIRMED)
         if fact == Fact.HOURS and demo.rules and demo.fields.get("sources") and not illustrative:
             is_24_7 = demo.kind == Kind.FRONT_COUNTER_24_7
-            values = {
+            values |= {
                 "basis": Basis.SOURCE,
                 "checked_on": MET_2026_FROM if is_24_7 else MOPAC_2013,
                 "source": "Westminster police points history (shared data; sources per row)",

@@ -9,10 +9,10 @@ import calendar
 import copy
 import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import icalendar
 
@@ -27,6 +27,47 @@ OSM_MONTHS = [calendar.month_abbr[m] for m in range(13)]
 SCHEMA_HORIZON_DAYS = 400
 
 
+Export = TypeVar("Export")
+
+
+def _remembered_by_content(
+    maxsize: int,
+) -> Callable[[Callable[[hours.Schedule, date], Export]], Callable[[hours.Schedule, date], Export]]:
+    """Remember an export by the hours' content (rules, exceptions and policy are
+    immutable values), so pages and the API work out a year of dates once a day per set
+    of hours, and an edit can never be answered from a stale entry. Results are copied,
+    so callers may edit them."""
+
+    def decorate(
+        export: Callable[[hours.Schedule, date], Export],
+    ) -> Callable[[hours.Schedule, date], Export]:
+        @functools.lru_cache(maxsize=maxsize)
+        def remembered(
+            rules: tuple[hours.WeeklyRule, ...],
+            exceptions: tuple[hours.DatedException, ...],
+            closed_on_bank_holidays: bool,
+            today: date,
+        ) -> Export:
+            return export(hours.Schedule(rules, exceptions, closed_on_bank_holidays), today)
+
+        @functools.wraps(export)
+        def wrapper(schedule: hours.Schedule, today: date) -> Export:
+            if schedule.bank_holidays is not None:  # a custom list: not worth remembering
+                return export(schedule, today)
+            return copy.deepcopy(
+                remembered(
+                    tuple(schedule.rules),
+                    tuple(schedule.exceptions),
+                    schedule.closed_on_bank_holidays,
+                    today,
+                )
+            )
+
+        return wrapper
+
+    return decorate
+
+
 def _hhmm(moment: time) -> str:
     return f"{moment:%H:%M}"
 
@@ -34,30 +75,8 @@ def _hhmm(moment: time) -> str:
 # --- schema.org ---------------------------------------------------------------------------
 
 
+@_remembered_by_content(maxsize=1024)
 def schema_opening_hours(
-    schedule: hours.Schedule, today: date
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """See `_schema_opening_hours`; remembered by content like the OSM value (a year of
-    dates is worked out once a day per set of hours), and copied so callers may edit."""
-    if schedule.bank_holidays is not None:
-        return _schema_opening_hours(schedule, today)
-    regular, special = _schema_remembered(
-        tuple(schedule.rules), tuple(schedule.exceptions), schedule.closed_on_bank_holidays, today
-    )
-    return copy.deepcopy(regular), copy.deepcopy(special)
-
-
-@functools.lru_cache(maxsize=1024)
-def _schema_remembered(
-    rules: tuple[hours.WeeklyRule, ...],
-    exceptions: tuple[hours.DatedException, ...],
-    closed_on_bank_holidays: bool,
-    today: date,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    return _schema_opening_hours(hours.Schedule(rules, exceptions, closed_on_bank_holidays), today)
-
-
-def _schema_opening_hours(
     schedule: hours.Schedule, today: date
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(openingHoursSpecification, specialOpeningHoursSpecification) for schema.org.
@@ -336,30 +355,8 @@ def _osm_segment(segment: _Segment, prefix: str) -> list[str]:
     return ["; ".join(rules) + "".join(f", {e}" for e in extras)]
 
 
+@_remembered_by_content(maxsize=4096)
 def osm_opening_hours(schedule: hours.Schedule, today: date) -> str:
-    """The OSM `opening_hours` value for the hours from `today`: see `_osm_opening_hours`.
-
-    Remembered by content (the rules, exceptions and policy are immutable values), so
-    list pages and the API do the year's work once a day per set of hours, and an edit
-    can never be answered from a stale entry."""
-    if schedule.bank_holidays is not None:
-        return _osm_opening_hours(schedule, today)
-    return _osm_remembered(
-        tuple(schedule.rules), tuple(schedule.exceptions), schedule.closed_on_bank_holidays, today
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def _osm_remembered(
-    rules: tuple[hours.WeeklyRule, ...],
-    exceptions: tuple[hours.DatedException, ...],
-    closed_on_bank_holidays: bool,
-    today: date,
-) -> str:
-    return _osm_opening_hours(hours.Schedule(rules, exceptions, closed_on_bank_holidays), today)
-
-
-def _osm_opening_hours(schedule: hours.Schedule, today: date) -> str:
     """The OSM `opening_hours` value for the hours from `today` for OSM_HORIZON_DAYS.
 
     Built to mean, when read by OSM's reference evaluator, exactly what `hours.py` says:

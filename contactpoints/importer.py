@@ -27,6 +27,7 @@ from django.utils.text import slugify
 
 from . import hours, postcodes
 from .models import (
+    UNCONFIRMED,
     Basis,
     ContactPoint,
     Fact,
@@ -339,7 +340,7 @@ def parse(line: int, cells: dict[str, str], today: date) -> Parsed:
 
     def fact(known: bool) -> dict[str, Any]:
         if not known:
-            return {"basis": Basis.UNCONFIRMED, "checked_on": None, "checked_by": "", "source": ""}
+            return dict(UNCONFIRMED)
         return {
             "basis": basis,
             "checked_on": checked_on,
@@ -444,15 +445,7 @@ def _same_hours(cp: ContactPoint, row: Parsed) -> bool:
 
 
 def _same_facts(cp: ContactPoint, row: Parsed) -> bool:
-    current = {
-        c.fact: {
-            "basis": c.basis,
-            "checked_on": c.checked_on,
-            "checked_by": c.checked_by,
-            "source": c.source,
-        }
-        for c in cp.fact_checks.all()
-    }
+    current = {c.fact: c.values() for c in cp.fact_checks.all()}
     return all(current.get(fact) == values for fact, values in row.facts.items())
 
 

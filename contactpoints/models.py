@@ -823,6 +823,15 @@ class Basis(models.TextChoices):
     UNCONFIRMED = "unconfirmed", "Not confirmed"
 
 
+# How a fact with no FactCheck row is known: it is not.
+UNCONFIRMED: dict[str, Any] = {
+    "basis": Basis.UNCONFIRMED,
+    "checked_on": None,
+    "checked_by": "",
+    "source": "",
+}
+
+
 class FactCheck(models.Model):
     """How one fact about one contact point is known. No row means not confirmed."""
 
@@ -879,6 +888,10 @@ class FactCheck(models.Model):
     @property
     def confirmed(self) -> bool:
         return self.basis != Basis.UNCONFIRMED
+
+    def values(self) -> dict[str, Any]:
+        """How it is known, as the importer, the demo and the API exchange it."""
+        return {name: getattr(self, name) for name in UNCONFIRMED}
 
     def is_stale(self, today: date) -> bool:
         return (
