@@ -148,14 +148,7 @@ def sessions_reschedule(*, contact_point: ContactPoint, now: datetime) -> tuple[
     """After the hours changed: sessions that have not started and no one has touched
     (scheduled from the hours, no officer action, no visit) are replaced by what the hours
     now advertise; every other session is left as recorded. Returns (removed, created)."""
-    untouched = StaffedSession.objects.filter(
-        contact_point=contact_point,
-        source=Source.SCHEDULE,
-        state=SessionState.SCHEDULED,
-        actual_start__isnull=True,
-        visit_count=0,
-        scheduled_start__gt=now,
-    )
+    untouched = _untouched_ahead(contact_point.pk, now)
     latest = (
         untouched.order_by("-scheduled_start").values_list("scheduled_start", flat=True).first()
     )
@@ -166,7 +159,7 @@ def sessions_reschedule(*, contact_point: ContactPoint, now: datetime) -> tuple[
     if contact_point.is_operating:
         advertised = {(s.start, s.end) for s in contact_point.schedule().sessions_between(now, end)}
     removed = 0
-    for session in untouched.filter(scheduled_start__lt=end):
+    for session in untouched:
         if (session.scheduled_start, session.scheduled_end) not in advertised:
             session._history_user = None  # type: ignore[attr-defined]
             session.delete()
@@ -175,11 +168,27 @@ def sessions_reschedule(*, contact_point: ContactPoint, now: datetime) -> tuple[
     return removed, created
 
 
+def _untouched_ahead(contact_point_id: int, now: datetime) -> QuerySet[StaffedSession]:
+    """Sessions ahead that came from the hours and no one has touched."""
+    return StaffedSession.objects.filter(
+        contact_point_id=contact_point_id,
+        source=Source.SCHEDULE,
+        state=SessionState.SCHEDULED,
+        actual_start__isnull=True,
+        visit_count=0,
+        scheduled_start__gt=now,
+    )
+
+
 def follow_hours(sender: object, contact_point_id: int, **kwargs: object) -> None:
-    """`hours_changed` receiver: keep the sessions not yet started in step."""
+    """`hours_changed` receiver: keep the sessions not yet started in step. Most saves
+    have none scheduled ahead: one query, and the hours are not loaded."""
+    now = timezone.now()
+    if not _untouched_ahead(contact_point_id, now).exists():
+        return
     contact_point = ContactPoint.objects.with_hours().filter(pk=contact_point_id).first()
     if contact_point is not None:
-        sessions_reschedule(contact_point=contact_point, now=timezone.now())
+        sessions_reschedule(contact_point=contact_point, now=now)
 
 
 # How early an officer may open a session before its advertised start.
