@@ -223,6 +223,17 @@ def session_start(
     session.actual_start = at
     _save(session, user)
     session.officers.add(user)
+    # The session before it, running into this one and never ended (a counter open round
+    # the clock): it ended when this one was due to begin.
+    before = (
+        StaffedSession.objects.select_for_update()
+        .filter(contact_point_id=session.contact_point_id, scheduled_end=session.scheduled_start)
+        .filter(state=SessionState.HELD, actual_end__isnull=True)
+        .first()
+    )
+    if before is not None and before.actual_start <= before.scheduled_end:  # type: ignore[operator]
+        before.actual_end = before.scheduled_end
+        _save(before, user)
     return session
 
 
@@ -238,6 +249,96 @@ def session_end(
         session.actual_end = max(at or timezone.now(), session.actual_start)  # type: ignore[type-var]
         _save(session, user)
     return session
+
+
+# How long the officer who ended a session may reopen it (an "End session" pressed by
+# mistake, or a visitor arriving as the officer leaves). Managers may reopen a session
+# until its advertised end.
+REOPEN_WINDOW = timedelta(minutes=30)
+
+
+def reopen_until(session: StaffedSession, user: User) -> datetime | None:
+    """Until when `user` may reopen this ended session; None if they may not."""
+    if session.state != SessionState.HELD or session.actual_end is None:
+        return None
+    if not can_record(user, session.contact_point):
+        return None
+    if user.has_perm("visits.view_all_contact_points"):
+        return max(session.scheduled_end, session.actual_end + REOPEN_WINDOW)
+    ended = (
+        session.history.filter(actual_end=session.actual_end)  # type: ignore[attr-defined]
+        .order_by("history_date")
+        .values_list("history_user_id", flat=True)
+        .first()
+    )
+    return session.actual_end + REOPEN_WINDOW if ended == user.pk else None
+
+
+@transaction.atomic
+def session_reopen(
+    *, session: StaffedSession, user: User, at: datetime | None = None
+) -> StaffedSession:
+    """Take back "End session": the session runs on as if it had not ended. Pressing it
+    twice changes nothing."""
+    session = StaffedSession.objects.select_for_update().get(pk=session.pk)
+    _require(user, session.contact_point)
+    if session.is_open_for_visits:
+        return session
+    until = reopen_until(session, user)
+    if until is None:
+        raise ValidationError(
+            "Only the officer who ended this session can reopen it, within "
+            f"{REOPEN_WINDOW.seconds // 60} minutes. Ask a manager."
+        )
+    if (at or timezone.now()) > until:
+        raise ValidationError(
+            f"This session ended more than {REOPEN_WINDOW.seconds // 60} minutes ago and can "
+            "no longer be reopened here. Ask a manager."
+        )
+    session.actual_end = None
+    _save(session, user)
+    return session
+
+
+@transaction.atomic
+def session_for_tap(*, session: StaffedSession, user: User, at: datetime) -> StaffedSession:
+    """The session a tap made at `at` belongs to. At a counter that runs on past the end of
+    its session into the next one (open round the clock, or an overnight session followed
+    by the next day's), the session rolls over at the boundary: the first tap after it
+    ends this session at its advertised end and starts the next one there, with the same
+    officers, so the visitor in front of the desk is logged without anyone pressing a
+    button. Otherwise the session itself."""
+    if at < session.scheduled_end:
+        return session
+    current = StaffedSession.objects.select_for_update().get(pk=session.pk)
+    _require(user, current.contact_point)
+    if current.state != SessionState.HELD:
+        return current
+    following = StaffedSession.objects.filter(
+        contact_point_id=current.contact_point_id, scheduled_start=current.scheduled_end
+    )
+    if not following.exists():
+        sessions_schedule(
+            contact_point=current.contact_point,
+            start=current.scheduled_end,
+            end=current.scheduled_end + timedelta(seconds=1),
+        )
+    nxt = following.select_for_update().first()
+    if nxt is None or nxt.state in NOT_HELD:
+        return current
+    if current.actual_end is None:
+        current.actual_end = current.scheduled_end
+        _save(current, user)
+    elif current.actual_end < current.scheduled_end:
+        return current  # ended before the boundary: an officer closed the counter
+    if nxt.state == SessionState.SCHEDULED:
+        nxt.state = SessionState.HELD
+        nxt.actual_start = nxt.scheduled_start
+        _save(nxt, user)
+        nxt.officers.add(*current.officers.all())
+    if nxt.actual_end is not None and at > nxt.actual_end:
+        return current
+    return session_for_tap(session=nxt, user=user, at=at)
 
 
 @transaction.atomic

@@ -8,6 +8,8 @@ queues them on the device when the connection drops, and retries with the same k
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +18,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_otp.decorators import otp_required
@@ -25,7 +29,7 @@ from contactpoints.models import ContactPoint
 
 from . import footfall, services
 from .forms import FootfallUploadForm, NotHeldForm, VisitDetailsForm, VisitForm
-from .models import Purpose, StaffedSession, Visit
+from .models import Purpose, SessionState, StaffedSession, Visit
 
 staff_required = otp_required(if_configured=False)
 
@@ -81,19 +85,57 @@ def _session_for(request: HttpRequest, pk: int) -> StaffedSession:
     return session
 
 
+def _state_name(session: StaffedSession) -> str:
+    if session.state == SessionState.SCHEDULED:
+        return "scheduled"
+    if session.state != SessionState.HELD:
+        return "not_held"
+    return "open" if session.actual_end is None else "ended"
+
+
+def _visit_json(key: uuid.UUID, purpose: str, arrived_at: datetime) -> dict[str, str]:
+    return {"key": str(key), "label": Purpose(purpose).label, "time": f"{local(arrived_at):%H:%M}"}
+
+
+def counter_state(session: StaffedSession, user: Any) -> dict[str, Any]:
+    """What the counter screen shows, as the server knows it now: the page embeds it, every
+    answer to the counter script carries it, and the script adds the changes still waiting
+    on the device to it."""
+    now = timezone.now()
+    rows = session.visits.counted().order_by("arrived_at", "pk")
+    visits = [
+        _visit_json(*row) for row in rows.values_list("idempotency_key", "purpose", "arrived_at")
+    ]
+    state = _state_name(session)
+    until = services.reopen_until(session, user) if state == "ended" else None
+    return {
+        "session": session.pk,
+        "counter_url": reverse("staff:counter", args=[session.pk]),
+        "state": state,
+        "ended_at": f"{local(session.actual_end):%H:%M}" if session.actual_end else None,
+        "reopen_until": until.isoformat() if until else None,
+        "reopen_minutes": services.REOPEN_WINDOW.seconds // 60,
+        "visits": visits,
+        "as_of": now.isoformat(timespec="microseconds"),
+    }
+
+
 @staff_required
 def counter(request: HttpRequest, pk: int) -> HttpResponse:
     """The counter page for one session: start, log visitors in two taps, undo, end."""
     session = _session_for(request, pk)
-    visits = list(session.visits.counted().order_by("-arrived_at"))
-    last = visits[0] if visits else None
+    state = counter_state(session, request.user)
+    visits = state["visits"]
+    until = state["reopen_until"]
     return render(
         request,
         "visits/counter.html",
         {
             "session": session,
-            "visits": visits,
-            "last_visit": last,
+            "state": state,
+            "visits": visits[::-1],
+            "last_visit": visits[-1] if visits else None,
+            "reopen_until": datetime.fromisoformat(until) if until else None,
             "purposes": Purpose.choices,
             "new_key": uuid.uuid4(),
             "details_form": VisitDetailsForm(),
@@ -126,6 +168,12 @@ def session_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
+def session_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _session_action(request, pk, services.session_reopen, "Session reopened.")
+
+
+@staff_required
+@require_POST
 def session_not_held(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session_for(request, pk)
     form = NotHeldForm(request.POST)
@@ -144,8 +192,11 @@ def _done(
     request: HttpRequest, session: StaffedSession, message: str, **extra: Any
 ) -> HttpResponse:
     if _wants_json(request):
-        count = session.visits.counted().count()
-        return JsonResponse({"message": message, "visits": count, **extra})
+        session.refresh_from_db()
+        state = counter_state(session, request.user)
+        return JsonResponse(
+            {"message": message, "visits": len(state["visits"]), "state": state, **extra}
+        )
     messages.success(request, message)
     return redirect("staff:counter", pk=session.pk)
 
@@ -158,13 +209,17 @@ def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
     form = VisitForm(request.POST)
     if not form.is_valid():
         return _error(request, "Choose why the visitor came.", 400, f"/staff/sessions/{pk}/")
+    device_time = form.cleaned_data.get("tapped_at")
+    tapped = min(device_time or timezone.now(), timezone.now())
     try:
+        if session.state == SessionState.HELD:
+            session = services.session_for_tap(session=session, user=request.user, at=tapped)  # type: ignore[arg-type]
         logged = services.visit_log(
             user=request.user,  # type: ignore[arg-type]
             session=session,
             purpose=form.cleaned_data["purpose"],
             idempotency_key=form.cleaned_data["idempotency_key"],
-            arrived_at=_tap_time(session, form.cleaned_data.get("tapped_at")),
+            arrived_at=_tap_time(session, tapped) if device_time else None,
         )
     except PermissionDenied:
         raise
@@ -183,13 +238,12 @@ def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _tap_time(session: StaffedSession, tapped_at: datetime | None) -> datetime | None:
-    """The device's time of a queued tap, kept within the session's own times (a phone's
-    clock may be a little out) and never later than now. None: timed on arrival."""
-    if tapped_at is None or session.actual_start is None:
+def _tap_time(session: StaffedSession, tapped_at: datetime) -> datetime | None:
+    """The device's time of a queued tap (never later than now), kept within the session's
+    own times: a phone's clock may be a little out. None: not started (refused later)."""
+    if session.actual_start is None:
         return None
-    when = min(tapped_at, timezone.now())
-    when = max(when, session.actual_start)
+    when = max(tapped_at, session.actual_start)
     return min(when, session.actual_end) if session.actual_end else when
 
 
@@ -264,3 +318,55 @@ def footfall_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(footfall.TEMPLATE, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="footfall-template.csv"'
     return response
+
+
+# --- The counter as an installable app ---------------------------------------------------
+# Public (they hold nothing about anyone): the browser fetches them before and after sign-in.
+
+# The counter script reads this name too: it saves today's counter pages into it, and
+# signing out empties it.
+PAGES_CACHE = "counter-pages"
+
+
+def manifest(request: HttpRequest) -> HttpResponse:
+    data = {
+        "name": "Contact Points counter",
+        "short_name": "Counter",
+        "description": "Log visitors at a police contact point, with or without a connection.",
+        "start_url": reverse("staff:home"),
+        "scope": reverse("staff:home"),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#1d70b8",
+        "icons": [
+            {
+                "src": static(f"img/counter-{size}.png"),
+                "sizes": f"{size}x{size}",
+                "type": "image/png",
+            }
+            for size in (192, 512)
+        ],
+    }
+    return JsonResponse(data, content_type="application/manifest+json")
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    shell = [static("css/site.css"), static("js/counter.js"), static("img/counter-192.png")]
+    release = hashlib.sha256(json.dumps(shell).encode()).hexdigest()[:12]
+    response = render(
+        request,
+        "visits/app/sw.js",
+        {
+            "release": release,
+            "shell": json.dumps(shell),
+            "pages_cache": PAGES_CACHE,
+            "offline_url": reverse("staff:offline"),
+        },
+        content_type="text/javascript; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache"  # browsers check for a new release on every visit
+    return response
+
+
+def offline(request: HttpRequest) -> HttpResponse:
+    return render(request, "visits/offline.html")

@@ -1,149 +1,419 @@
-// The counter page on a poor connection. Every form marked data-queue is sent with fetch;
-// submissions wait in a queue kept on the device (localStorage) until the server answers,
-// so a dropped connection loses nothing. Each visit carries its own idempotency key, and a
-// retry sends the same key again, so nothing is counted twice. Without JavaScript the same
-// forms post normally, each page carrying a fresh key.
+// The counter on a phone with a poor connection, or none.
+//
+// Every counter form (start, log a visitor, details, undo, end, reopen) becomes a change
+// kept on the device in IndexedDB until the server has answered it. Changes are sent one
+// at a time in the order they were made, by one tab at a time (a Web Lock), each under its
+// own key: a visit's key is its idempotency key, so a retry after a lost answer is never
+// counted twice, and a change leaves the queue only by its key (two tabs cannot remove
+// each other's). A network error, a 5xx or a 429 keeps the change and retries it later,
+// waiting longer each time (at most a minute); a 4xx that can never succeed is set aside
+// and shown to the officer with what to do.
+//
+// The screen is always drawn from what the server last said (embedded in the page, then
+// each answer) plus the changes still waiting, so the count, the last visitor and the
+// visitor that "details" and "undo" act on are one and the same, offline and after a
+// reload. The service worker (/staff/sw.js) lets the pages open with no connection.
+// Without JavaScript the same forms post normally.
 (function () {
   "use strict";
-  var STORE = "contact-points-counter-queue";
-  var NOTICE = "contact-points-counter-notice";
-  var pendingEl, noticeEl, countEl, sending = false;
+  var DB_NAME = "contact-points-counter";
+  var PAGES_CACHE = "counter-pages";
+  var LOCK = "contact-points-counter-send";
+  var MAX_WAIT = 60000;
+  var channel = window.BroadcastChannel ? new BroadcastChannel(DB_NAME) : null;
+  var page = null;       // the state embedded in this page (the server's, at page load)
+  var timer = null;
+  var problem = "";      // why the first waiting change has not been sent yet
+  var sequence = 0;
 
-  function notify(message) {
-    if (noticeEl && message) noticeEl.textContent = message;
+  // --- Storage -----------------------------------------------------------------------
+  var dbPromise = null;
+  function db() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        var request = indexedDB.open(DB_NAME, 1);
+        request.onupgradeneeded = function () {
+          var queue = request.result.createObjectStore("queue", { keyPath: "id" });
+          queue.createIndex("seq", "seq");
+          request.result.createObjectStore("snapshots", { keyPath: "session" });
+        };
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { reject(request.error); };
+      });
+    }
+    return dbPromise;
+  }
+  function store(name, mode, work) {
+    return db().then(function (database) {
+      return new Promise(function (resolve, reject) {
+        var transaction = database.transaction(name, mode);
+        var result = work(transaction.objectStore(name));
+        transaction.oncomplete = function () { resolve(result && "result" in result ? result.result : undefined); };
+        transaction.onerror = function () { reject(transaction.error); };
+      });
+    });
+  }
+  function allChanges() {
+    return store("queue", "readonly", function (queue) { return queue.index("seq").getAll(); });
+  }
+  function putChange(change) { return store("queue", "readwrite", function (q) { q.put(change); }); }
+  function dropChange(id) { return store("queue", "readwrite", function (q) { q.delete(id); }); }
+  function snapshot(session) {
+    return store("snapshots", "readonly", function (s) { return s.get(session); });
+  }
+  function keepSnapshot(state) {
+    // An answer can arrive after a newer one (two tabs): keep the newest the server sent.
+    return store("snapshots", "readwrite", function (snapshots) {
+      var request = snapshots.get(state.session);
+      request.onsuccess = function () {
+        var known = request.result;
+        if (!known || known.as_of <= state.as_of) snapshots.put(state);
+      };
+    });
+  }
+  function changed() {
+    if (channel) channel.postMessage("changed");
+    render();
   }
 
-  function load() {
-    try { return JSON.parse(localStorage.getItem(STORE)) || []; } catch (e) { return []; }
-  }
-  function save(queue) { localStorage.setItem(STORE, JSON.stringify(queue)); }
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
+  // --- Keys and time ------------------------------------------------------------------
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
       return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
     });
   }
-  function showPending() {
-    var waiting = load().length;
-    pendingEl.textContent = waiting
-      ? waiting + (waiting === 1 ? " change is" : " changes are") +
-        " waiting to be sent. They are kept on this device and sent when the connection is back."
-      : "";
+  function clock(date) {
+    return date.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/London" });
+  }
+  // The server's "now": the device's clock corrected by the difference seen in the last
+  // answer from the server (a phone's clock may be out; a saved page's time is old).
+  var CLOCK = DB_NAME + "-clock";
+  function learnClock(asOf) {
+    try { localStorage.setItem(CLOCK, String(Date.parse(asOf) - Date.now())); } catch (e) { /* private mode */ }
+  }
+  function serverNow() {
+    var offset = parseInt(localStorage.getItem(CLOCK), 10);
+    return Date.now() + (isNaN(offset) ? 0 : offset);
+  }
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
   }
 
-  function flush() {
-    if (sending) return;
-    var queue = load();
-    if (!queue.length) { showPending(); return; }
-    sending = true;
-    var item = queue[0];
-    // The CSRF token of now, from the cookie: it changes when the officer signs in again.
-    var token = csrfToken() || item.fields.csrfmiddlewaretoken;
-    var body = new URLSearchParams(item.fields);
-    body.set("csrfmiddlewaretoken", token);
-    fetch(item.url, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { "Accept": "application/json", "X-CSRFToken": token }
-    }).then(function (response) {
-      if (response.redirected) {
-        // Signed out (the answer is the sign-in page): nothing was recorded. Keep it.
-        throw new Error("signed-out");
+  // --- What the screen shows ------------------------------------------------------------
+  // The server's state plus the changes waiting for this session, applied in order.
+  function view(state, changes) {
+    var shown = {
+      state: state.state, visits: state.visits.slice(),
+      ended_at: state.ended_at, reopen_until: state.reopen_until ? Date.parse(state.reopen_until) : null
+    };
+    var now = serverNow();
+    changes.forEach(function (change) {
+      if (change.session !== state.session || change.refused) return;
+      if (change.kind === "visit") {
+        var known = shown.visits.some(function (v) { return v.key === change.key; });
+        if (!known) shown.visits.push({ key: change.key, label: change.label, time: clock(new Date(change.made)), waiting: true });
+      } else if (change.kind === "undo") {
+        shown.visits = shown.visits.filter(function (v) { return v.key !== change.key; });
+      } else if (change.kind === "start" && shown.state === "scheduled") {
+        shown.state = "open";
+      } else if (change.kind === "end" && shown.state === "open") {
+        shown.state = "ended";
+        shown.ended_at = clock(new Date(change.made));
+        shown.reopen_until = now + state.reopen_minutes * 60000;
+      } else if (change.kind === "reopen" && shown.state === "ended") {
+        shown.state = "open";
       }
-      var isJson = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
-      if (!isJson && (response.status === 401 || response.status === 403)) {
-        throw new Error("signed-out");  // no session or no CSRF cookie: keep it for later
-      }
-      if (!isJson) {
-        return { status: response.status, data: { error: "That change was refused (" + response.status + ")." } };
-      }
-      return response.json().then(function (data) {
-        return { status: response.status, data: data };
-      });
-    }).then(function (result) {
-      sending = false;
-      var rest = load().slice(1);
-      save(rest);
-      if (result.status >= 400 && result.status !== 404) {
-        pendingEl.textContent = result.data.error || "That change was refused.";
-      }
-      if (typeof result.data.visits === "number" && countEl && !rest.length) {
-        countEl.textContent = result.data.visits;
-      }
-      if (result.status < 400) notify(result.data.message);
-      if (item.reload && !rest.length) {
-        // Show the answer again after the page is redrawn with the new state.
-        sessionStorage.setItem(NOTICE, result.data.message || "");
-        window.location.reload();
-        return;
-      }
-      showPending();
-      flush();
-    }).catch(function (error) {
-      // Offline, unreachable or signed out: keep it, try again shortly.
-      sending = false;
-      showPending();
-      if (error && error.message === "signed-out") {
-        pendingEl.textContent += " Your sign-in has ended: sign in again in a new tab and they will be sent.";
-      }
-      setTimeout(flush, 5000);
+    });
+    shown.last = shown.visits[shown.visits.length - 1];
+    shown.open_for_reopen = shown.reopen_until !== null && shown.reopen_until > now;
+    return shown;
+  }
+
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
+  function draw(state, changes) {
+    var shown = view(state, changes);
+    document.querySelectorAll("[data-state-section]").forEach(function (section) {
+      section.hidden = section.getAttribute("data-state-section") !== shown.state;
+    });
+    var count = document.querySelector("[data-visit-count]");
+    if (count) count.textContent = shown.visits.length;
+    var ended = document.querySelector("[data-ended-count]");
+    if (ended) ended.textContent = plural(shown.visits.length, "visitor", "visitors");
+    var reopen = document.querySelector("[data-reopen]");
+    if (reopen) {
+      reopen.hidden = !shown.open_for_reopen;
+      var until = document.querySelector("[data-reopen-until]");
+      if (until && shown.reopen_until) until.textContent = clock(new Date(shown.reopen_until));
+    }
+    drawLastVisitor(shown.last);
+    drawList(shown.visits);
+  }
+
+  function drawLastVisitor(last) {
+    var box = document.querySelector("[data-last-visitor]");
+    if (!box) return;
+    box.hidden = !last;
+    if (!last) return;
+    var panel = box.querySelector("[data-details-panel]");
+    var details = box.querySelector("[data-kind=details]");
+    if (details.getAttribute("data-key") !== last.key) {
+      // A different visitor: start the details afresh, and name them.
+      details.reset();
+      if (panel) panel.open = false;
+    }
+    box.querySelectorAll("[data-key]").forEach(function (form) { form.setAttribute("data-key", last.key); });
+    box.querySelector("[data-last-label]").textContent = last.label + ", " + last.time;
+    box.querySelector("[data-undo-button]").textContent = "Undo last visitor (" + last.label + ")";
+  }
+
+  function drawList(visits) {
+    var list = document.querySelector("[data-visit-list]");
+    if (!list) return;
+    list.closest("[data-visit-list-section]").hidden = !visits.length;
+    list.textContent = "";
+    visits.slice().reverse().forEach(function (visit) {
+      var item = document.createElement("li");
+      item.textContent = visit.time + ": " + visit.label + (visit.waiting ? " (waiting to be sent)" : "");
+      list.appendChild(item);
     });
   }
 
-  function enqueue(form, submitter) {
-    var fields = {};
-    new FormData(form).forEach(function (value, name) { fields[name] = value; });
-    if (submitter && submitter.name) fields[submitter.name] = submitter.value;
-    var isVisit = form.hasAttribute("data-visit-form");
-    var reload = !isVisit;
-    if (isVisit) {
-      var key = newKey();  // one key per tap, reused by every retry
-      fields.idempotency_key = key;
-      // When the tap was made: a tap sent late from the queue is still placed in the
-      // session it was made in (the server keeps it within the session's times).
-      fields.tapped_at = new Date().toISOString();
-      if (countEl) countEl.textContent = parseInt(countEl.textContent, 10) + 1;
-      // "Undo" and "details" now mean this visitor: point them at its key. The queue
-      // sends in order, so they always reach the server after the visit itself.
-      var follow = document.querySelectorAll("[data-undo-form], [data-details-form]");
-      follow.forEach(function (other) {
-        other.action = other.action.replace(/visits\/[0-9a-f-]+\//, "visits/" + key + "/");
-      });
-      var undoButton = document.querySelector("[data-undo-form] button");
-      if (undoButton && submitter) {
-        undoButton.textContent = "Undo last visitor (" + submitter.textContent.replace(/^\+\s*/, "") + ")";
-      }
-      reload = !follow.length;  // the first visitor: reload to show undo and details
+  function drawQueue(changes) {
+    var waiting = changes.filter(function (c) { return !c.refused; }).length;
+    var pending = document.querySelector("[data-pending]");
+    if (pending) {
+      pending.textContent = waiting
+        ? plural(waiting, "change is", "changes are") + " waiting to be sent. They are kept on this device and sent when the connection is back." + (problem ? " " + problem : "")
+        : "";
     }
-    var queue = load();
-    queue.push({ url: form.action, fields: fields, reload: reload });
-    save(queue);
-    showPending();
-    flush();
+    var refused = document.querySelector("[data-refused]");
+    if (!refused) return;
+    refused.textContent = "";
+    changes.filter(function (c) { return c.refused; }).forEach(function (change) {
+      var box = document.createElement("div");
+      box.className = "notice notice--error";
+      var text = document.createElement("p");
+      text.textContent = "Not recorded: " + change.describe + ". " + change.refused +
+        " This change will not be sent again. If it should be recorded, tell a manager, who can add it in the back office.";
+      var dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.className = "link-button";
+      dismiss.textContent = "Dismiss this message";
+      dismiss.addEventListener("click", function () { dropChange(change.id).then(changed); });
+      box.appendChild(text);
+      box.appendChild(dismiss);
+      refused.appendChild(box);
+    });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    pendingEl = document.querySelector("[data-pending]");
-    noticeEl = document.querySelector("[data-notice]");
-    if (window.sessionStorage && sessionStorage.getItem(NOTICE)) {
-      notify(sessionStorage.getItem(NOTICE));
-      sessionStorage.removeItem(NOTICE);
+  function render() {
+    return allChanges().then(function (changes) {
+      drawQueue(changes);
+      if (!page) return;
+      return snapshot(page.session).then(function (known) {
+        var state = known && known.as_of >= page.as_of ? known : page;
+        draw(state, changes);
+      });
+    });
+  }
+
+  // --- Sending ----------------------------------------------------------------------------
+  function wait(change, retryAfter) {
+    change.attempts = (change.attempts || 0) + 1;
+    var delay = Math.min(MAX_WAIT, 1000 * Math.pow(2, change.attempts - 1));
+    if (retryAfter) delay = Math.max(delay, retryAfter * 1000);
+    change.next_try = Date.now() + delay * (0.75 + Math.random() / 4);
+    return putChange(change).then(function () { later(delay); });
+  }
+  function later(delay) {
+    clearTimeout(timer);
+    timer = setTimeout(flush, delay);
+  }
+
+  function send(change) {
+    var body = new URLSearchParams(change.fields);
+    var token = csrfToken();  // the token of now: it changes when the officer signs in again
+    if (token) body.set("csrfmiddlewaretoken", token);
+    return fetch(change.url, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": token }
+    }).then(function (response) {
+      var isJson = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      if (response.redirected || (!isJson && (response.status === 401 || response.status === 403))) {
+        return { retry: "Your sign-in has ended: sign in again (in a new tab) and they will be sent." };
+      }
+      if (response.status === 429 || response.status >= 500 || !isJson) {
+        return {
+          retry: "The server could not take them just now (" + response.status + "); trying again shortly.",
+          after: parseInt(response.headers.get("Retry-After"), 10) || 0
+        };
+      }
+      return response.json().then(function (data) { return { status: response.status, data: data }; });
+    }, function () {
+      return { retry: "No connection." };
+    });
+  }
+
+  // One change after another, oldest first, until the queue is empty or a change must wait.
+  function sendAll(now) {
+    return allChanges().then(function (changes) {
+      var next = changes.filter(function (c) { return !c.refused; })[0];
+      if (!next) { problem = ""; moveIfDone(); return render(); }
+      if (!now && next.next_try && next.next_try > Date.now()) {
+        later(next.next_try - Date.now());
+        return render();
+      }
+      return send(next).then(function (result) {
+        if (result.retry) {
+          problem = result.retry;
+          return wait(next, result.after).then(render);
+        }
+        problem = "";
+        var done = result.status < 400 ? Promise.resolve() : Promise.resolve().then(function () {
+          next.refused = result.data.error || "The server refused it.";
+          return putChange(next);
+        });
+        return done.then(function () {
+          if (result.status < 400) {
+            notify(result.data.message);
+            if (result.data.state) learnClock(result.data.state.as_of);
+            return (result.data.state ? keepSnapshot(result.data.state) : Promise.resolve()).then(function () {
+              return dropChange(next.id);
+            }).then(function () { follow(result.data.state); });
+          }
+        }).then(function () {
+          changed();
+          return sendAll();
+        });
+      });
+    });
+  }
+
+  // `now`: the connection is back, so try the first change at once however long it was
+  // due to wait.
+  function flush(now) {
+    clearTimeout(timer);
+    now = now === true;
+    if (navigator.locks) {
+      return navigator.locks.request(LOCK, { ifAvailable: true }, function (lock) {
+        if (!lock) { later(3000); return; }  // another tab is sending; it will tell us
+        return sendAll(now);
+      });
     }
-    countEl = document.querySelector("[data-visit-count]");
-    if (!pendingEl || !window.fetch || !window.localStorage) return;
+    return sendAll(now);
+  }
+
+  function notify(message) {
+    var notice = document.querySelector("[data-notice]");
+    if (notice && message) notice.textContent = message;
+  }
+
+  // A counter that rolled over at midnight: once nothing waits, show the new session.
+  var movedTo = null;
+  function follow(state) {
+    if (!page || !state || state.session === page.session) return;
+    movedTo = state.counter_url;
+  }
+  function moveIfDone() {
+    if (!movedTo) return;
+    allChanges().then(function (changes) {
+      if (!changes.some(function (c) { return c.session === page.session && !c.refused; })) {
+        window.location.replace(movedTo);
+      }
+    });
+  }
+
+  // --- Forms ------------------------------------------------------------------------------
+  var URL_KEY = "00000000-0000-0000-0000-000000000000";
+
+  function changeFrom(form, submitter) {
+    var kind = form.getAttribute("data-kind");
+    var fields = {};
+    new FormData(form).forEach(function (value, name) { fields[name] = value; });
+    delete fields.csrfmiddlewaretoken;
+    if (submitter && submitter.name) fields[submitter.name] = submitter.value;
+    var change = {
+      id: newKey(), seq: Date.now() * 1000 + (sequence++ % 1000), session: page.session,
+      kind: kind, url: form.action, fields: fields, made: new Date().toISOString(), attempts: 0
+    };
+    if (kind === "visit") {
+      change.key = change.id;  // the visit's idempotency key, sent again on every retry
+      fields.idempotency_key = change.key;
+      // When the tap was made: a tap sent late is still timed (and placed) when it was made.
+      fields.tapped_at = change.made;
+      change.label = submitter ? submitter.getAttribute("data-label") : "Visitor";
+      change.describe = "the visitor at " + clock(new Date(change.made)) + " (" + change.label + ")";
+    } else if (kind === "undo" || kind === "details") {
+      // The visitor named on the screen at the moment of the tap, and no other.
+      change.key = form.getAttribute("data-key");
+      change.url = form.getAttribute("data-url").replace(URL_KEY, change.key);
+      change.describe = (kind === "undo" ? "undoing " : "details for ") + "the visitor " +
+        document.querySelector("[data-last-label]").textContent;
+    } else {
+      change.describe = { start: "starting the session", end: "ending the session", reopen: "reopening the session" }[kind];
+    }
+    return change;
+  }
+
+  function setUpCounter() {
+    var data = document.getElementById("counter-state");
+    if (!data) return;
+    page = JSON.parse(data.textContent);
+    if (!localStorage.getItem(CLOCK)) learnClock(page.as_of);
     document.querySelectorAll("form[data-queue]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        enqueue(form, event.submitter);
+        var change = changeFrom(form, event.submitter);
+        if ((change.kind === "undo" || change.kind === "details") && !change.key) return;
+        if (change.kind === "end") form.closest("details").open = false;
+        if (change.kind === "details") {
+          form.closest("details").open = false;
+          notify("Details will be saved for " + change.describe.replace("details for the visitor ", "") + ".");
+        }
+        putChange(change).then(changed).then(flush);
       });
     });
-    window.addEventListener("online", flush);
-    showPending();
-    flush();
+    // A server answer for this session that another tab received: draw it, and check
+    // whether a rolled-over counter can move on.
+    setInterval(function () { render(); moveIfDone(); }, 30000);
+  }
+
+  // --- Offline pages -------------------------------------------------------------------------
+  function setUpApp() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register("/staff/sw.js", { scope: "/staff/" }).catch(function () {});
+    // Today's sessions: save each counter page now, so that it opens with no connection.
+    var links = Array.prototype.map.call(document.querySelectorAll("a[data-counter-link]"), function (a) {
+      return a.getAttribute("href");
+    });
+    if (links.length && window.caches) {
+      caches.open(PAGES_CACHE).then(function (cache) {
+        return Promise.all(links.map(function (href) {
+          return fetch(href, { credentials: "same-origin" }).then(function (response) {
+            if (response.ok && !response.redirected) return cache.put(href, response);
+          }).catch(function () {});
+        }));
+      });
+    }
+    // Signing out removes the saved pages (changes still waiting stay until sent).
+    var signOut = document.querySelector("form[data-sign-out]");
+    if (signOut && window.caches) {
+      signOut.addEventListener("submit", function (event) {
+        event.preventDefault();
+        caches.delete(PAGES_CACHE).then(function () { signOut.submit(); }, function () { signOut.submit(); });
+      });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpApp();
+    if (!window.indexedDB || !window.fetch) return;
+    setUpCounter();
+    if (channel) channel.onmessage = function () { render(); moveIfDone(); };
+    window.addEventListener("online", function () { flush(true); });
+    render().then(flush).then(moveIfDone);
   });
 })();

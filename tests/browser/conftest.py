@@ -3,8 +3,11 @@
 The live server runs in a thread of this process, so time-machine moves its clock too.
 """
 
+import contextlib
 import os
 import re
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,3 +96,80 @@ def assert_accessible(page: Page) -> None:
         for v in violations
     )
     assert violations == [], report
+
+
+class Connection:
+    """The phone's connection to the site: a loopback relay in front of the live server that
+    can be cut. While it is down every connection is closed at once (the browser sees a
+    network error, as on a phone with no signal), including those of the service worker,
+    which Playwright's own offline switch does not reach."""
+
+    def __init__(self, upstream: str) -> None:
+        host, port = upstream.removeprefix("http://").split(":")
+        self.upstream = (host, int(port))
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.up = True
+        self.open: set[socket.socket] = set()
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def cut(self) -> None:
+        with self.lock:
+            self.up = False
+            for sock in self.open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            self.open.clear()
+
+    def restore(self) -> None:
+        with self.lock:
+            self.up = True
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                if not self.up:
+                    client.close()
+                    continue
+                server = socket.create_connection(self.upstream)
+                self.open.update({client, server})
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        with self.lock:
+            self.open.discard(source)
+            self.open.discard(sink)
+
+
+@pytest.fixture
+def connection(live_server: object) -> Iterator[Connection]:
+    relay = Connection(live_server.url)  # type: ignore[attr-defined]
+    yield relay
+    relay.close()
+
+
+@pytest.fixture
+def app_context(browser: Browser) -> Iterator[BrowserContext]:
+    """A context with no request routing: Playwright bypasses service workers whenever
+    routing is on, and the offline counter depends on its service worker."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-GB", service_workers="allow"
+    )
+    yield context
+    context.close()

@@ -33,7 +33,7 @@ def counter(live_server: object) -> Iterator[str]:
     device = officer.staticdevice_set.create(name="Backup codes")
     for code in ("code0001", "code0002"):
         device.token_set.create(token=code)
-    with time_machine.travel(WEDNESDAY_EVENING, tick=False):
+    with time_machine.travel(WEDNESDAY_EVENING, tick=True):
         yield live_server.url  # type: ignore[attr-defined]
 
 
@@ -69,18 +69,32 @@ def test_officer_runs_a_session_in_few_taps(page: Page, counter: str) -> None:
     page.get_by_text("Add details to the last visitor").click()
     page.get_by_role("group", name="Private room").get_by_label("Used").check()
     page.get_by_role("button", name="Save details").click()
-    expect(page.get_by_text("Details saved.")).to_be_visible()
+    expect(page.locator("[data-notice]")).to_have_text("Details saved.")
 
-    page.get_by_role("button", name="End session").click()
+    # Ending asks once, and can be taken back.
+    page.get_by_text("End session").click()
+    page.get_by_role("button", name="Yes, end the session").click()
     expect(page.get_by_text("This session has ended with 2 visitors.")).to_be_visible()
+    expect(page.locator("[data-pending]")).to_be_empty()
+    page.get_by_role("button", name="Reopen the session").click()
+    expect(page.get_by_role("heading", name="Visitors: 2")).to_be_visible()
+    page.get_by_role("button", name="+ Documents").click()
+    expect(page.get_by_role("heading", name="Visitors: 3")).to_be_visible()
+    page.get_by_text("End session").click()
+    page.get_by_role("button", name="Yes, end the session").click()
+    expect(page.get_by_text("This session has ended with 3 visitors.")).to_be_visible()
+    expect(page.locator("[data-notice]")).to_have_text("Session ended.")
 
     session = StaffedSession.objects.get(contact_point__slug="beethoven-centre-contact-point")
     assert session.state == SessionState.HELD
     assert session.actual_end is not None
     counted = session.visits.counted().order_by("arrived_at")
-    assert sorted(v.purpose for v in counted) == ["advice", "report_crime"]
-    assert Visit.objects.filter(private_room="used").count() == 1
-    assert Visit.objects.count() == 3  # the undone one is kept, withdrawn
+    assert sorted(v.purpose for v in counted) == ["advice", "documents", "report_crime"]
+    # The details went to the visitor the screen named: Advice, the last one left.
+    assert list(Visit.objects.filter(private_room="used").values_list("purpose", flat=True)) == [
+        "advice"
+    ]
+    assert Visit.objects.count() == 4  # the undone one is kept, withdrawn
 
 
 def test_visits_logged_offline_are_sent_once_when_back(page: Page, counter: str) -> None:

@@ -1,0 +1,238 @@
+"""The counter as an officer uses it on a phone: no signal, a flaky proxy, two tabs, quick
+taps. Each journey checks what the screen says and what the server stored."""
+
+from collections.abc import Iterator
+
+import pytest
+import time_machine
+from playwright.sync_api import BrowserContext, Page, Route, expect
+
+from contactpoints.demo import load_demo
+from tests.browser.conftest import Connection, assert_accessible
+from tests.browser.test_counter import WEDNESDAY_EVENING, sign_in
+from tests.factories import staff_user
+from users import roles
+from visits.models import SessionState, StaffedSession, Visit
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+UNDO = "Undo last visitor ({})"
+
+
+@pytest.fixture
+def officer(live_server: object) -> Iterator[None]:
+    load_demo()
+    from contactpoints.models import ContactPoint
+
+    beethoven = ContactPoint.objects.get(slug="beethoven-centre-contact-point")
+    user = staff_user("officer", roles.OFFICER, beethoven)
+    device = user.staticdevice_set.create(name="Backup codes")
+    for code in ("code0001", "code0002"):
+        device.token_set.create(token=code)
+    with time_machine.travel(WEDNESDAY_EVENING, tick=True):
+        yield
+
+
+def session_url(base: str) -> str:
+    session = StaffedSession.objects.get(contact_point__slug="beethoven-centre-contact-point")
+    return f"{base}/staff/sessions/{session.pk}/"
+
+
+def come_back(context: BrowserContext, connection: Connection) -> None:
+    connection.restore()
+    context.set_offline(False)
+
+
+def purposes() -> list[str]:
+    return sorted(Visit.objects.counted().values_list("purpose", flat=True))
+
+
+def test_the_counter_opens_and_works_with_no_connection_from_a_cold_start(
+    app_context: BrowserContext, connection: Connection, officer: None
+) -> None:
+    page = app_context.new_page()
+    sign_in(page, connection.url)
+    counter = session_url(connection.url)
+    # Today's sessions installs the service worker and saves each counter page on the device.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function(
+        "async (path) => !!(await (await caches.open('counter-pages')).match(path))",
+        arg=counter.removeprefix(connection.url),
+    )
+    page.close()
+
+    connection.cut()
+    page = app_context.new_page()
+    page.goto(counter)  # a cold start: a new tab, no connection
+    expect(page.get_by_role("heading", name="Beethoven Centre contact point")).to_be_visible()
+    app_context.set_offline(True)  # so that the page hears when the connection is back
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    page.get_by_role("button", name="+ Report a crime").click()
+    page.get_by_role("button", name="+ Advice or information").click()
+    page.get_by_role("button", name=UNDO.format("Advice or information")).click()
+    expect(page.get_by_role("heading", name="Visitors: 1")).to_be_visible()
+    expect(page.get_by_role("button", name=UNDO.format("Report a crime"))).to_be_visible()
+    expect(page.locator("[data-pending]")).to_contain_text("4 changes are waiting to be sent")
+    assert_accessible(page)
+
+    # A reload with no connection shows the same truth, and undo still names the right visitor.
+    page.reload()
+    expect(page.get_by_role("heading", name="Visitors: 1")).to_be_visible()
+    page.get_by_role("button", name="+ Safety concern").click()
+    page.get_by_role("button", name=UNDO.format("Safety concern")).click()
+    expect(page.get_by_role("button", name=UNDO.format("Report a crime"))).to_be_visible()
+    expect(page.locator("[data-pending]")).to_contain_text("6 changes are waiting to be sent")
+    assert Visit.objects.count() == 0
+    assert StaffedSession.objects.get().state == SessionState.SCHEDULED
+
+    come_back(app_context, connection)
+    expect(page.locator("[data-pending]")).to_be_empty(timeout=15_000)
+    expect(page.get_by_role("heading", name="Visitors: 1")).to_be_visible()
+    assert StaffedSession.objects.get().state == SessionState.HELD
+    assert purposes() == ["report_crime"]
+    assert Visit.objects.count() == 3  # two undone, kept as withdrawn
+    page.reload()
+    expect(page.get_by_role("heading", name="Visitors: 1")).to_be_visible()
+    expect(page.get_by_role("button", name=UNDO.format("Report a crime"))).to_be_visible()
+
+
+def test_a_page_never_saved_says_so_offline(
+    app_context: BrowserContext, connection: Connection, officer: None
+) -> None:
+    page = app_context.new_page()
+    sign_in(page, connection.url)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function("async () => !!(await caches.match('/staff/offline/'))")
+    connection.cut()
+    page.goto(f"{connection.url}/staff/sessions/999999/")
+    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_a_proxy_error_is_retried_never_dropped(
+    page: Page, live_server: object, officer: None
+) -> None:
+    base = live_server.url  # type: ignore[attr-defined]
+    sign_in(page, base)
+    page.goto(session_url(base))
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    answers: list[int] = []
+
+    def bad_gateway_once(route: Route) -> None:
+        if not answers:
+            answers.append(502)
+            route.fulfill(status=502, content_type="text/html", body="<h1>Bad Gateway</h1>")
+        else:
+            answers.append(200)
+            route.continue_()
+
+    page.route("**/visits/", bad_gateway_once)
+    page.get_by_role("button", name="+ Documents").click()
+    expect(page.locator("[data-pending]")).to_contain_text("(502)")
+    expect(page.get_by_role("heading", name="Visitors: 1")).to_be_visible()
+    expect(page.locator("[data-pending]")).to_be_empty(timeout=15_000)
+    assert answers == [502, 200]
+    assert purposes() == ["documents"]
+
+
+def test_a_change_the_server_will_never_take_is_shown_not_retried(
+    page: Page, live_server: object, officer: None
+) -> None:
+    base = live_server.url  # type: ignore[attr-defined]
+    sign_in(page, base)
+    page.goto(session_url(base))
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    # Meanwhile a manager records the session as not held: the next tap cannot be taken.
+    session = StaffedSession.objects.get(contact_point__slug="beethoven-centre-contact-point")
+    StaffedSession.objects.filter(pk=session.pk).update(
+        state=SessionState.CANCELLED, reason="Test", actual_start=None
+    )
+    page.get_by_role("button", name="+ Documents").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Not recorded: the visitor at")
+    expect(alert).to_contain_text("This session was recorded as not held.")
+    expect(alert).to_contain_text("tell a manager")
+    expect(page.locator("[data-pending]")).to_be_empty()
+    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Dismiss this message").click()
+    expect(alert).to_be_empty()
+    assert Visit.objects.count() == 0
+
+
+def test_two_tabs_never_lose_each_others_taps(
+    context: BrowserContext, live_server: object, officer: None
+) -> None:
+    base = live_server.url  # type: ignore[attr-defined]
+    first = context.new_page()
+    sign_in(first, base)
+    first.goto(session_url(base))
+    first.get_by_role("button", name="Start session").click()
+    expect(first.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    second = context.new_page()
+    second.goto(session_url(base))
+    expect(second.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+
+    context.set_offline(True)
+    first.get_by_role("button", name="+ Report a crime").click()
+    second.get_by_role("button", name="+ Lost or found property").click()
+    first.get_by_role("button", name="+ Advice or information").click()
+    context.set_offline(False)
+    for tab in (first, second):
+        expect(tab.locator("[data-pending]")).to_be_empty(timeout=15_000)
+        expect(tab.get_by_role("heading", name="Visitors: 3")).to_be_visible()
+    assert purposes() == ["advice", "property", "report_crime"]
+
+
+def test_details_after_quick_taps_go_to_the_visitor_named(
+    page: Page, live_server: object, officer: None
+) -> None:
+    base = live_server.url  # type: ignore[attr-defined]
+    sign_in(page, base)
+    page.goto(session_url(base))
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    page.get_by_role("button", name="+ Report a crime").click()
+    expect(page.get_by_role("button", name=UNDO.format("Report a crime"))).to_be_visible()
+    page.get_by_role("button", name="+ Documents").click()
+    page.get_by_role("button", name="+ Safety concern").click()
+    summary = page.get_by_text("Add details to the last visitor")
+    expect(summary).to_contain_text("Safety concern")
+    expect(page.get_by_role("button", name=UNDO.format("Safety concern"))).to_be_visible()
+    summary.click()
+    page.get_by_role("group", name="Private room").get_by_label("Used").check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Save details").click()
+    expect(page.locator("[data-notice]")).to_have_text("Details saved.")
+    assert list(Visit.objects.filter(private_room="used").values_list("purpose", flat=True)) == [
+        "safety"
+    ]
+
+
+def test_every_counter_state_is_accessible(page: Page, live_server: object, officer: None) -> None:
+    base = live_server.url  # type: ignore[attr-defined]
+    sign_in(page, base)
+    page.goto(session_url(base))
+    assert_accessible(page)  # not started
+    page.get_by_text("The session is not happening").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    assert_accessible(page)  # open, nobody yet
+    page.context.set_offline(True)
+    page.get_by_role("button", name="+ Bail or signing on").click()
+    expect(page.locator("[data-pending]")).to_contain_text("1 change is waiting")
+    assert_accessible(page)  # waiting to be sent
+    page.context.set_offline(False)
+    expect(page.locator("[data-pending]")).to_be_empty(timeout=15_000)
+    page.get_by_text("End session").click()
+    assert_accessible(page)  # asked to confirm
+    page.get_by_role("button", name="Yes, end the session").click()
+    expect(page.get_by_role("button", name="Reopen the session")).to_be_visible()
+    assert_accessible(page)  # ended, may reopen
