@@ -1,5 +1,5 @@
-"""The client's address, the one way sign-in throttling (django-axes) and the search and
-API rate limits (django-ninja) read it.
+"""The client's address, the one way sign-in throttling (users/throttle.py) and the search
+and API rate limits (django-ninja) read it.
 
 Behind `TRUSTED_PROXIES` reverse proxies, each appends the address it saw to
 X-Forwarded-For, so the client is the entry that many places from the right; anything

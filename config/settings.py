@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "django.forms",
     "csp",
     "corsheaders",
-    "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -73,8 +72,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -106,6 +103,17 @@ DATABASE_URL: str = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR
 DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several officers writing at once (taps while a footfall sheet is imported): WAL lets
+    # readers carry on during a write; a writer waits up to 20 s for another to finish
+    # instead of failing with "database is locked"; and transactions take the write lock
+    # when they begin (IMMEDIATE), so that wait applies to them too (a transaction that
+    # reads first and writes later cannot wait for the lock, only fail).
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
@@ -119,26 +127,16 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Staff sign-in ----------------------------------------------------------------------
 # Password, then a second factor (django-otp: an authenticator app, or single-use backup
-# codes). django-axes locks a username out from an address after repeated failures.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# codes). Wrong tries pause signing in, per username and per client address
+# (users/throttle.py; docs/decisions/0010-offline-counter-and-sign-in.md).
+AUTHENTICATION_BACKENDS = ["users.throttle.ThrottledModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "staff:home"
 LOGOUT_REDIRECT_URL = "home"
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the
 # header is ignored). Read by config/client.py for sign-in throttling and rate limits alike.
 TRUSTED_PROXIES: int = env.int("TRUSTED_PROXIES", default=0)
-AXES_CLIENT_IP_CALLABLE = "config.client.client_ip"
 NINJA_NUM_PROXIES = TRUSTED_PROXIES
-
-AXES_FAILURE_LIMIT: int = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_VERBOSE = False
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 OTP_TOTP_ISSUER = "Contact Points"
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is an audit trail, read-only
 SESSION_COOKIE_AGE = 12 * 3600  # a working day
@@ -254,6 +252,4 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Lockouts are warnings; django-axes' routine INFO lines are noise.
-    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -42,8 +42,12 @@ def test_client_address_behind_trusted_proxies(
 
 
 def test_sign_in_throttling_reads_the_same_address(settings: object) -> None:
-    from axes.helpers import get_client_ip_address
+    from users.models import SignInThrottle
+    from users.throttle import record_failure
 
     settings.TRUSTED_PROXIES = 1  # type: ignore[attr-defined]
     request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 5.6.7.8")
-    assert get_client_ip_address(request) == "5.6.7.8"
+    record_failure(request, "someone")
+    assert sorted(SignInThrottle.objects.values_list("key", flat=True)) == [
+        "ip:5.6.7.8", "user:someone",
+    ]  # fmt: skip

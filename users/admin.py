@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
-from .models import User
+from .models import SignInThrottle, User
 
 # What only a superuser may grant: without this, an Administrator (who may change users)
 # could tick "superuser status" on their own account.
@@ -31,3 +31,16 @@ class StaffUserAdmin(UserAdmin):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super().has_delete_permission(request, obj)
+
+
+@admin.register(SignInThrottle)
+class SignInThrottleAdmin(admin.ModelAdmin):
+    """Who is paused from signing in, and until when. Deleting a row ends its pause (for
+    a colleague who mistyped, once they are known to be who they say)."""
+
+    list_display = ["key", "failures", "first_failure", "paused_until"]
+    search_fields = ["key"]
+    readonly_fields = ["key", "failures", "first_failure", "paused_until"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -43,8 +43,8 @@ class StaffSignInForm(OTPAuthenticationFormMixin, AuthenticationForm):
     def clean(self) -> dict:
         """One plain message for a wrong username, password or code, so the page never
         tells someone that the password they guessed was right; a wrong code counts
-        towards the pause in signing in like a wrong password (django-axes listens to
-        `user_login_failed`)."""
+        towards the pause in signing in like a wrong password (users/throttle.py listens
+        to `user_login_failed`)."""
         try:
             self.cleaned_data = super().clean()
         except ValidationError as error:

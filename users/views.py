@@ -1,8 +1,37 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import urlencode
+
+from contactpoints.hours import local
+
+from .forms import StaffSignInForm
+
+
+class StaffSignInView(auth_views.LoginView):
+    """Password and security code on one page; during a pause (users/throttle.py) the
+    answer is 429 with when to try again, and nothing typed is checked."""
+
+    authentication_form = StaffSignInForm
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        until = getattr(self.request, "sign_in_paused_until", None)
+        if until is None:
+            return super().form_invalid(form)
+        minutes = max(1, round((until - timezone.now()).total_seconds() / 60))
+        response = render(
+            self.request,
+            "registration/locked_out.html",
+            {"until": local(until), "minutes": minutes},
+            status=429,
+        )
+        response["Retry-After"] = str(int((until - timezone.now()).total_seconds()) + 1)
+        return response
 
 
 def back_office_sign_in(request: HttpRequest) -> HttpResponse:

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from contactpoints.hours import LONDON, local
 from contactpoints.models import ContactPoint
@@ -448,6 +449,49 @@ def visit_log(
         stored = Visit.objects.get(idempotency_key=idempotency_key)
         return Logged(stored, created=False)
     return Logged(visit, created=True)
+
+
+def visits_known(keys: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these idempotency keys are already stored."""
+    known: set[uuid.UUID] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        known.update(
+            Visit.objects.filter(idempotency_key__in=chunk).values_list(
+                "idempotency_key", flat=True
+            )
+        )
+    return known
+
+
+@transaction.atomic
+def visits_bulk_log(
+    *, user: User, visits: list[dict[str, Any]], source: str = Source.IMPORT
+) -> int:
+    """Record many visits at once (an imported sheet, already checked: each dict holds a
+    Visit's fields, its session and its idempotency key). Keys already stored are skipped.
+    One transaction: bulk inserts with their history rows, then one recount per contact
+    point and day and per session. Returns how many were added."""
+    if not visits:
+        return 0
+    known = visits_known([v["idempotency_key"] for v in visits])
+    for contact_point in {v["contact_point"] for v in visits}:
+        _require(user, contact_point)
+    rows = [
+        Visit(**{**v, "source": source, "recorded_by": user})
+        for v in visits
+        if v["idempotency_key"] not in known
+    ]
+    bulk_create_with_history(rows, Visit, batch_size=500, default_user=user)
+    days = {(v.contact_point_id, local(v.arrived_at).date()): v.arrived_at for v in rows}
+    for (cp_id, _day), when in sorted(days.items()):
+        _tally(cp_id, when, None)
+    for session_id in sorted({v.session_id for v in rows if v.session_id}):
+        StaffedSession.objects.filter(pk=session_id).update(
+            visit_count=Visit.objects.counted().filter(session_id=session_id).count()
+        )
+    usage_changed()
+    return len(rows)
 
 
 # A phone's clock may run a little ahead of the server's.

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -287,30 +288,58 @@ def visit_undo(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     return redirect("staff:home")
 
 
+# A checked sheet waits this long for its confirmation (in the shared cache, for the user
+# who uploaded it only).
+CHECKED_FOR = 30 * 60
+
+
 @staff_required
 def footfall_upload(request: HttpRequest) -> HttpResponse:
-    """Import a paper footfall sheet: row-level errors first, then all rows or none."""
+    """Import a paper footfall sheet in two steps: upload, and see every problem by row or
+    what will be added; then confirm, and every row is imported or none."""
     if not request.user.has_perm("visits.add_visit"):
         raise PermissionDenied
     form = FootfallUploadForm(request.POST or None, request.FILES or None)
-    result = None
+    context: dict[str, Any] = {"form": form, "columns": footfall.COLUMNS, "codes": _codes()}
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and "confirm" in request.POST:
+        checked = cache.get(f"footfall:{request.POST['confirm']}")
+        if not checked or checked["user"] != request.user.pk:
+            form = FootfallUploadForm()
+            context |= {"form": form, "expired": True}
+            return render(request, "visits/footfall_upload.html", context, status=400)
+        cache.delete(f"footfall:{request.POST['confirm']}")
+        result = footfall.footfall_import(content=checked["content"], user=request.user)  # type: ignore[arg-type]
+        context |= {"result": result, "imported": not result.errors, "name": checked["name"]}
+        status = 400 if result.errors else 200
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > 5 * 1024 * 1024:
             form.add_error("file", "The file is too large: at most 5 MB.")
             status = 400
         else:
-            result = footfall.footfall_import(content=upload.read(), user=request.user)  # type: ignore[arg-type]
+            content = upload.read()
+            result = footfall.footfall_check(content=content, user=request.user)  # type: ignore[arg-type]
+            context |= {"result": result, "name": upload.name}
             status = 400 if result.errors else 200
+            if not result.errors and result.new:
+                token = uuid.uuid4().hex
+                cache.set(
+                    f"footfall:{token}",
+                    {"user": request.user.pk, "content": content, "name": upload.name},
+                    CHECKED_FOR,
+                )
+                context["token"] = token
     elif request.method == "POST":
         status = 400
-    return render(
-        request,
-        "visits/footfall_upload.html",
-        {"form": form, "result": result, "columns": footfall.COLUMNS},
-        status=status,
-    )
+    return render(request, "visits/footfall_upload.html", context, status=status)
+
+
+def _codes() -> list[tuple[str, list[tuple[str, str]]]]:
+    return [
+        (column, [(c.value, c.label) for c in choices])
+        for column, choices in footfall.CODES.items()
+    ]
 
 
 @staff_required
