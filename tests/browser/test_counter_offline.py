@@ -121,6 +121,7 @@ def test_a_proxy_error_is_retried_never_dropped(
     page.goto(session_url(base))
     page.get_by_role("button", name="Start session").click()
     expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    expect(page.locator("[data-notice]")).to_have_text("Session started.")
     answers: list[int] = []
 
     def bad_gateway_once(route: Route) -> None:
@@ -148,6 +149,7 @@ def test_a_change_the_server_will_never_take_is_shown_not_retried(
     page.goto(session_url(base))
     page.get_by_role("button", name="Start session").click()
     expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    expect(page.locator("[data-notice]")).to_have_text("Session started.")
     # Meanwhile a manager records the session as not held: the next tap cannot be taken.
     session = StaffedSession.objects.get(contact_point__slug="beethoven-centre-contact-point")
     StaffedSession.objects.filter(pk=session.pk).update(
@@ -175,6 +177,7 @@ def test_two_tabs_never_lose_each_others_taps(
     first.goto(session_url(base))
     first.get_by_role("button", name="Start session").click()
     expect(first.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    expect(first.locator("[data-notice]")).to_have_text("Session started.")
     second = context.new_page()
     second.goto(session_url(base))
     expect(second.get_by_role("heading", name="Visitors: 0")).to_be_visible()
@@ -198,6 +201,7 @@ def test_details_after_quick_taps_go_to_the_visitor_named(
     page.goto(session_url(base))
     page.get_by_role("button", name="Start session").click()
     expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    expect(page.locator("[data-notice]")).to_have_text("Session started.")
     page.get_by_role("button", name="+ Report a crime").click()
     expect(page.get_by_role("button", name=UNDO.format("Report a crime"))).to_be_visible()
     page.get_by_role("button", name="+ Documents").click()
@@ -224,6 +228,7 @@ def test_every_counter_state_is_accessible(page: Page, live_server: object, offi
     assert_accessible(page)
     page.get_by_role("button", name="Start session").click()
     expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    expect(page.locator("[data-notice]")).to_have_text("Session started.")
     assert_accessible(page)  # open, nobody yet
     page.context.set_offline(True)
     page.get_by_role("button", name="+ Bail or signing on").click()
