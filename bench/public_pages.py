@@ -19,9 +19,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+from contactpoints import pagecache
 from contactpoints.models import ContactPoint, Kind, OpeningRule, Status
 
 ASSET = re.compile(r'(?:src|href)="(/static/[^"]+)"')
@@ -73,18 +75,32 @@ def transferred_bytes(client: Client, html: bytes) -> tuple[int, int]:
     return len(gzip.compress(html)), assets
 
 
-def measure(client: Client, url: str, requests: int) -> dict[str, float]:
-    client.get(url)  # warm caches, as a running server would be
+def _timed(client: Client, url: str, requests: int, fresh: bool) -> tuple[list[float], bytes]:
     timings = []
     for _ in range(requests):
+        if fresh:
+            # As when the page's words change with time: computed again (the day's list of
+            # openings and closings stays cached; an edit recomputes that too, once).
+            cache.delete(pagecache.page_key(url))
         start = time.perf_counter()
         response = client.get(url)
         timings.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (url, response.status_code)
-    html_gz, assets_gz = transferred_bytes(client, response.content)
+    return timings, response.content
+
+
+def measure(client: Client, url: str, requests: int) -> dict[str, float]:
+    """Server time computing the page (the cache just emptied by an edit) and serving it
+    from the shared cache, as most requests are served."""
+    client.get(url)  # warm the database and the per-day caches, as a running server would be
+    computed, _ = _timed(client, url, requests, fresh=True)
+    cached, content = _timed(client, url, requests, fresh=False)
+    html_gz, assets_gz = transferred_bytes(client, content)
     return {
-        "median": statistics.median(timings),
-        "p95": statistics.quantiles(timings, n=20)[-1],
+        "median": statistics.median(computed),
+        "p95": statistics.quantiles(computed, n=20)[-1],
+        "cached_median": statistics.median(cached),
+        "cached_p95": statistics.quantiles(cached, n=20)[-1],
         "html_kb": html_gz / 1024,
         "total_kb": (html_gz + assets_gz) / 1024,
     }
@@ -111,14 +127,23 @@ def run(argv: list[str]) -> None:
         f"Public pages, {args.points} contact points, {args.requests} requests each, "
         f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
     )
-    print(f"{'page':<22} {'median ms':>10} {'p95 ms':>8} {'HTML KB':>8} {'total KB':>9}")
-    worst = 0.0
+    print(
+        f"{'page':<22} {'computed median/p95 ms':>23} {'cached median/p95 ms':>21} "
+        f"{'HTML KB':>8} {'total KB':>9}"
+    )
+    worst = worst_cached = 0.0
     for name, url in pages.items():
         figures = measure(client, url, args.requests)
         worst = max(worst, figures["p95"])
+        worst_cached = max(worst_cached, figures["cached_p95"])
         print(
-            f"{name:<22} {figures['median']:>10.1f} {figures['p95']:>8.1f} "
+            f"{name:<22} {figures['median']:>14.1f} / {figures['p95']:>6.1f} "
+            f"{figures['cached_median']:>12.1f} / {figures['cached_p95']:>6.1f} "
             f"{figures['html_kb']:>8.1f} {figures['total_kb']:>9.1f}"
         )
-    verdict = "meets" if worst < 100 else "MISSES"
-    print(f"Worst p95 {worst:.1f} ms: {verdict} the 100 ms target (sizes gzipped, before tiles).")
+    print(
+        f"Worst p95 served from the cache {worst_cached:.1f} ms: "
+        f"{'MEETS' if worst_cached < 100 else 'MISSES'} the 100 ms target; computed afresh "
+        f"(when a page's words change with time) {worst:.1f} ms: "
+        f"{'MEETS' if worst < 100 else 'MISSES'} (sizes gzipped, before tiles)."
+    )

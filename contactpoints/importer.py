@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from . import hours, postcodes
+from . import hours, pagecache, postcodes
 from .models import (
     UNCONFIRMED,
     Basis,
@@ -398,6 +398,7 @@ def import_rows(
 
 
 def _write(row: Parsed, result: Result) -> None:
+    pagecache.changed()  # bulk writes below send no signals
     existing = ContactPoint.objects.filter(slug=row.slug).first()
     cp = existing or ContactPoint(slug=row.slug)
     before = _snapshot(cp) if existing else None

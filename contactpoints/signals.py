@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import Signal, receiver
 
-from .models import ContactPoint, HoursException, OpeningRule
+from . import pagecache
+from .models import ContactPoint, FactCheck, HoursException, OpeningRule
 
 hours_changed = Signal()  # keyword argument: contact_point_id
 
@@ -33,3 +34,18 @@ def _hours_row_changed(sender: Any, instance: OpeningRule | HoursException, **kw
 @receiver(post_save, sender=ContactPoint)
 def _contact_point_saved(sender: Any, instance: ContactPoint, **kwargs: Any) -> None:
     announce(instance.pk)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def _public_data_changed(sender: Any, **kwargs: Any) -> None:
+    """Any change to what public pages show makes every cached page stale (pagecache)."""
+    if sender in (ContactPoint, OpeningRule, HoursException, FactCheck) or (
+        sender is ContactPoint.replaces.through
+    ):
+        pagecache.changed()
+
+
+@receiver(m2m_changed, sender=ContactPoint.replaces.through)
+def _lineage_changed(sender: Any, **kwargs: Any) -> None:
+    pagecache.changed()

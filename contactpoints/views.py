@@ -20,7 +20,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from config.client import ClientRateThrottle
 
-from . import exports, geocoding, hours
+from . import exports, geocoding, hours, pagecache
 from .forms import DirectoryFilterForm, SearchForm
 from .geocoding import Place
 from .maps import map_config
@@ -149,16 +149,25 @@ _search_throttle = ClientRateThrottle(settings.API_SEARCH_RATE)
 def _search(request: HttpRequest, template: str, limit: int = 10) -> HttpResponse:
     if not request.GET:
         return render(request, template, {"form": SearchForm()})
-    form = SearchForm(request.GET)
-    context: dict[str, Any] = {"form": form, "map_config": map_config()}
     if not _search_throttle.allow_request(request):
+        context = {"form": SearchForm(request.GET), "map_config": map_config()}
         context["location_error"] = (
             "You have searched many times in a short while. Wait a minute, then try again."
         )
         context["location_error_retryable"] = True
         return render(request, template, context, status=429)
+    return pagecache.serve(request, lambda now: _search_results(request, template, limit, now))
+
+
+def _search_results(
+    request: HttpRequest, template: str, limit: int, now: datetime
+) -> tuple[HttpResponse, datetime]:
+    """The results page, and until when it is right: the places on it may change, and
+    who is open (filters, the nearest open place) changes when any place opens or closes."""
+    form = SearchForm(request.GET)
+    context: dict[str, Any] = {"form": form, "map_config": map_config()}
     if not form.is_valid():
-        return render(request, template, context, status=400)
+        return render(request, template, context, status=400), now
     data = form.cleaned_data
     try:
         if data["lat"] is not None and data["lon"] is not None:
@@ -168,14 +177,17 @@ def _search(request: HttpRequest, template: str, limit: int = 10) -> HttpRespons
     except geocoding.LocationError as error:
         context["location_error"] = str(error)
         context["location_error_retryable"] = error.retryable
-        return render(request, template, context, status=503 if error.retryable else 400)
-    now = timezone.now()
+        return render(request, template, context, status=503 if error.retryable else 400), now
     open_at = data["open_at"] or (now if data["open_now"] else None)
     context |= find_nearest(
         place, now=now, open_at=open_at, facilities=data["facilities"], limit=limit
     )
     context |= {"now": now, "open_at": data["open_at"], "open_now": data["open_now"]}
-    return render(request, template, context)
+    shown = [r.contact_point for r in context["results"]]
+    if context["fallback"]:
+        shown.append(context["fallback"].contact_point)
+    until = min(pagecache.shown_changes(shown, now), pagecache.open_set_changes(now))
+    return render(request, template, context), until
 
 
 class DirectoryView(ListView):
@@ -187,11 +199,19 @@ class DirectoryView(ListView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.form = DirectoryFilterForm(request.GET or None)
-        self.now = timezone.now()
-        response = super().get(request, *args, **kwargs)
-        if self.form.is_bound and not self.form.is_valid():
-            response.status_code = 400
-        return response
+
+        def page(now: datetime) -> tuple[HttpResponse, datetime]:
+            self.now = now
+            response = super(DirectoryView, self).get(request, *args, **kwargs)
+            if self.form.is_bound and not self.form.is_valid():
+                response.status_code = 400
+            response.render()  # type: ignore[attr-defined]
+            until = pagecache.shown_changes(self.shown, now)
+            if self.form.is_bound and self.form.is_valid() and self.form.cleaned_data["open_now"]:
+                until = min(until, pagecache.open_set_changes(now))
+            return response, until
+
+        return pagecache.serve(request, page)
 
     def get_queryset(self) -> QuerySet[ContactPoint]:
         queryset = ContactPoint.objects.published().with_hours()
@@ -214,7 +234,7 @@ class DirectoryView(ListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        page = list(context["contact_points"])
+        page = self.shown = list(context["contact_points"])
         context.update(
             form=self.form,
             now=self.now,
@@ -236,6 +256,19 @@ class ContactPointDetailView(DetailView):
     template_name = "contactpoints/detail.html"
     context_object_name = "contact_point"
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def page(now: datetime) -> tuple[HttpResponse, datetime]:
+            self.now = now
+            response = super(ContactPointDetailView, self).get(request, *args, **kwargs)
+            response.render()  # type: ignore[attr-defined]
+            until = pagecache.shown_changes([self.object, *self.shown], now)
+            if self.shown or not self.open_now:
+                # A closed place lists the nearest open ones: who is open decides them.
+                until = min(until, pagecache.open_set_changes(now))
+            return response, until
+
+        return pagecache.serve(request, page)
+
     def get_queryset(self) -> QuerySet[ContactPoint]:
         return (
             ContactPoint.objects.published()
@@ -246,11 +279,13 @@ class ContactPointDetailView(DetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         cp: ContactPoint = self.object
-        now = timezone.now()
+        now = self.now
         today = hours.local(now).date()
         schedule = cp.schedule()
         status = cp.hours_status(now)
         alternatives, alternatives_open_now = self.alternatives(cp, now, status)
+        self.shown = [other for other, _distance, _line in alternatives]
+        self.open_now = bool(status and status.is_open)
         context.update(
             now=now,
             today=today,

@@ -1,0 +1,122 @@
+"""Public pages are computed once and served from the shared cache until their content can
+change — and never after: an edit, a place opening or closing, the countdown to closing
+and midnight all show at once."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from contactpoints.hours import LONDON
+from tests.factories import ContactPointFactory, OpeningRuleFactory
+
+pytestmark = pytest.mark.django_db
+
+WEDNESDAY = datetime(2026, 11, 25, tzinfo=LONDON)
+
+
+@pytest.fixture
+def evening():
+    """Open Wednesdays 19:00–20:00."""
+    cp = ContactPointFactory(name="Evening counter", slug="evening")
+    OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(19), closes=time(20))
+    return cp
+
+
+def _queries(client: Client, path: str) -> tuple[str, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(path).content.decode()
+    return body, [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_page_is_computed_once_then_served_from_the_cache(client: Client, evening) -> None:
+    with time_machine.travel(WEDNESDAY + timedelta(hours=12), tick=False):
+        first, computing = _queries(client, "/contact-points/evening/")
+        second, serving = _queries(client, "/contact-points/evening/")
+    assert first == second
+    assert any("contactpoints_contactpoint" in sql for sql in computing)
+    # Only the shared cache is read (a table by default): no contact point data.
+    assert not any("contactpoints_" in sql for sql in serving)
+    assert len(serving) <= 2
+
+
+def test_an_edit_shows_at_once(client: Client, evening) -> None:
+    with time_machine.travel(WEDNESDAY + timedelta(hours=12), tick=False):
+        assert "Evening counter" in client.get("/contact-points/").content.decode()
+        evening.name = "Renamed counter"
+        evening.save()
+        assert "Renamed counter" in client.get("/contact-points/").content.decode()
+        assert "Renamed counter" in client.get("/contact-points/evening/").content.decode()
+        OpeningRuleFactory(contact_point=evening, weekday=2, opens=time(9), closes=time(13))
+        assert "Open now" in client.get("/contact-points/evening/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "before", "after"),
+    [
+        # Closed in the afternoon; the page is right until the moment it opens.
+        ("18:59:59", "19:00:00", "Closed — opens today at 19:00", "Open now until 20:00"),
+        # The countdown begins an hour before closing, and ticks each minute.
+        ("19:00:00", "19:00:01", "Open now until 20:00", "closes in 59 minutes"),
+        ("19:30:00", "19:30:01", "closes in 30 minutes", "closes in 29 minutes"),
+        ("19:30:01", "19:30:59", "closes in 29 minutes", "closes in 29 minutes"),
+        # Closing, and midnight (tomorrow becomes today's date).
+        ("19:59:59", "20:00:00", "closes in 0 minutes", "Closed — opens Wednesday 2 December"),
+    ],
+)
+def test_time_moves_the_page_on_exactly_when_its_words_change(
+    client: Client, evening, first: str, then: str, before: str, after: str
+) -> None:
+    def at(clock: str) -> datetime:
+        return datetime.combine(WEDNESDAY.date(), time.fromisoformat(clock), tzinfo=LONDON)
+
+    with time_machine.travel(at(first), tick=False):
+        assert before in client.get("/contact-points/evening/").content.decode()
+    with time_machine.travel(at(then), tick=False):
+        assert after in client.get("/contact-points/evening/").content.decode()
+
+
+def test_who_is_open_now_changes_the_directory_when_another_place_opens(
+    client: Client, evening
+) -> None:
+    morning = ContactPointFactory(name="Morning counter", slug="morning")
+    OpeningRuleFactory(contact_point=morning, weekday=2, opens=time(9), closes=time(10))
+    with time_machine.travel(WEDNESDAY + timedelta(hours=8, minutes=59), tick=False):
+        page = client.get("/contact-points/?open_now=on").content.decode()
+        assert "Morning counter" not in page
+    with time_machine.travel(WEDNESDAY + timedelta(hours=9), tick=False):
+        page = client.get("/contact-points/?open_now=on").content.decode()
+        assert "Morning counter" in page
+        assert "Evening counter" not in page
+
+
+def test_browsers_and_caches_can_revalidate(client: Client, evening) -> None:
+    with time_machine.travel(WEDNESDAY + timedelta(hours=12), tick=False):
+        response = client.get("/contact-points/evening/")
+        assert response["Cache-Control"] == "public, max-age=60"
+        etag, modified = response["ETag"], response["Last-Modified"]
+        assert modified == "Wed, 25 Nov 2026 12:00:00 GMT"
+        again = client.get("/contact-points/evening/", HTTP_IF_NONE_MATCH=etag)
+        assert again.status_code == 304
+        assert (
+            client.get("/contact-points/evening/", HTTP_IF_MODIFIED_SINCE=modified).status_code
+            == 304
+        )
+    with time_machine.travel(WEDNESDAY + timedelta(hours=18, minutes=59, seconds=30), tick=False):
+        # Half a minute before it opens, nobody may keep it longer than that.
+        response = client.get("/contact-points/evening/")
+        assert response["Cache-Control"] == "public, max-age=30"
+        # Same words, same tag: still valid.
+        assert client.get("/contact-points/evening/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    with time_machine.travel(WEDNESDAY + timedelta(hours=19, minutes=30), tick=False):
+        assert client.get("/contact-points/evening/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_errors_are_not_cached(client: Client, evening) -> None:
+    for path, status in (("/contact-points/?sort=nonsense", 400), ("/contact-points/no/", 404)):
+        response = client.get(path)
+        assert response.status_code == status
+        assert "public" not in response.get("Cache-Control", "")
