@@ -19,8 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.test import Client
 
 from contactpoints import pagecache
