@@ -118,7 +118,7 @@ def concurrency(officers: int, visits_each: int) -> None:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "SECURE_COOKIES": "false",
-        "API_SEARCH_RATE": "100000/min",
+        "SEARCH_RATE": "100000/min",
     }
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}",

@@ -33,3 +33,10 @@ class ClientRateThrottle(AnonRateThrottle):
 
     def get_ident(self, request: HttpRequest) -> str | None:
         return client_ip(request)
+
+
+class GeocoderRateThrottle(ClientRateThrottle):
+    """Searches that reach the remote geocoder (not answered from its cache), counted on
+    their own: the geocoder allows about one request a second for the whole site."""
+
+    scope = "geocoder"

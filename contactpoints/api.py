@@ -34,6 +34,22 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 
+
+class TooManyLookups(Exception):
+    """This client reached its limit of remote geocoder look-ups."""
+
+    def __init__(self, message: str, wait: int) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
+@api.exception_handler(TooManyLookups)
+def _too_many_lookups(request: HttpRequest, error: TooManyLookups) -> HttpResponse:
+    response = api.create_response(request, {"detail": str(error)}, status=429)
+    response["Retry-After"] = str(error.wait)
+    return response
+
+
 FacilityName = Literal[tuple(name for name, _ in FACILITIES)]  # type: ignore[valid-type]
 
 
@@ -306,12 +322,12 @@ class NearestQuery(Schema):
     response={200: NearestCollection, 400: Error, 404: Error, 503: Error},
     summary="The nearest open-for-business contact points to a point or postcode",
     tags=["search"],
-    throttle=[ClientRateThrottle(settings.API_SEARCH_RATE)],
+    throttle=[ClientRateThrottle(settings.SEARCH_RATE)],
 )
 def nearest(
     request: HttpRequest, response: HttpResponse, query: Query[NearestQuery]
 ) -> dict[str, Any]:
-    place = _place(query)
+    place = _place(request, query)
     now = timezone.now()
     open_at = query.open_at
     if open_at is not None and timezone.is_naive(open_at):
@@ -336,15 +352,19 @@ def nearest(
     }
 
 
-def _place(query: NearestQuery) -> geocoding.Place:
+def _place(request: HttpRequest, query: NearestQuery) -> geocoding.Place:
     if query.postcode:
         if not (
             postcodes.is_full_postcode(query.postcode) or postcodes.is_outward_code(query.postcode)
         ):
             raise HttpError(400, f"“{query.postcode}” is not a UK postcode or postcode district.")
         try:
-            return geocoding.locate(query.postcode)
+            # A postcode not in the gazetteer reaches the remote geocoder: limited as the
+            # finder's place-name searches are.
+            return geocoding.locate(query.postcode, client=request)
         except geocoding.LocationError as error:
+            if error.wait:
+                raise TooManyLookups(str(error), error.wait) from error
             raise HttpError(503 if error.retryable else 404, str(error)) from error
     if query.lat is None or query.lon is None:
         raise HttpError(400, "Give lat and lon, or a postcode.")

@@ -23,9 +23,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache as django_cache
+from django.http import HttpRequest
 from geopy.exc import GeopyError
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import get_geocoder_for_service
+
+from config.client import GeocoderRateThrottle
 
 from . import postcodes
 from .models import Postcode
@@ -37,6 +40,10 @@ NOT_FOUND = "We couldn't find that place. Try a postcode, such as WC2N 4JP, or u
 UNAVAILABLE = (
     "We couldn't look up that place just now. Try a postcode, such as WC2N 4JP, or use "
     "your location."
+)
+TOO_MANY = (
+    "You have searched for many place names in a short while. Wait a minute, or search "
+    "by postcode, such as WC2N 4JP, or use your location: those are not limited."
 )
 # Postcode areas in the UK but outside Great Britain, and the Crown Dependencies.
 OUTSIDE_GREAT_BRITAIN = {
@@ -53,9 +60,10 @@ class LocationError(ValueError):
     """What the resident typed could not be placed. The message is for them.
     `retryable` marks a failure of the remote service rather than of the input."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(self, message: str, *, retryable: bool = False, wait: int = 0) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.wait = wait  # > 0: this client asked too often; seconds to wait
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,10 @@ def from_coordinates(latitude: Any, longitude: Any) -> Place:
     return Place(lat, lon, "your location", "coordinates")
 
 
-def locate(query: str) -> Place:
-    """The place a resident means, or LocationError with a message for them."""
+def locate(query: str, *, client: HttpRequest | None = None) -> Place:
+    """The place a resident means, or LocationError with a message for them. With
+    `client`, a search that must reach the remote geocoder counts towards that client's
+    geocoder limit (`GEOCODER_RATE`); postcodes and coordinates never do."""
     text = " ".join(query.split())
     if not text:
         raise LocationError("Enter a postcode or the name of a place.")
@@ -100,14 +110,14 @@ def locate(query: str) -> Place:
         found = Postcode.objects.filter(postcode=postcode).first()
         if found:
             return Place(*found.coordinates, postcode, "postcode")
-        return _remote(postcode)
+        return _remote(postcode, client)
     if postcodes.is_outward_code(text):
         district = postcodes.compact(text)
         _refuse_outside_great_britain(district)
         centre = Postcode.objects.district_centre(district)
         if centre:
             return Place(*centre, f"{district} (postcode district)", "district")
-    return _remote(text)
+    return _remote(text, client)
 
 
 def _refuse_outside_great_britain(code: str) -> None:
@@ -148,7 +158,7 @@ def _cache_key(text: str) -> str:
     return "geocode:" + hashlib.sha256(text.lower().encode()).hexdigest()
 
 
-def _remote(text: str) -> Place:
+def _remote(text: str, client: HttpRequest | None) -> Place:
     if not settings.GEOCODER:
         raise LocationError(NOT_FOUND)
     key = _cache_key(text)
@@ -157,6 +167,10 @@ def _remote(text: str) -> Place:
         raise LocationError(NOT_FOUND)
     if cached:
         return Place(*cached)
+    if client is not None:
+        throttle = GeocoderRateThrottle(settings.GEOCODER_RATE)
+        if not throttle.allow_request(client):
+            raise LocationError(TOO_MANY, retryable=True, wait=int(throttle.wait() or 60) + 1)
     extra = {"country_codes": "gb"} if settings.GEOCODER == "nominatim" else {}
     try:
         location = _geocode()(text, exactly_one=True, **extra)

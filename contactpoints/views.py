@@ -51,7 +51,7 @@ class ApiDocsView(TemplateView):
     """Human documentation of the open data API, beside the OpenAPI document."""
 
     template_name = "contactpoints/api_docs.html"
-    extra_context = {"rate": settings.API_SEARCH_RATE}
+    extra_context = {"rate": settings.SEARCH_RATE, "geocoder_rate": settings.GEOCODER_RATE}
 
 
 @xframe_options_exempt
@@ -141,9 +141,10 @@ def search(request: HttpRequest) -> HttpResponse:
     return _search(request, "contactpoints/search.html")
 
 
-# Per client address, shared with the API's search (the same library and rate): each
-# search may reach the remote geocoder, which allows about one request a second.
-_search_throttle = ClientRateThrottle(settings.API_SEARCH_RATE)
+# Per client address, shared with the API's search (the same library, rate and counts):
+# a generous budget for searches answered here (postcodes, coordinates); searches that
+# reach the remote geocoder have their own, smaller limit (geocoding.locate).
+_search_throttle = ClientRateThrottle(settings.SEARCH_RATE)
 
 
 def _search(request: HttpRequest, template: str, limit: int = 10) -> HttpResponse:
@@ -155,7 +156,9 @@ def _search(request: HttpRequest, template: str, limit: int = 10) -> HttpRespons
             "You have searched many times in a short while. Wait a minute, then try again."
         )
         context["location_error_retryable"] = True
-        return render(request, template, context, status=429)
+        response = render(request, template, context, status=429)
+        response["Retry-After"] = str(int(_search_throttle.wait() or 60) + 1)
+        return response
     return pagecache.serve(request, lambda now: _search_results(request, template, limit, now))
 
 
@@ -173,11 +176,15 @@ def _search_results(
         if data["lat"] is not None and data["lon"] is not None:
             place = geocoding.from_coordinates(data["lat"], data["lon"])
         else:
-            place = geocoding.locate(data["q"])
+            place = geocoding.locate(data["q"], client=request)
     except geocoding.LocationError as error:
         context["location_error"] = str(error)
         context["location_error_retryable"] = error.retryable
-        return render(request, template, context, status=503 if error.retryable else 400), now
+        status = 429 if error.wait else 503 if error.retryable else 400
+        response = render(request, template, context, status=status)
+        if error.wait:
+            response["Retry-After"] = str(error.wait)
+        return response, now
     open_at = data["open_at"] or (now if data["open_now"] else None)
     context |= find_nearest(
         place, now=now, open_at=open_at, facilities=data["facilities"], limit=limit

@@ -1,0 +1,60 @@
+"""Rate limits that protect what needs it: an open data user's coordinate and postcode
+searches pass; place-name searches that reach the remote geocoder are limited per client,
+with the headers a client needs to wait correctly."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from contactpoints.models import Postcode
+from tests.contactpoints.test_geocoding import remote  # noqa: F401  (the stand-in geocoder)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def listed() -> None:
+    Postcode.objects.create(
+        postcode="WC2N 4JP", outward="WC2N", latitude=Decimal("51.509786"),
+        longitude=Decimal("-0.124658"), source="codepoint",
+    )  # fmt: skip
+
+
+def test_an_open_data_user_can_make_many_local_searches(client: Client, listed: None) -> None:
+    statuses = set()
+    for n in range(40):
+        statuses.add(
+            client.get(
+                "/api/v1/contact-points/nearest", {"lat": 51.5 + n / 1000, "lon": -0.1}
+            ).status_code
+        )
+        statuses.add(
+            client.get("/api/v1/contact-points/nearest", {"postcode": "WC2N 4JP"}).status_code
+        )
+        statuses.add(client.get("/search/", {"q": "WC2N 4JP"}).status_code)
+    assert statuses == {200}
+
+
+def test_place_names_reaching_the_geocoder_are_limited_per_client(
+    client: Client,
+    listed: None,
+    remote: list[str],  # noqa: F811
+) -> None:
+    for n in range(10):
+        assert client.get("/search/", {"q": f"Nowhere {n}"}).status_code == 400  # not found
+    refused = client.get("/search/", {"q": "Paddington"})
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 61
+    assert "search by postcode" in refused.content.decode()
+    assert len(remote) == 10  # the eleventh never reached the geocoder
+    # Postcodes, coordinates and answers the geocoder already gave are not limited.
+    assert client.get("/search/", {"q": "WC2N 4JP"}).status_code == 200
+    assert client.get("/search/", {"q": "Nowhere 3"}).status_code == 400
+    api = client.get("/api/v1/contact-points/nearest", {"postcode": "W6 7NX"})
+    assert api.status_code == 429
+    assert "Retry-After" in api
+    # Another client is not held back by this one.
+    assert Client(REMOTE_ADDR="192.0.2.9").get("/search/", {"q": "Paddington"}).status_code == 200
