@@ -244,7 +244,6 @@ CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
 # about one request a second for the whole site; its answers are cached).
 SEARCH_RATE: str = env.str("SEARCH_RATE", default="600/min")
 GEOCODER_RATE: str = env.str("GEOCODER_RATE", default="10/min")
-API_CACHE_SECONDS: int = env.int("API_CACHE_SECONDS", default=300)
 
 # --- Usage figures ---------------------------------------------------------------------
 # Counts from 1 to DISCLOSURE_THRESHOLD - 1 are never published (docs/usage-figures.md).

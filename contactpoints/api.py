@@ -7,6 +7,7 @@ origin (CORS, GET only); the search endpoint is rate-limited per client address.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -18,7 +19,7 @@ from ninja.errors import HttpError
 
 from config.client import ClientRateThrottle
 
-from . import geocoding, hours, postcodes
+from . import geocoding, hours, pagecache, postcodes
 from .models import FACILITIES, SERVICES, UNCONFIRMED, Basis, ContactPoint, Fact, Kind, Status
 from .spreadsheets import csv_response
 
@@ -215,8 +216,25 @@ def _feature(properties: dict[str, Any], cp: ContactPoint) -> dict[str, Any]:
     return {"type": "Feature", "id": cp.slug, "geometry": geometry, "properties": properties}
 
 
-def _cache(response: HttpResponse) -> None:
-    response["Cache-Control"] = f"public, max-age={settings.API_CACHE_SECONDS}"
+def _served(
+    request: HttpRequest,
+    build: Callable[[datetime], tuple[Any, list[ContactPoint], bool]],
+    *,
+    as_csv: bool = False,
+) -> HttpResponse:
+    """The answer from the shared cache until its content can change (pagecache): `build`
+    returns the data (or a finished response), the places whose words it holds, and
+    whether who is open now decides which places it lists."""
+
+    def render(now: datetime) -> tuple[HttpResponse, datetime]:
+        data, shown, by_open = build(now)
+        response = data if as_csv else api.create_response(request, data, status=200)
+        until = pagecache.shown_changes(shown, now)
+        if by_open:
+            until = min(until, pagecache.open_set_changes(now))
+        return response, until
+
+    return pagecache.serve(request, render)
 
 
 class DirectoryFilters(Schema):
@@ -250,15 +268,13 @@ def _filtered(filters: DirectoryFilters, now: datetime) -> Any:
     summary="All published contact points",
     tags=["contact points"],
 )
-def list_contact_points(
-    request: HttpRequest, response: HttpResponse, filters: Query[DirectoryFilters]
-) -> dict[str, Any]:
-    now = timezone.now()
-    _cache(response)
-    return {
-        "type": "FeatureCollection",
-        "features": [_feature(_properties(request, cp, now), cp) for cp in _filtered(filters, now)],
-    }
+def list_contact_points(request: HttpRequest, filters: Query[DirectoryFilters]) -> Any:
+    def build(now: datetime) -> tuple[Any, list[ContactPoint], bool]:
+        places = list(_filtered(filters, now))
+        features = [_feature(_properties(request, cp, now), cp) for cp in places]
+        return {"type": "FeatureCollection", "features": features}, places, filters.open_now
+
+    return _served(request, build)
 
 
 @api.get(
@@ -275,7 +291,12 @@ def list_contact_points(
     },
 )
 def contact_points_csv(request: HttpRequest, filters: Query[DirectoryFilters]) -> HttpResponse:
-    now = timezone.now()
+    return _served(request, lambda now: _csv(request, filters, now), as_csv=True)
+
+
+def _csv(
+    request: HttpRequest, filters: DirectoryFilters, now: datetime
+) -> tuple[HttpResponse, list[ContactPoint], bool]:
     facility_names = [name for name, _ in FACILITIES]
     service_names = [name for name, _ in SERVICES]
     header = [
@@ -284,7 +305,8 @@ def contact_points_csv(request: HttpRequest, filters: Query[DirectoryFilters]) -
         *service_names, "url", *(f"{fact}_known" for fact in Fact.values),
     ]  # fmt: skip
     rows = []
-    for cp in _filtered(filters, now):
+    places = list(_filtered(filters, now))
+    for cp in places:
         latitude, longitude = cp.coordinates or ("", "")
         facts = _facts(cp)
         rows.append(
@@ -298,9 +320,7 @@ def contact_points_csv(request: HttpRequest, filters: Query[DirectoryFilters]) -
                 *(_fact_cell(facts[fact]) for fact in Fact.values),
             ]
         )  # fmt: skip
-    result = csv_response("contact-points.csv", header, rows)
-    _cache(result)
-    return result
+    return csv_response("contact-points.csv", header, rows), places, filters.open_now
 
 
 class NearestQuery(Schema):
@@ -324,11 +344,14 @@ class NearestQuery(Schema):
     tags=["search"],
     throttle=[ClientRateThrottle(settings.SEARCH_RATE)],
 )
-def nearest(
-    request: HttpRequest, response: HttpResponse, query: Query[NearestQuery]
-) -> dict[str, Any]:
+def nearest(request: HttpRequest, query: Query[NearestQuery]) -> Any:
+    return _served(request, lambda now: _nearest(request, query, now))
+
+
+def _nearest(
+    request: HttpRequest, query: NearestQuery, now: datetime
+) -> tuple[dict[str, Any], list[ContactPoint], bool]:
     place = _place(request, query)
-    now = timezone.now()
     open_at = query.open_at
     if open_at is not None and timezone.is_naive(open_at):
         open_at = timezone.make_aware(open_at, hours.LONDON)
@@ -340,8 +363,7 @@ def nearest(
     for cp, distance in found:
         properties = _properties(request, cp, now) | {"distance_m": round(distance, 1)}
         features.append(_feature(properties, cp))
-    _cache(response)
-    return {
+    data = {
         "type": "FeatureCollection",
         "search": {
             "label": place.label,
@@ -350,6 +372,7 @@ def nearest(
         },
         "features": features,
     }
+    return data, [cp for cp, _distance in found], False
 
 
 def _place(request: HttpRequest, query: NearestQuery) -> geocoding.Place:
@@ -377,7 +400,13 @@ def _place(request: HttpRequest, query: NearestQuery) -> geocoding.Place:
     summary="One contact point, with structured opening hours",
     tags=["contact points"],
 )
-def contact_point(request: HttpRequest, response: HttpResponse, slug: str) -> dict[str, Any]:
+def contact_point(request: HttpRequest, slug: str) -> Any:
+    return _served(request, lambda now: _contact_point(request, slug, now))
+
+
+def _contact_point(
+    request: HttpRequest, slug: str, now: datetime
+) -> tuple[dict[str, Any], list[ContactPoint], bool]:
     cp = (
         ContactPoint.objects.published()
         .with_hours()
@@ -387,7 +416,6 @@ def contact_point(request: HttpRequest, response: HttpResponse, slug: str) -> di
     )
     if cp is None:
         raise HttpError(404, f"No published contact point is called “{slug}”.")
-    now = timezone.now()
     schedule = cp.schedule()
     today = hours.local(now).date()
     properties = _properties(request, cp, now) | {
@@ -425,5 +453,4 @@ def contact_point(request: HttpRequest, response: HttpResponse, slug: str) -> di
         "caveats": cp.caveats,
         "replaces": [old.slug for old in cp.replaces.all()],
     }
-    _cache(response)
-    return _feature(properties, cp)
+    return _feature(properties, cp), [cp], False

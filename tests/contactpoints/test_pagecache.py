@@ -120,3 +120,26 @@ def test_errors_are_not_cached(client: Client, evening) -> None:
         response = client.get(path)
         assert response.status_code == status
         assert "public" not in response.get("Cache-Control", "")
+
+
+def test_the_api_is_cached_the_same_way(client: Client, evening) -> None:
+    def status(path: str) -> str:
+        data = client.get(path).json()
+        feature = data["features"][0] if "features" in data else data
+        return feature["properties"]["status_line"]
+
+    paths = [
+        "/api/v1/contact-points",
+        "/api/v1/contact-points/evening",
+        "/api/v1/contact-points/nearest?lat=51.53&lon=-0.2",
+    ]
+    with time_machine.travel(WEDNESDAY + timedelta(hours=18, minutes=59, seconds=59), tick=False):
+        assert {status(p) for p in paths} == {"Closed — opens today at 19:00"}
+    with time_machine.travel(WEDNESDAY + timedelta(hours=19), tick=False):
+        assert {status(p) for p in paths} == {"Open now until 20:00"}
+        assert "Open now" in client.get("/api/v1/contact-points.csv").content.decode()
+        evening.name = "Renamed"
+        evening.save()
+        assert (
+            client.get("/api/v1/contact-points/evening").json()["properties"]["name"] == "Renamed"
+        )
