@@ -14,7 +14,15 @@ import os
 import sys
 import tempfile
 
-BENCHMARKS = ["public_pages", "nearest", "import_postcodes", "visits", "usage", "footfall"]
+BENCHMARKS = [
+    "public_pages",
+    "throughput",
+    "nearest",
+    "import_postcodes",
+    "visits",
+    "usage",
+    "footfall",
+]
 
 
 def main(argv: list[str]) -> None:
