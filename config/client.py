@@ -1,5 +1,5 @@
 """The client's address, the one way sign-in throttling (users/throttle.py) and the search
-and API rate limits (django-ninja) read it.
+and API rate limits read it; and those rate limits.
 
 Behind `TRUSTED_PROXIES` reverse proxies, each appends the address it saw to
 X-Forwarded-For, so the client is the entry that many places from the right; anything
@@ -10,9 +10,14 @@ request cannot buy a new allowance.
 
 from __future__ import annotations
 
+import random
+import time
+from datetime import UTC, datetime
+
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest
-from ninja.throttling import AnonRateThrottle
+from ninja.throttling import BaseThrottle
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -27,12 +32,52 @@ def client_ip(request: HttpRequest) -> str:
     return addresses[-proxies]
 
 
-class ClientRateThrottle(AnonRateThrottle):
-    """django-ninja's anonymous rate limit, counted per `client_ip` in the shared cache
-    (so every worker counts together)."""
+class ClientRateThrottle(BaseThrottle):
+    """At most `rate` ("600/min") requests per `client_ip` in each fixed window, counted in
+    the database by one upsert per request (`contactpoints.RateWindow`), so every worker
+    counts together at the cost of one small statement. A client may reach up to twice the
+    rate across the boundary of two windows: a budget, not a precise meter. Works as a
+    django-ninja throttle and directly in views."""
 
-    def get_ident(self, request: HttpRequest) -> str | None:
-        return client_ip(request)
+    scope = "search"
+    PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400}
+
+    def __init__(self, rate: str) -> None:
+        number, period = rate.split("/")
+        self.limit = int(number)
+        self.seconds = self.PERIODS[period]
+        self.retry_after = 0.0
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        from contactpoints.models import RateWindow
+
+        now = time.time()
+        window = int(now // self.seconds)
+        ends = (window + 1) * self.seconds
+        key = f"{self.scope}:{client_ip(request)}:{self.seconds}:{window}"[:150]
+        quote = connection.ops.quote_name
+        table, name, count_, expires_ = (
+            quote(RateWindow._meta.db_table),
+            quote("key"),
+            quote("count"),
+            quote("expires"),
+        )
+        expires = connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(ends, tz=UTC))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({name}, {count_}, {expires_}) VALUES (%s, 1, %s) "  # noqa: S608 (our own names, quoted)
+                f"ON CONFLICT ({name}) DO UPDATE SET {count_} = {table}.{count_} + 1 "
+                f"RETURNING {count_}",
+                [key, expires],
+            )
+            count = cursor.fetchone()[0]
+        if random.random() < 0.005:  # noqa: S311  (now and then, forget windows that are over)
+            RateWindow.objects.filter(expires__lt=datetime.fromtimestamp(now, tz=UTC)).delete()
+        self.retry_after = ends - now
+        return bool(count <= self.limit)
+
+    def wait(self) -> float | None:
+        return self.retry_after
 
 
 class GeocoderRateThrottle(ClientRateThrottle):

@@ -239,7 +239,7 @@ GEOCODER_USER_AGENT: str = env.str(
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
-# Per client address (config.client), counted in the shared cache by every worker: finder
+# Per client address (config.client), counted in the database by every worker: finder
 # and API searches answered here, and those that reach the remote geocoder (which allows
 # about one request a second for the whole site; its answers are cached).
 SEARCH_RATE: str = env.str("SEARCH_RATE", default="600/min")

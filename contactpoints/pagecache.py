@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,15 +38,17 @@ COUNTDOWN = timedelta(minutes=60)  # "closes in N minutes" is shown in the last 
 
 
 def version() -> int:
-    return int(cache.get_or_set(VERSION_KEY, 1, None) or 1)
+    """The data version pages are kept under. It starts at a random number (not 1), so
+    that after the shared cache is emptied no process can mistake its own copies from
+    before for current ones."""
+    return int(cache.get_or_set(VERSION_KEY, lambda: secrets.randbits(62), None) or 0)
 
 
 def bump() -> None:
-    cache.add(VERSION_KEY, 1, None)
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:  # evicted meanwhile: any new value will do
-        cache.set(VERSION_KEY, int(timezone.now().timestamp() * 1000), None)
+    except ValueError:  # not in the cache (evicted): a new random start will do
+        cache.set(VERSION_KEY, secrets.randbits(62), None)
 
 
 def changed() -> None:
@@ -112,6 +117,40 @@ def page_key(path: str) -> str:
     return "page:" + hashlib.sha256(f"{version()}|{path}".encode()).hexdigest()
 
 
+class _Recent:
+    """The pages this process served last, by cache key (which holds the data version), so
+    that a popular page is not read from the shared cache on every request: bounded in
+    bytes, least recently used first out. An edit changes the version, so the keys."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.entries: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: dict[str, Any]) -> None:
+        if len(entry["content"]) > self.max_bytes // 4:
+            return
+        with self.lock:
+            old = self.entries.pop(key, None)
+            self.size -= len(old["content"]) if old else 0
+            self.entries[key] = entry
+            self.size += len(entry["content"])
+            while self.size > self.max_bytes:
+                _key, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped["content"])
+
+
+_recent = _Recent(max_bytes=32 * 1024 * 1024)
+
+
 def serve(
     request: HttpRequest, render: Callable[[datetime], tuple[HttpResponse, datetime]]
 ) -> HttpResponse:
@@ -119,32 +158,31 @@ def serve(
     moment it stops being right), kept for the next asker when it is a 200."""
     now = timezone.now()
     key = page_key(request.get_full_path())
-    found = cache.get(key)
+    found = _recent.get(key)
+    if found is None or found["until"] <= now:
+        found = cache.get(key)
+        if found is not None and found["until"] > now:
+            _recent.put(key, found)
     if found is not None and found["until"] > now:
         response = HttpResponse(found["content"], content_type=found["type"])
         for header, value in found["headers"].items():
             response[header] = value
-        made, until = found["made"], found["until"]
     else:
         response, until = render(now)  # rendered: a TemplateResponse is rendered by the view
-        made = now
-        if response.status_code == 200 and until > now:
-            cache.set(
-                key,
-                {
-                    "content": response.content,
-                    "type": response["Content-Type"],
-                    "headers": {
-                        h: response[h] for h in ("Content-Disposition",) if response.has_header(h)
-                    },
-                    "made": made,
-                    "until": until,
-                },
-                max(1, int((until - now).total_seconds()) + 1),
-            )
-    if response.status_code == 200:
-        fresh = max(0, min(MAX_AGE, int((until - now).total_seconds())))
-        response["Cache-Control"] = f"public, max-age={fresh}"
-        response["ETag"] = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
-        response["Last-Modified"] = http_date(made.timestamp())
+        if response.status_code != 200 or until <= now:
+            return response
+        found = {
+            "content": response.content,
+            "type": response["Content-Type"],
+            "headers": {h: response[h] for h in ("Content-Disposition",) if response.has_header(h)},
+            "made": now,
+            "until": until,
+            "etag": '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
+        }
+        cache.set(key, found, max(1, int((until - now).total_seconds()) + 1))
+        _recent.put(key, found)
+    fresh = max(0, min(MAX_AGE, int((found["until"] - now).total_seconds())))
+    response["Cache-Control"] = f"public, max-age={fresh}"
+    response["ETag"] = found["etag"]
+    response["Last-Modified"] = http_date(found["made"].timestamp())
     return response

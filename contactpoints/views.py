@@ -205,9 +205,8 @@ class DirectoryView(ListView):
     paginate_by = 20
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.form = DirectoryFilterForm(request.GET or None)
-
         def page(now: datetime) -> tuple[HttpResponse, datetime]:
+            self.form = DirectoryFilterForm(request.GET or None)  # reads the boroughs
             self.now = now
             response = super(DirectoryView, self).get(request, *args, **kwargs)
             if self.form.is_bound and not self.form.is_valid():

@@ -143,3 +143,23 @@ def test_the_api_is_cached_the_same_way(client: Client, evening) -> None:
         assert (
             client.get("/api/v1/contact-points/evening").json()["properties"]["name"] == "Renamed"
         )
+
+
+def test_a_process_never_serves_its_own_old_copy_after_another_changed_the_data(
+    client: Client, evening
+) -> None:
+    """Each process keeps the pages it served last; another process's edit (seen only
+    through the shared cache) or an emptied shared cache must still show at once."""
+    from django.core.cache import cache
+
+    from contactpoints import pagecache
+    from contactpoints.models import ContactPoint
+
+    with time_machine.travel(WEDNESDAY + timedelta(hours=12), tick=False):
+        assert "Evening counter" in client.get("/contact-points/evening/").content.decode()
+        ContactPoint.objects.filter(pk=evening.pk).update(name="Edited elsewhere")
+        cache.incr(pagecache.VERSION_KEY)  # what the other process's edit did
+        assert "Edited elsewhere" in client.get("/contact-points/evening/").content.decode()
+        cache.clear()  # the shared cache emptied (a restart of Redis, say)
+        ContactPoint.objects.filter(pk=evening.pk).update(name="After a flush")
+        assert "After a flush" in client.get("/contact-points/evening/").content.decode()
