@@ -2,6 +2,7 @@
 taps. Each journey checks what the screen says and what the server stored."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -241,3 +242,49 @@ def test_every_counter_state_is_accessible(page: Page, live_server: object, offi
     page.get_by_role("button", name="Yes, end the session").click()
     expect(page.get_by_role("button", name="Reopen the session")).to_be_visible()
     assert_accessible(page)  # ended, may reopen
+
+
+def test_a_round_the_clock_counter_moves_to_the_new_day_at_midnight(
+    page: Page, live_server: object
+) -> None:
+    from datetime import datetime, time
+
+    from contactpoints.hours import LONDON
+    from tests.factories import ContactPointFactory, OpeningRuleFactory
+    from visits import services
+
+    place = ContactPointFactory(name="Round the clock", slug="round-the-clock")
+    for weekday in range(7):
+        OpeningRuleFactory(
+            contact_point=place, weekday=weekday, opens=time(0), closes=time(0), overnight=True
+        )
+    user = staff_user("night", roles.OFFICER, place)
+    user.staticdevice_set.create(name="Backup codes").token_set.create(token="code0001")
+    tuesday = datetime(2026, 11, 24, tzinfo=LONDON)
+    services.sessions_schedule(contact_point=place, start=tuesday, end=tuesday + timedelta(days=2))
+    first, second = StaffedSession.objects.order_by("scheduled_start")
+    base = live_server.url  # type: ignore[attr-defined]
+    with time_machine.travel(tuesday + timedelta(hours=23, minutes=50), tick=True):
+        page.goto(f"{base}/staff/")
+        page.get_by_label("Username").fill("night")
+        page.get_by_label("Password").fill("a long test password")
+        page.get_by_label("Security code").fill("code0001")
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{base}/staff/sessions/{first.pk}/")
+        page.get_by_role("button", name="Start session").click()
+        expect(page.locator("[data-notice]")).to_have_text("Session started.")
+        page.get_by_role("button", name="+ Report a crime").click()
+        expect(page.locator("[data-notice]")).to_have_text("Visitor logged: Report a crime.")
+    with time_machine.travel(tuesday + timedelta(days=1, minutes=1), tick=True):
+        # Past midnight, on Tuesday's page: the next visitor is Wednesday's first.
+        page.get_by_role("button", name="+ Advice or information").click()
+        expect(page).to_have_url(f"{base}/staff/sessions/{second.pk}/", timeout=15_000)
+        expect(page.get_by_role("heading", name="Visitors: 1")).to_be_visible()
+        expect(
+            page.get_by_role("button", name=UNDO.format("Advice or information"))
+        ).to_be_visible()
+    first.refresh_from_db()
+    assert first.actual_end == tuesday + timedelta(days=1)
+    assert list(Visit.objects.filter(session=second).values_list("purpose", flat=True)) == [
+        "advice"
+    ]
