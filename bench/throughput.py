@@ -15,18 +15,14 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 
-from django.conf import settings
 from django.db import connection
 
 from bench.public_pages import populate
-from bench.visits import ROOT, _free_port, _wait_until_up
+from bench.visits import _free_port, gunicorn
 
 PAGES = {
     "directory": "/contact-points/",
@@ -80,30 +76,6 @@ def _hammer(port: int, path: str, seconds: float, clients: int) -> tuple[float, 
     return len(latencies) / elapsed, p99, errors
 
 
-def _serve(app: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "SEARCH_RATE": "1000000/min",
-        "CONN_MAX_AGE": "60",
-    }
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", app, "-b", f"127.0.0.1:{port}", "-w", str(workers),
-         "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    _wait_until_up(port)
-    return server
-
-
 def run(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench throughput")
     parser.add_argument("--seconds", type=float, default=4)
@@ -120,7 +92,7 @@ def run(argv: list[str]) -> None:
         f"keep-alive clients, {options.seconds:g} s each, 1,000 contact points, PostgreSQL)"
     )
     port = _free_port()
-    hello = _serve("bench.hello:application", port, options.workers)
+    hello = gunicorn("bench.hello:application", port, workers=options.workers)
     try:
         _hammer(port, "/hello", 1, options.clients)  # warm up
         base_rate, base_p99, base_errors = _hammer(port, "/hello", options.seconds, options.clients)
@@ -130,7 +102,7 @@ def run(argv: list[str]) -> None:
     print(f"  {'hello (baseline)':<22} {base_rate:>7.0f} req/s  p99 {base_p99:>6.1f} ms  "
           f"errors {base_errors}")  # fmt: skip
     port = _free_port()
-    app = _serve("config.wsgi", port, options.workers)
+    app = gunicorn("config.wsgi", port, workers=options.workers)
     verdicts = []
     try:
         for name, path in PAGES.items():

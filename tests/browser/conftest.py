@@ -9,11 +9,15 @@ import re
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from contactpoints.hours import LONDON
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Map tiles and every other outside host are unreachable here: refuse them at once.
@@ -173,3 +177,26 @@ def app_context(browser: Browser) -> Iterator[BrowserContext]:
     )
     yield context
     context.close()
+
+
+# Wednesday 25 November 2026, 19:05: the Beethoven Centre's evening session.
+WEDNESDAY_EVENING = datetime(2026, 11, 25, 19, 5, tzinfo=LONDON)
+
+
+@pytest.fixture
+def counter(live_server: object) -> Iterator[str]:
+    """The demo loaded, an officer ("officer", two backup codes) assigned to the Beethoven
+    Centre, the clock at its Wednesday evening session: the live server's address."""
+    from contactpoints.demo import load_demo
+    from contactpoints.models import ContactPoint
+    from tests.factories import staff_user
+    from users import roles
+
+    load_demo()
+    beethoven = ContactPoint.objects.get(slug="beethoven-centre-contact-point")
+    officer = staff_user("officer", roles.OFFICER, beethoven)
+    device = officer.staticdevice_set.create(name="Backup codes")
+    for code in ("code0001", "code0002"):
+        device.token_set.create(token=code)
+    with time_machine.travel(WEDNESDAY_EVENING, tick=True):
+        yield live_server.url  # type: ignore[attr-defined]

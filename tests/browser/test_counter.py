@@ -1,40 +1,15 @@
 """An officer on a phone runs a session at the counter, on a good and a bad connection."""
 
-from collections.abc import Iterator
-from datetime import datetime
-
 import pytest
-import time_machine
 from playwright.sync_api import Page, expect
 
-from contactpoints.demo import load_demo
-from contactpoints.hours import LONDON
 from tests.browser.conftest import assert_accessible
-from tests.factories import staff_user
-from users import roles
 from visits.models import SessionState, StaffedSession, Visit
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-# Wednesday 25 November 2026, 19:05: the Beethoven Centre's evening session.
-WEDNESDAY_EVENING = datetime(2026, 11, 25, 19, 5, tzinfo=LONDON)
-
-
-@pytest.fixture
-def counter(live_server: object) -> Iterator[str]:
-    load_demo()
-    from contactpoints.models import ContactPoint
-
-    beethoven = ContactPoint.objects.get(slug="beethoven-centre-contact-point")
-    officer = staff_user("officer", roles.OFFICER, beethoven)
-    device = officer.staticdevice_set.create(name="Backup codes")
-    for code in ("code0001", "code0002"):
-        device.token_set.create(token=code)
-    with time_machine.travel(WEDNESDAY_EVENING, tick=True):
-        yield live_server.url  # type: ignore[attr-defined]
 
 
 def sign_in(page: Page, base: str, code: str = "code0001") -> None:

@@ -1,16 +1,14 @@
 """The counter as an officer uses it on a phone: no signal, a flaky proxy, two tabs, quick
 taps. Each journey checks what the screen says and what the server stored."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 import time_machine
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from contactpoints.demo import load_demo
 from tests.browser.conftest import Connection, assert_accessible
-from tests.browser.test_counter import WEDNESDAY_EVENING, sign_in
+from tests.browser.test_counter import sign_in
 from tests.factories import staff_user
 from users import roles
 from visits.models import SessionState, StaffedSession, Visit
@@ -23,20 +21,6 @@ pytestmark = [
 UNDO = "Undo last visitor ({})"
 
 
-@pytest.fixture
-def officer(live_server: object) -> Iterator[None]:
-    load_demo()
-    from contactpoints.models import ContactPoint
-
-    beethoven = ContactPoint.objects.get(slug="beethoven-centre-contact-point")
-    user = staff_user("officer", roles.OFFICER, beethoven)
-    device = user.staticdevice_set.create(name="Backup codes")
-    for code in ("code0001", "code0002"):
-        device.token_set.create(token=code)
-    with time_machine.travel(WEDNESDAY_EVENING, tick=True):
-        yield
-
-
 def session_url(base: str) -> str:
     session = StaffedSession.objects.get(contact_point__slug="beethoven-centre-contact-point")
     return f"{base}/staff/sessions/{session.pk}/"
@@ -47,12 +31,22 @@ def come_back(context: BrowserContext, connection: Connection) -> None:
     context.set_offline(False)
 
 
+def started(page: Page, base: str) -> None:
+    """Signed in, on the Beethoven Centre's counter, the session started (the server has
+    answered: the screen changes before it does)."""
+    sign_in(page, base)
+    page.goto(session_url(base))
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    expect(page.locator("[data-notice]")).to_have_text("Session started.")
+
+
 def purposes() -> list[str]:
     return sorted(Visit.objects.counted().values_list("purpose", flat=True))
 
 
 def test_the_counter_opens_and_works_with_no_connection_from_a_cold_start(
-    app_context: BrowserContext, connection: Connection, officer: None
+    app_context: BrowserContext, connection: Connection, counter: str
 ) -> None:
     page = app_context.new_page()
     sign_in(page, connection.url)
@@ -102,7 +96,7 @@ def test_the_counter_opens_and_works_with_no_connection_from_a_cold_start(
 
 
 def test_a_page_never_saved_says_so_offline(
-    app_context: BrowserContext, connection: Connection, officer: None
+    app_context: BrowserContext, connection: Connection, counter: str
 ) -> None:
     page = app_context.new_page()
     sign_in(page, connection.url)
@@ -114,15 +108,9 @@ def test_a_page_never_saved_says_so_offline(
     assert_accessible(page)
 
 
-def test_a_proxy_error_is_retried_never_dropped(
-    page: Page, live_server: object, officer: None
-) -> None:
-    base = live_server.url  # type: ignore[attr-defined]
-    sign_in(page, base)
-    page.goto(session_url(base))
-    page.get_by_role("button", name="Start session").click()
-    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
-    expect(page.locator("[data-notice]")).to_have_text("Session started.")
+def test_a_proxy_error_is_retried_never_dropped(page: Page, counter: str) -> None:
+    base = counter
+    started(page, base)
     answers: list[int] = []
 
     def bad_gateway_once(route: Route) -> None:
@@ -142,15 +130,9 @@ def test_a_proxy_error_is_retried_never_dropped(
     assert purposes() == ["documents"]
 
 
-def test_a_change_the_server_will_never_take_is_shown_not_retried(
-    page: Page, live_server: object, officer: None
-) -> None:
-    base = live_server.url  # type: ignore[attr-defined]
-    sign_in(page, base)
-    page.goto(session_url(base))
-    page.get_by_role("button", name="Start session").click()
-    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
-    expect(page.locator("[data-notice]")).to_have_text("Session started.")
+def test_a_change_the_server_will_never_take_is_shown_not_retried(page: Page, counter: str) -> None:
+    base = counter
+    started(page, base)
     # Meanwhile a manager records the session as not held: the next tap cannot be taken.
     session = StaffedSession.objects.get(contact_point__slug="beethoven-centre-contact-point")
     StaffedSession.objects.filter(pk=session.pk).update(
@@ -169,10 +151,8 @@ def test_a_change_the_server_will_never_take_is_shown_not_retried(
     assert Visit.objects.count() == 0
 
 
-def test_two_tabs_never_lose_each_others_taps(
-    context: BrowserContext, live_server: object, officer: None
-) -> None:
-    base = live_server.url  # type: ignore[attr-defined]
+def test_two_tabs_never_lose_each_others_taps(context: BrowserContext, counter: str) -> None:
+    base = counter
     first = context.new_page()
     sign_in(first, base)
     first.goto(session_url(base))
@@ -194,15 +174,9 @@ def test_two_tabs_never_lose_each_others_taps(
     assert purposes() == ["advice", "property", "report_crime"]
 
 
-def test_details_after_quick_taps_go_to_the_visitor_named(
-    page: Page, live_server: object, officer: None
-) -> None:
-    base = live_server.url  # type: ignore[attr-defined]
-    sign_in(page, base)
-    page.goto(session_url(base))
-    page.get_by_role("button", name="Start session").click()
-    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
-    expect(page.locator("[data-notice]")).to_have_text("Session started.")
+def test_details_after_quick_taps_go_to_the_visitor_named(page: Page, counter: str) -> None:
+    base = counter
+    started(page, base)
     page.get_by_role("button", name="+ Report a crime").click()
     expect(page.get_by_role("button", name=UNDO.format("Report a crime"))).to_be_visible()
     page.get_by_role("button", name="+ Documents").click()
@@ -220,8 +194,8 @@ def test_details_after_quick_taps_go_to_the_visitor_named(
     ]
 
 
-def test_every_counter_state_is_accessible(page: Page, live_server: object, officer: None) -> None:
-    base = live_server.url  # type: ignore[attr-defined]
+def test_every_counter_state_is_accessible(page: Page, counter: str) -> None:
+    base = counter
     sign_in(page, base)
     page.goto(session_url(base))
     assert_accessible(page)  # not started
