@@ -4,26 +4,19 @@ with the headers a client needs to wait correctly."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from django.test import Client
 
-from contactpoints.models import Postcode
-from tests.contactpoints.test_geocoding import remote  # noqa: F401  (the stand-in geocoder)
+# The stand-in geocoder and a few listed postcodes.
+from tests.contactpoints.test_geocoding import gazetteer, remote  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def listed() -> None:
-    Postcode.objects.create(
-        postcode="WC2N 4JP", outward="WC2N", latitude=Decimal("51.509786"),
-        longitude=Decimal("-0.124658"), source="codepoint",
-    )  # fmt: skip
-
-
-def test_an_open_data_user_can_make_many_local_searches(client: Client, listed: None) -> None:
+def test_an_open_data_user_can_make_many_local_searches(
+    client: Client,
+    gazetteer: None,  # noqa: F811
+) -> None:
     statuses = set()
     for n in range(40):
         statuses.add(
@@ -40,7 +33,7 @@ def test_an_open_data_user_can_make_many_local_searches(client: Client, listed: 
 
 def test_place_names_reaching_the_geocoder_are_limited_per_client(
     client: Client,
-    listed: None,
+    gazetteer: None,  # noqa: F811
     remote: list[str],  # noqa: F811
 ) -> None:
     for n in range(10):
