@@ -296,3 +296,24 @@ def test_healthz_says_when_the_cache_is_unreachable(
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "ok", "cache": "unreachable"}
+
+
+def test_a_database_outage_is_a_503_with_retry_after_not_a_500(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    from contactpoints.views import DirectoryView
+
+    def down(self: object) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(DirectoryView, "get_queryset", down)
+    page = client.get(reverse("contactpoints:directory"))
+    assert page.status_code == 503
+    assert page["Retry-After"] == "5"
+    assert "Briefly unavailable" in page.content.decode()
+    monkeypatch.setattr("contactpoints.api._filtered", lambda *args: down(None))
+    api = client.get("/api/v1/contact-points")
+    assert api.status_code == 503
+    assert api.json()["detail"].startswith("The service is briefly unavailable")
