@@ -15,13 +15,20 @@ import gzip
 import random
 import statistics
 import time
+from datetime import datetime
+from datetime import time as clock
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 
 from contactpoints import geo
-from contactpoints.models import ContactPoint, Kind, Status
+from contactpoints.hours import LONDON
+from contactpoints.models import ContactPoint, Kind, OpeningRule, Status
 from tests.shared_data import LONDON_POSTCODES
+
+NOON = datetime(2026, 11, 25, 12, tzinfo=LONDON)  # a Wednesday
+NIGHT = datetime(2026, 11, 25, 3, tzinfo=LONDON)
 
 
 def london_postcodes() -> list[tuple[float, float]]:
@@ -51,6 +58,28 @@ def populate(count: int, positions: list[tuple[float, float]], rng: random.Rando
             ContactPoint.objects.bulk_create(batch)
             batch = []
     ContactPoint.objects.bulk_create(batch)
+    # Hours for each: 09:00–17:00 on two to five weekdays, some evenings.
+    rules = []
+    for pk in ContactPoint.objects.values_list("pk", flat=True):
+        for weekday in rng.sample(range(7), rng.randint(2, 5)):
+            opens = rng.choice([9, 10, 13, 17])
+            rules.append(
+                OpeningRule(contact_point_id=pk, weekday=weekday, opens=clock(opens),
+                            closes=clock(opens + rng.choice([2, 3, 4])))
+            )  # fmt: skip
+        if len(rules) >= 20_000:
+            OpeningRule.objects.bulk_create(rules)
+            rules = []
+    OpeningRule.objects.bulk_create(rules)
+
+
+def _timed(queryset: Any, queries: list[tuple[float, float]], **options: Any) -> list[float]:
+    timings = []
+    for lat, lon in queries:
+        start = time.perf_counter()
+        queryset.nearest(lat, lon, limit=10, **options)
+        timings.append((time.perf_counter() - start) * 1000)
+    return timings
 
 
 def run(argv: list[str]) -> None:
@@ -64,16 +93,17 @@ def run(argv: list[str]) -> None:
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     print(f"Nearest 10, {args.queries} queries at London postcodes, database: {engine}")
     print(f"{'points':>8} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}  same as brute force")
-    worst_p95 = 0.0
+    worst_p95 = worst_open_p95 = 0.0
     for size in (int(s) for s in args.sizes.split(",")):
         populate(size, positions, rng)
         queryset = ContactPoint.objects.published()
         queryset.nearest(*queries[0])  # warm up
-        timings = []
-        for lat, lon in queries:
-            start = time.perf_counter()
-            queryset.nearest(lat, lon, limit=10)
-            timings.append((time.perf_counter() - start) * 1000)
+        timings = _timed(queryset, queries)
+        # "Open now" on a Wednesday at noon (most open) and at 03:00 (none open: the
+        # search widens to its reach), on a tenth of the queries.
+        noon = _timed(queryset, queries[: len(queries) // 10], open_at=NOON)
+        night = _timed(queryset, queries[: len(queries) // 10], open_at=NIGHT)
+        far = _timed(queryset, [(-51.5, 179.9)] * 5)  # the antipode of London
         # Check a sample against a brute-force geodesic ranking over every row.
         everything = [
             (pk, float(lat), float(lon))
@@ -93,6 +123,16 @@ def run(argv: list[str]) -> None:
             f"{size:>8} {statistics.median(timings):>10.2f} {p95:>8.2f} {max(timings):>8.2f}"
             f"  {'yes' if identical else 'NO'} ({checks} checked)"
         )
-    verdict = "meets" if worst_p95 < 10 else "MISSES"
+        open_p95 = max(statistics.quantiles(t, n=20)[-1] for t in (noon, night))
+        worst_open_p95 = max(worst_open_p95, open_p95)
+        print(
+            f"{'':>8} open now at noon: p95 {statistics.quantiles(noon, n=20)[-1]:.2f} ms; at "
+            f"03:00 (none open, widens to {settings.SEARCH_WITHIN_KM} km): p95 "
+            f"{statistics.quantiles(night, n=20)[-1]:.2f} ms; the antipode: max "
+            f"{max(far):.2f} ms"
+        )
+    verdict = "MEETS" if worst_p95 < 10 else "MISSES"
     print(f"Worst p95 {worst_p95:.2f} ms: {verdict} the 10 ms target.")
+    verdict = "MEETS" if worst_open_p95 < 10 else "MISSES"
+    print(f'Worst p95 with "open now" {worst_open_p95:.2f} ms: {verdict} the 10 ms target.')
     ContactPoint.objects.all().delete()

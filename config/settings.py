@@ -245,6 +245,8 @@ CORS_ALLOW_METHODS = ["GET", "OPTIONS"]
 # and API searches answered here, and those that reach the remote geocoder (which allows
 # about one request a second for the whole site; its answers are cached).
 SEARCH_RATE: str = env.str("SEARCH_RATE", default="600/min")
+# How far the nearest search looks: beyond it, "none within N km" (bounded time anywhere).
+SEARCH_WITHIN_KM: int = env.int("SEARCH_WITHIN_KM", default=200)
 GEOCODER_RATE: str = env.str("GEOCODER_RATE", default="10/min")
 
 # --- Usage figures ---------------------------------------------------------------------

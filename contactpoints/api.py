@@ -158,7 +158,11 @@ class FeatureCollection(Schema):
 
 class NearestCollection(Schema):
     type: Literal["FeatureCollection"] = "FeatureCollection"
-    search: dict[str, Any] = Field(..., description="The point searched from")
+    search: dict[str, Any] = Field(
+        ...,
+        description="The point searched from (label, source, geometry) and `within_km`: "
+        "how far the search looks; nothing further away is listed",
+    )
     features: list[NearestFeature]
 
 
@@ -369,6 +373,7 @@ def _nearest(
             "label": place.label,
             "source": place.source,
             "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
+            "within_km": settings.SEARCH_WITHIN_KM,
         },
         "features": features,
     }

@@ -51,7 +51,11 @@ class ApiDocsView(TemplateView):
     """Human documentation of the open data API, beside the OpenAPI document."""
 
     template_name = "contactpoints/api_docs.html"
-    extra_context = {"rate": settings.SEARCH_RATE, "geocoder_rate": settings.GEOCODER_RATE}
+    extra_context = {
+        "rate": settings.SEARCH_RATE,
+        "geocoder_rate": settings.GEOCODER_RATE,
+        "within_km": settings.SEARCH_WITHIN_KM,
+    }
 
 
 @xframe_options_exempt
@@ -133,7 +137,13 @@ def find_nearest(
         }
     ]
     points += map_points([r.contact_point for r in results])
-    return {"place": place, "results": results, "fallback": fallback, "map_points": points}
+    return {
+        "place": place,
+        "results": results,
+        "fallback": fallback,
+        "map_points": points,
+        "within_km": settings.SEARCH_WITHIN_KM,
+    }
 
 
 def search(request: HttpRequest) -> HttpResponse:

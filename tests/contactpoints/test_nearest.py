@@ -79,12 +79,23 @@ def test_queryset_nearest_matches_brute_force(origin, places, limit) -> None:  #
 
 
 @pytest.mark.django_db
-def test_far_away_search_widens_until_it_finds_enough() -> None:
+def test_far_away_search_widens_until_it_finds_enough_within_its_reach(
+    django_assert_max_num_queries: object,
+) -> None:
     near = ContactPointFactory(latitude=Decimal("51.5"), longitude=Decimal("-0.1"))
     far = ContactPointFactory(latitude=Decimal("55.95"), longitude=Decimal("-3.19"))  # Edinburgh
-    found = ContactPoint.objects.nearest(50.1, -5.5, limit=5)  # Penzance
+    found = ContactPoint.objects.nearest(50.1, -5.5, limit=5, within_m=1_000_000)  # Penzance
     assert [cp for cp, _d in found] == [near, far]
     assert found[0][1] == pytest.approx(geo.distance_m((50.1, -5.5), (51.5, -0.1)))
+    # London is 400 km from Penzance: beyond the default reach (SEARCH_WITHIN_KM, 200).
+    assert ContactPoint.objects.nearest(50.1, -5.5, limit=5) == []
+    london = geo.distance_m((50.1, -5.5), (51.5, -0.1))
+    reach = [cp for cp, _d in ContactPoint.objects.nearest(50.1, -5.5, within_m=london + 1)]
+    assert reach == [near]
+    assert ContactPoint.objects.nearest(50.1, -5.5, within_m=london - 1) == []
+    # The other side of the Earth: a bounded number of cheap queries, and nothing.
+    with django_assert_max_num_queries(12):  # type: ignore[operator]
+        assert ContactPoint.objects.nearest(-51.5, 179.9, limit=10) == []
 
 
 @pytest.mark.django_db
@@ -102,3 +113,26 @@ def test_open_at_and_chained_filters() -> None:
     assert [cp for cp, _ in only_open] == [open_late]
     private = ContactPoint.objects.with_facility("has_private_room").nearest(51.5, -0.1)
     assert [cp for cp, _ in private] == [closed]
+
+
+@pytest.mark.django_db
+def test_open_at_evaluates_each_place_once_however_far_it_widens(
+    django_assert_max_num_queries: object,
+) -> None:
+    """03:00, nothing open anywhere: the search widens to its reach, reading each ring's
+    hours once (three queries a ring), not every candidate's again each time."""
+    for n in range(60):
+        cp = ContactPointFactory(
+            latitude=Decimal(f"{51.3 + (n % 10) * 0.04:.4f}"),
+            longitude=Decimal(f"{-0.4 + (n // 10) * 0.1:.4f}"),
+        )
+        OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(9), closes=time(17))
+    night = datetime(2026, 11, 25, 3, tzinfo=LONDON)
+    with django_assert_max_num_queries(50):  # type: ignore[operator]
+        assert ContactPoint.objects.nearest(51.5, -0.1, limit=10, open_at=night) == []
+    day = datetime(2026, 11, 25, 12, tzinfo=LONDON)
+    found = ContactPoint.objects.nearest(51.5, -0.1, limit=10, open_at=day)
+    brute = sorted(
+        (geo.distance_m((51.5, -0.1), cp.coordinates), cp.pk) for cp in ContactPoint.objects.all()
+    )[:10]
+    assert [(round(d, 3), cp.pk) for cp, d in found] == [(round(d, 3), pk) for d, pk in brute]
