@@ -19,7 +19,7 @@ from ninja.errors import HttpError
 
 from config.client import ClientRateThrottle
 
-from . import geocoding, hours, pagecache, postcodes
+from . import geocoding, hours, pagecache, postcodes, search
 from .models import FACILITIES, SERVICES, UNCONFIRMED, Basis, ContactPoint, Fact, Kind, Status
 from .spreadsheets import csv_response
 
@@ -158,6 +158,11 @@ class FeatureCollection(Schema):
 
 class NearestCollection(Schema):
     type: Literal["FeatureCollection"] = "FeatureCollection"
+    nearest_open: NearestFeature | None = Field(
+        None,
+        description="When none of the features is open now (and no open_at was asked "
+        "for): the nearest contact point that is open now, if any within reach",
+    )
     search: dict[str, Any] = Field(
         ...,
         description="The point searched from (label, source, geometry) and `within_km`: "
@@ -359,25 +364,27 @@ def _nearest(
     open_at = query.open_at
     if open_at is not None and timezone.is_naive(open_at):
         open_at = timezone.make_aware(open_at, hours.LONDON)
-    queryset = ContactPoint.objects.published().operating().with_facility(*query.facility)
-    if query.kind:
-        queryset = queryset.filter(kind=query.kind)
-    found = queryset.nearest(*place.coordinates, limit=query.limit, open_at=open_at)
-    features = []
-    for cp, distance in found:
+    found = search.nearest(
+        place, now=now, open_at=open_at, facilities=query.facility, kind=query.kind,
+        limit=query.limit,
+    )  # fmt: skip
+
+    def feature(cp: ContactPoint, distance: float) -> dict[str, Any]:
         properties = _properties(request, cp, now) | {"distance_m": round(distance, 1)}
-        features.append(_feature(properties, cp))
+        return _feature(properties, cp)
+
     data = {
         "type": "FeatureCollection",
         "search": {
             "label": place.label,
             "source": place.source,
             "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
-            "within_km": settings.SEARCH_WITHIN_KM,
+            "within_km": found.within_km,
         },
-        "features": features,
+        "features": [feature(cp, distance) for cp, distance in found.results],
+        "nearest_open": feature(*found.nearest_open) if found.nearest_open else None,
     }
-    return data, [cp for cp, _distance in found], False
+    return data, found.shown, open_at is None  # nearest_open depends on who is open now
 
 
 def _place(request: HttpRequest, query: NearestQuery) -> geocoding.Place:

@@ -21,6 +21,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from config.client import ClientRateThrottle
 
 from . import exports, geocoding, hours, pagecache
+from . import search as search_module
 from .forms import DirectoryFilterForm, SearchForm
 from .geocoding import Place
 from .maps import map_config
@@ -103,10 +104,10 @@ def find_nearest(
     facilities: Sequence[str] = (),
     limit: int = 10,
 ) -> dict[str, Any]:
-    """The nearest operating contact points to `place`, as the finder pages show them,
-    and — when none of them is open now — the nearest one that is."""
-    queryset = ContactPoint.objects.published().operating().with_facility(*facilities)
-    found = queryset.nearest(*place.coordinates, limit=limit, open_at=open_at)
+    """The nearest search (`search.nearest`) as the finder pages show it."""
+    found = search_module.nearest(
+        place, now=now, open_at=open_at, facilities=facilities, limit=limit
+    )
     # Results are described at the moment searched for ("open at"), or now.
     moment = open_at or now
     searched = open_at is not None and open_at != now
@@ -118,16 +119,14 @@ def find_nearest(
             cp.is_open_at(moment),
             directions_url(place.coordinates, cp),
         )
-        for cp, distance in found
+        for cp, distance in found.results
     ]
     fallback = None
-    if results and open_at is None and not any(r.is_open for r in results):
-        nearest_open = queryset.nearest(*place.coordinates, limit=1, open_at=now)
-        if nearest_open:
-            cp, distance = nearest_open[0]
-            fallback = Result(
-                cp, distance, cp.status_line(now), True, directions_url(place.coordinates, cp)
-            )
+    if found.nearest_open:
+        cp, distance = found.nearest_open
+        fallback = Result(
+            cp, distance, cp.status_line(now), True, directions_url(place.coordinates, cp)
+        )
     points = [
         {
             "name": f"You searched for {place.label}",
@@ -142,7 +141,7 @@ def find_nearest(
         "results": results,
         "fallback": fallback,
         "map_points": points,
-        "within_km": settings.SEARCH_WITHIN_KM,
+        "within_km": found.within_km,
     }
 
 

@@ -233,3 +233,23 @@ def test_facts_say_how_they_are_known_and_the_status_never_overstates(client: Cl
     page = client.get("/contact-points/counter/").content.decode()
     assert "Bank holidays: not confirmed" in page
     assert "Private room for a confidential conversation (not yet confirmed)" in page
+
+
+def test_nearest_names_the_nearest_open_place_as_the_finder_does(client: Client) -> None:
+    """The API answers like the finder (one search module): when none found is open now,
+    it names the nearest place that is."""
+    from datetime import time as clock
+
+    from tests.factories import ContactPointFactory, OpeningRuleFactory
+
+    near = ContactPointFactory(name="Near, mornings", latitude=Decimal("51.5001"))
+    OpeningRuleFactory(contact_point=near, weekday=2, opens=clock(9), closes=clock(10))
+    far = ContactPointFactory(name="Far, evenings", latitude=Decimal("51.52"))
+    OpeningRuleFactory(contact_point=far, weekday=2, opens=clock(19), closes=clock(22))
+    with time_machine.travel(WEDNESDAY_EVENING, tick=False):
+        data = client.get(
+            "/api/v1/contact-points/nearest", {"lat": 51.5, "lon": -0.208259, "limit": 1}
+        ).json()
+    assert [f["properties"]["name"] for f in data["features"]] == ["Near, mornings"]
+    assert data["nearest_open"]["properties"]["name"] == "Far, evenings"
+    assert data["search"]["within_km"] == 200
