@@ -166,3 +166,31 @@ def test_a_visit_logged_after_sign_in_ended_is_kept_until_signed_in_again(
     expect(page.locator("[data-pending]")).to_be_empty(timeout=15_000)
     expect(page.get_by_role("heading", name="Visitors: 1")).to_be_visible()
     assert list(Visit.objects.values_list("purpose", flat=True)) == ["bail"]
+
+
+def test_a_footfall_sheet_is_checked_then_imported(page: Page, counter: str, tmp_path) -> None:
+    """The import as an officer meets it: upload, a summary to confirm, the result; each
+    step accessible."""
+    sign_in(page, counter)  # Today's sessions: this evening's is made
+    session = StaffedSession.objects.get(contact_point__slug="beethoven-centre-contact-point")
+    StaffedSession.objects.filter(pk=session.pk).update(
+        state=SessionState.HELD, actual_start=session.scheduled_start
+    )
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(
+        "contact_point,date,arrived,purpose\n"
+        "Beethoven Centre contact point,25/11/2026,19:02,Report a crime\n"
+        "beethoven-centre-contact-point,2026-11-25,19:03,advice\n"
+    )
+    page.goto(f"{counter}/staff/import/")
+    page.get_by_label("Footfall sheet (CSV)").set_input_files(str(sheet))
+    page.get_by_role("button", name="Check the sheet").click()
+    expect(
+        page.get_by_role("heading", name="sheet.csv: 2 rows checked, no problems")
+    ).to_be_visible()
+    assert Visit.objects.count() == 0
+    assert_accessible(page)
+    page.get_by_role("button", name="Import 2 visits").click()
+    expect(page.get_by_text("Imported 2 visits from sheet.csv.")).to_be_visible()
+    assert_accessible(page)
+    assert sorted(Visit.objects.values_list("purpose", flat=True)) == ["advice", "report_crime"]
