@@ -94,10 +94,11 @@ def _boundaries(day_key: str) -> list[datetime]:
     if found is not None:
         return list(found)
     today = datetime.fromisoformat(day_key).date()
-    start, end = midnight(today - timedelta(days=1)), midnight(today + timedelta(days=3))
+    # From the day before yesterday: its overnight sessions end yesterday.
+    start, end = midnight(today - timedelta(days=2)), midnight(today + timedelta(days=3))
     instants: set[datetime] = set()
-    for cp in ContactPoint.objects.published().operating().with_hours():
-        for session in cp.schedule().sessions_between(start - timedelta(days=1), end):
+    for schedule in ContactPoint.objects.published().operating().schedules().values():
+        for session in schedule.sessions_between(start, end):
             instants.update((session.start, session.end))
     result = sorted(instants)
     cache.set(key, result, 24 * 3600)

@@ -36,16 +36,16 @@ def _contact_point_saved(sender: Any, instance: ContactPoint, **kwargs: Any) -> 
     announce(instance.pk)
 
 
-@receiver(post_save)
-@receiver(post_delete)
 def _public_data_changed(sender: Any, **kwargs: Any) -> None:
     """Any change to what public pages show makes every cached page stale (pagecache)."""
-    if sender in (ContactPoint, OpeningRule, HoursException, FactCheck) or (
-        sender is ContactPoint.replaces.through
-    ):
-        pagecache.changed()
-
-
-@receiver(m2m_changed, sender=ContactPoint.replaces.through)
-def _lineage_changed(sender: Any, **kwargs: Any) -> None:
     pagecache.changed()
+
+
+# Only the models public pages show: every other save (a visit logged at a counter, say)
+# is not slowed by this.
+for _shown in (ContactPoint, OpeningRule, HoursException, FactCheck):
+    post_save.connect(_public_data_changed, sender=_shown, dispatch_uid=f"pagecache-{_shown}")
+    post_delete.connect(_public_data_changed, sender=_shown, dispatch_uid=f"pagecache-d-{_shown}")
+m2m_changed.connect(
+    _public_data_changed, sender=ContactPoint.replaces.through, dispatch_uid="pagecache-lineage"
+)

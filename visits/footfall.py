@@ -193,13 +193,15 @@ class _Places:
         for cp in ContactPoint.objects.only("pk", "slug", "name"):
             self.by_slug[cp.slug] = cp
             self.by_name[self._normal(cp.name)].append(cp)
-        if user.is_active and user.has_perm("visits.view_all_contact_points"):
+        # services.can_record's rule, for every contact point at once.
+        records = user.is_active and user.has_perm("visits.add_visit")
+        if records and user.has_perm("visits.view_all_contact_points"):
             self.allowed = {cp.pk for cp in self.by_slug.values()}
-        else:
+        elif records:
             self.allowed = set(
                 Assignment.objects.filter(officer=user).values_list("contact_point_id", flat=True)
             )
-        if not (user.is_active and user.has_perm("visits.add_visit")):
+        else:
             self.allowed = set()
 
     @staticmethod

@@ -350,8 +350,8 @@
       // The visitor named on the screen at the moment of the tap, and no other.
       change.key = form.getAttribute("data-key");
       change.url = form.getAttribute("data-url").replace(URL_KEY, change.key);
-      change.describe = (kind === "undo" ? "undoing " : "details for ") + "the visitor " +
-        document.querySelector("[data-last-label]").textContent;
+      change.visitor = document.querySelector("[data-last-label]").textContent;
+      change.describe = (kind === "undo" ? "undoing " : "details for ") + "the visitor " + change.visitor;
     } else {
       change.describe = { start: "starting the session", end: "ending the session", reopen: "reopening the session" }[kind];
     }
@@ -371,7 +371,7 @@
         if (change.kind === "end") form.closest("details").open = false;
         if (change.kind === "details") {
           form.closest("details").open = false;
-          notify("Details will be saved for " + change.describe.replace("details for the visitor ", "") + ".");
+          notify("Details will be saved for " + change.visitor + ".");
         }
         putChange(change).then(changed).then(flush);
       });
