@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -20,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from . import exports, geo, hours, postcodes
+from . import exports, hours, postcodes
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -111,63 +110,6 @@ class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
             raise ValueError(f"unknown facilities: {sorted(unknown)}")
         return self.filter(**dict.fromkeys(names, True))
 
-    def nearest(
-        self,
-        latitude: float,
-        longitude: float,
-        *,
-        limit: int = 10,
-        open_at: datetime | None = None,
-        within_m: float | None = None,
-    ) -> list[tuple[ContactPoint, float]]:
-        """The `limit` nearest with a location within `within_m` (default
-        `settings.SEARCH_WITHIN_KM`), as (contact point, metres), nearest first, with their
-        hours prefetched. With `open_at`, only those open at that moment.
-
-        An indexed bounding box selects candidates in SQL, starting at 500 m, and is widened
-        until at least `limit` of them certainly lie within the box's inscribed circle
-        (nothing outside the box can then be nearer) or the radius reaches `within_m`:
-        `geo.rank_nearest` ranks them exactly as a brute-force geodesic ranking of every
-        place within `within_m` would (ties by primary key). Opening hours are evaluated
-        once per candidate: each widening reads only the ring it adds.
-        """
-        origin = (latitude, longitude)
-        within = float(within_m or settings.SEARCH_WITHIN_KM * 1000)
-        located = self.filter(latitude__isnull=False, longitude__isnull=False)
-        radius = min(START_RADIUS_M, within)
-        is_open: dict[int, bool] = {}
-        previous: geo.Box | None = None
-        while True:
-            box = geo.bounding_box(latitude, longitude, radius)
-            candidates = _in_box(located, box)
-            rows = [
-                (pk, float(lat), float(lon))  # type: ignore[arg-type]
-                for pk, lat, lon in candidates.values_list("pk", "latitude", "longitude")
-            ]
-            if open_at is not None and rows:
-                ring = candidates if previous is None else _outside_box(candidates, previous)
-                if any(pk not in is_open for pk, _lat, _lon in rows):
-                    open_pks = ring.open_pks(open_at)
-                    is_open.update(
-                        {pk: pk in open_pks for pk, _lat, _lon in rows if pk not in is_open}
-                    )
-                rows = [row for row in rows if is_open[row[0]]]
-            inside = sum(
-                1
-                for _pk, lat, lon in rows
-                if geo.haversine_m(origin, (lat, lon)) * (1 + geo.SPHERE_ERROR) <= radius
-            )
-            everywhere = box.wraps and box.min_lat <= -90 and box.max_lat >= 90
-            if inside >= limit or everywhere or radius >= within:
-                break
-            previous = box
-            radius = min(radius * 2, within)
-        ranked = [(d, pk) for d, pk in geo.rank_nearest(origin, rows, len(rows)) if d <= within]
-        ranked = ranked[:limit]
-        found = self.model.objects.filter(pk__in=[pk for _d, pk in ranked]).with_hours()
-        by_pk = {cp.pk: cp for cp in found}
-        return [(by_pk[pk], distance) for distance, pk in ranked]
-
     def schedules(self, *, on: Sequence[date] | None = None) -> dict[int, hours.Schedule]:
         """{pk: schedule} for these contact points, from three flat queries.
 
@@ -213,29 +155,6 @@ class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
     def open_at(self, when: datetime) -> ContactPointQuerySet:
         """Those open at `when`, as a queryset."""
         return self.filter(pk__in=self.open_pks(when))
-
-
-def _in_box(queryset: ContactPointQuerySet, box: geo.Box) -> ContactPointQuerySet:
-    inside = queryset.filter(latitude__gte=box.min_lat, latitude__lte=box.max_lat)
-    if not box.wraps:
-        inside = inside.filter(longitude__gte=box.min_lon, longitude__lte=box.max_lon)
-    return inside
-
-
-def _outside_box(queryset: ContactPointQuerySet, box: geo.Box) -> ContactPointQuerySet:
-    """Those not in `box`: the ring a widened box adds."""
-    if box.wraps:
-        return queryset.exclude(latitude__gte=box.min_lat, latitude__lte=box.max_lat)
-    return queryset.exclude(
-        latitude__gte=box.min_lat, latitude__lte=box.max_lat,
-        longitude__gte=box.min_lon, longitude__lte=box.max_lon,
-    )  # fmt: skip
-
-
-# The first box's radius. Starting from the data's average density was tried: London's
-# contact points (and postcodes) cluster in the centre, so an average-density start took
-# in hundreds of candidates there and was slower than doubling from here.
-START_RADIUS_M = 500.0
 
 
 class ContactPoint(models.Model):
@@ -402,7 +321,6 @@ class ContactPoint(models.Model):
         ]
         indexes = [
             # The nearest search prefilters on a bounding box of these two columns.
-            models.Index(fields=["latitude", "longitude"], name="contactpoint_lat_lon_idx"),
             models.Index(fields=["is_published", "borough"], name="contactpoint_pub_borough"),
         ]
 

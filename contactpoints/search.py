@@ -1,17 +1,29 @@
-"""The nearest search, once, for the finder page, the embeddable widget and the API: which
-contact points, with which filters, and — when none of those found is open now — the
-nearest one that is. Each caller only describes the answer in its own format."""
+"""The nearest search, once, for the finder page, the embeddable widget, the API and a
+closed place's alternatives: which contact points, with which filters, and — when none of
+those found is open now — the nearest one that is. Each caller only describes the answer
+in its own format.
+
+Ranking and filtering happen in memory (`nearby`); the places found are then loaded with
+their hours, and kept in this process under the data version, so a search for places
+already loaded reads nothing but the version.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 
+from . import nearby
 from .geocoding import Place
 from .models import ContactPoint
+
+_LOADED_KEPT = 2_000  # places kept loaded per process (a few kilobytes each)
 
 
 @dataclass(frozen=True)
@@ -40,12 +52,80 @@ def nearest(
 ) -> Found:
     """The `limit` published, operating contact points nearest `place` with these
     facilities (and of this kind), open at `open_at` if given."""
-    queryset = ContactPoint.objects.published().operating().with_facility(*facilities)
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    found = queryset.nearest(*place.coordinates, limit=limit, open_at=open_at)
-    nearest_open = None
-    if found and open_at is None and not any(cp.is_open_at(now) for cp, _d in found):
-        also = queryset.nearest(*place.coordinates, limit=1, open_at=now)
-        nearest_open = also[0] if also else None
-    return Found(place, found, nearest_open, settings.SEARCH_WITHIN_KM)
+    index = nearby.index()
+    latitude, longitude = place.coordinates
+    within = settings.SEARCH_WITHIN_KM * 1000
+    chosen = index.select(facilities=facilities, kind=kind)
+    if open_at is not None:
+        chosen &= index.open_at(open_at)
+    found = index.nearest(latitude, longitude, chosen, limit=limit, within_m=within)
+    also: list[tuple[float, int]] = []
+    if found and open_at is None:
+        open_now = index.open_at(now)
+        if not open_now[index.rows_of(pk for _d, pk in found)].any():
+            also = index.nearest(latitude, longitude, chosen & open_now, limit=1, within_m=within)
+    loaded = load([pk for _d, pk in found + also], index.version)
+    return Found(
+        place,
+        [(loaded[pk], distance) for distance, pk in found],
+        (loaded[also[0][1]], also[0][0]) if also else None,
+        settings.SEARCH_WITHIN_KM,
+    )
+
+
+def alternatives(
+    cp: ContactPoint, now: datetime, limit: int = 3
+) -> tuple[list[tuple[ContactPoint, float]], bool]:
+    """For a place that is closed: the nearest others open now or, if none is within
+    reach, the nearest others still operating; and whether they are open now."""
+    assert cp.coordinates is not None
+    index = nearby.index()
+    others = index.select(exclude=[cp.pk])
+    within = settings.SEARCH_WITHIN_KM * 1000
+    found = index.nearest(
+        *cp.coordinates, others & index.open_at(now), limit=limit, within_m=within
+    )
+    open_now = bool(found)
+    if not open_now:
+        found = index.nearest(*cp.coordinates, others, limit=limit, within_m=within)
+    loaded = load([pk for _d, pk in found], index.version)
+    return [(loaded[pk], distance) for distance, pk in found], open_now
+
+
+class _Loaded:
+    """Places loaded with their hours, by (data version, primary key), least recently
+    used first out. Each caller gets its own shallow copy, so nothing it sets on one is
+    seen by the next request; the hours themselves are shared and only read."""
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        self.places: OrderedDict[tuple[int, int], ContactPoint] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, pks: Iterable[int], version: int) -> dict[int, ContactPoint]:
+        wanted = set(pks)
+        found: dict[int, ContactPoint] = {}
+        with self.lock:
+            for pk in wanted:
+                cp = self.places.get((version, pk))
+                if cp is not None:
+                    self.places.move_to_end((version, pk))
+                    found[pk] = cp
+        missing = wanted - found.keys()
+        if missing:
+            fresh = {cp.pk: cp for cp in ContactPoint.objects.filter(pk__in=missing).with_hours()}
+            with self.lock:
+                for pk, cp in fresh.items():
+                    self.places[(version, pk)] = cp
+                while len(self.places) > self.kept:
+                    self.places.popitem(last=False)
+            found |= fresh
+        return {pk: copy.copy(cp) for pk, cp in found.items()}
+
+
+_loaded = _Loaded(_LOADED_KEPT)
+
+
+def load(pks: Iterable[int], version: int) -> dict[int, ContactPoint]:
+    """These places with their hours, as of data version `version`."""
+    return _loaded.get(pks, version)

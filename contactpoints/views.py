@@ -25,7 +25,7 @@ from . import search as search_module
 from .forms import DirectoryFilterForm, SearchForm
 from .geocoding import Place
 from .maps import map_config
-from .models import FACILITIES, ContactPoint, Fact, Status
+from .models import FACILITIES, ContactPoint, Fact
 
 CALENDAR_DAYS = 90
 
@@ -330,11 +330,7 @@ class ContactPointDetailView(DetailView):
         Returns the places and whether they are open now."""
         if (status and status.is_open) or cp.coordinates is None:
             return [], False
-        others = ContactPoint.objects.published().filter(status=Status.OPEN).exclude(pk=cp.pk)
-        nearest = others.open_at(now).with_hours().nearest(*cp.coordinates, limit=3)
-        open_now = bool(nearest)
-        if not open_now:
-            nearest = others.with_hours().nearest(*cp.coordinates, limit=3)
+        nearest, open_now = search_module.alternatives(cp, now)
         places = [(other, distance, other.status_line(now)) for other, distance in nearest]
         return places, open_now
 

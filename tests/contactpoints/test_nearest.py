@@ -1,16 +1,16 @@
-"""The nearest search: exactly the brute-force geodesic ranking, found through an index."""
+"""The nearest search: exactly the brute-force geodesic ranking, found through the in-memory
+index (`contactpoints.nearby`), with few queries."""
 
-import math
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from geopy.distance import geodesic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contactpoints import geo
+from contactpoints import geo, nearby, search
+from contactpoints.geocoding import Place
 from contactpoints.hours import LONDON
 from contactpoints.models import ContactPoint
 from tests.factories import ContactPointFactory, OpeningRuleFactory
@@ -40,26 +40,6 @@ def test_ranking_matches_brute_force(origin, rows, duplicates, limit) -> None:  
     assert geo.rank_nearest(o, candidates, limit) == brute_force(o, candidates, limit)
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    lat=st.floats(-89.9, 89.9),
-    lon=st.floats(-179.9, 179.9),
-    radius=st.floats(10, 5_000_000),
-    bearing_lat=st.floats(-1, 1),
-    bearing_lon=st.floats(-1, 1),
-)
-def test_bounding_box_contains_the_circle(lat, lon, radius, bearing_lat, bearing_lon) -> None:  # type: ignore[no-untyped-def]
-    box = geo.bounding_box(lat, lon, radius)
-    # A point at most `radius` away (by geodesic) lies inside the box.
-    bearing = math.degrees(math.atan2(bearing_lon, bearing_lat))
-    target = geodesic(meters=radius * 0.999).destination((lat, lon), bearing)
-    if box.wraps:
-        assert box.min_lat <= target.latitude <= box.max_lat
-    else:
-        assert box.min_lat <= target.latitude <= box.max_lat
-        assert box.min_lon <= target.longitude <= box.max_lon
-
-
 @pytest.mark.django_db
 @settings(
     max_examples=25,
@@ -67,7 +47,7 @@ def test_bounding_box_contains_the_circle(lat, lon, radius, bearing_lat, bearing
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(origin=points, places=st.lists(points, min_size=1, max_size=40), limit=st.integers(1, 12))
-def test_queryset_nearest_matches_brute_force(origin, places, limit) -> None:  # type: ignore[no-untyped-def]
+def test_nearest_matches_brute_force(origin, places, limit) -> None:  # type: ignore[no-untyped-def]
     ContactPoint.objects.all().delete()
     for lat, lon in places:
         ContactPointFactory(latitude=lat, longitude=lon)
@@ -75,73 +55,105 @@ def test_queryset_nearest_matches_brute_force(origin, places, limit) -> None:  #
     o = (float(origin[0]), float(origin[1]))
     rows = [(cp.pk, *cp.coordinates) for cp in ContactPoint.objects.exclude(latitude=None)]
     expected = brute_force(o, rows, limit)
-    found = ContactPoint.objects.nearest(*o, limit=limit)
-    assert [(round(d, 6), cp.pk) for cp, d in found] == [(round(d, 6), k) for d, k in expected]
+    found = nearby.nearest(*o, limit=limit)
+    assert [(round(d, 6), pk) for d, pk in found] == [(round(d, 6), k) for d, k in expected]
 
 
 @pytest.mark.django_db
-def test_far_away_search_widens_until_it_finds_enough_within_its_reach(
+def test_places_centimetres_apart_rank_as_brute_force() -> None:
+    """Distances read from cosines are coarse near zero: places at the searched point and a
+    few centimetres from it still rank exactly as the geodesic ranking does."""
+    origin = (51.501234, -0.141234)
+    offsets = [0, 0.000001, -0.000002, 0.000003, 0.000004, -0.000001, 0.00001, 0.0001]
+    for i, offset in enumerate(offsets):
+        ContactPointFactory(
+            latitude=Decimal(f"{origin[0] + offset:.6f}"),
+            longitude=Decimal(f"{origin[1] - offsets[-1 - i]:.6f}"),
+        )
+    rows = [(cp.pk, *cp.coordinates) for cp in ContactPoint.objects.all()]
+    for limit in (1, 3, 5, 8):
+        expected = brute_force(origin, rows, limit)
+        assert [pk for _d, pk in nearby.nearest(*origin, limit=limit)] == [k for _d, k in expected]
+
+
+@pytest.mark.django_db
+def test_reach_is_capped_and_any_point_on_earth_answers(
     django_assert_max_num_queries: object,
 ) -> None:
     near = ContactPointFactory(latitude=Decimal("51.5"), longitude=Decimal("-0.1"))
     far = ContactPointFactory(latitude=Decimal("55.95"), longitude=Decimal("-3.19"))  # Edinburgh
-    found = ContactPoint.objects.nearest(50.1, -5.5, limit=5, within_m=1_000_000)  # Penzance
-    assert [cp for cp, _d in found] == [near, far]
-    assert found[0][1] == pytest.approx(geo.distance_m((50.1, -5.5), (51.5, -0.1)))
+    found = nearby.nearest(50.1, -5.5, limit=5, within_m=1_000_000)  # Penzance
+    assert [pk for _d, pk in found] == [near.pk, far.pk]
+    assert found[0][0] == pytest.approx(geo.distance_m((50.1, -5.5), (51.5, -0.1)))
     # London is 400 km from Penzance: beyond the default reach (SEARCH_WITHIN_KM, 200).
-    assert ContactPoint.objects.nearest(50.1, -5.5, limit=5) == []
+    assert nearby.nearest(50.1, -5.5, limit=5) == []
     london = geo.distance_m((50.1, -5.5), (51.5, -0.1))
-    reach = [cp for cp, _d in ContactPoint.objects.nearest(50.1, -5.5, within_m=london + 1)]
-    assert reach == [near]
-    assert ContactPoint.objects.nearest(50.1, -5.5, within_m=london - 1) == []
-    # The other side of the Earth: a bounded number of cheap queries, and nothing.
-    with django_assert_max_num_queries(12):  # type: ignore[operator]
-        assert ContactPoint.objects.nearest(-51.5, 179.9, limit=10) == []
+    assert [pk for _d, pk in nearby.nearest(50.1, -5.5, within_m=london + 1)] == [near.pk]
+    assert nearby.nearest(50.1, -5.5, within_m=london - 1) == []
+    # The other side of the Earth and both poles: one query each (the data version).
+    with django_assert_max_num_queries(3):  # type: ignore[operator]
+        assert nearby.nearest(-51.5, 179.9, limit=10) == []
+        assert nearby.nearest(90, 0, limit=10, within_m=1e8) != []
+        assert nearby.nearest(-90, 180, limit=10) == []
 
 
 @pytest.mark.django_db
-def test_open_at_and_chained_filters() -> None:
+def test_open_at_and_filters() -> None:
     open_late = ContactPointFactory(latitude=Decimal("51.52"), longitude=Decimal("-0.1"))
     OpeningRuleFactory(contact_point=open_late, weekday=2, opens=time(19), closes=time(22))
     closed = ContactPointFactory(
         latitude=Decimal("51.5001"), longitude=Decimal("-0.1"), has_private_room=True
     )
     OpeningRuleFactory(contact_point=closed, weekday=2, opens=time(9), closes=time(10))
+    ContactPointFactory(latitude=Decimal("51.5"), longitude=Decimal("-0.1"), is_published=False)
+    ContactPointFactory(latitude=Decimal("51.5"), longitude=Decimal("-0.1"), status="closed")
     wednesday_evening = datetime(2026, 11, 25, 20, tzinfo=LONDON)
-    everything = ContactPoint.objects.nearest(51.5, -0.1)
-    assert [cp for cp, _ in everything] == [closed, open_late]
-    only_open = ContactPoint.objects.nearest(51.5, -0.1, open_at=wednesday_evening)
-    assert [cp for cp, _ in only_open] == [open_late]
-    private = ContactPoint.objects.with_facility("has_private_room").nearest(51.5, -0.1)
-    assert [cp for cp, _ in private] == [closed]
+    assert [pk for _d, pk in nearby.nearest(51.5, -0.1)] == [closed.pk, open_late.pk]
+    only_open = nearby.nearest(51.5, -0.1, open_at=wednesday_evening)
+    assert [pk for _d, pk in only_open] == [open_late.pk]
+    private = nearby.nearest(51.5, -0.1, facilities=["has_private_room"])
+    assert [pk for _d, pk in private] == [closed.pk]
+    assert nearby.nearest(51.5, -0.1, exclude=[closed.pk]) == only_open
+    with pytest.raises(ValueError, match="unknown facilities"):
+        nearby.nearest(51.5, -0.1, facilities=["has_moat"])
+    # An edit is seen by the next search (the index follows the data version).
+    closed.has_private_room = False
+    closed.save()
+    assert nearby.nearest(51.5, -0.1, facilities=["has_private_room"]) == []
 
 
 @pytest.mark.django_db
-def test_open_at_evaluates_each_place_once_however_far_it_widens(
-    django_assert_max_num_queries: object,
+def test_a_search_reads_the_version_and_the_places_it_has_not_loaded_yet(
+    django_assert_num_queries: object,
 ) -> None:
-    """03:00, nothing open anywhere: the search widens to its reach, reading each ring's
-    hours once (three queries a ring), not every candidate's again each time."""
+    """03:00, nothing open anywhere, then noon: "open now" costs no extra query however far
+    the search reaches, and a search for places already loaded reads only the data version."""
     for n in range(60):
         cp = ContactPointFactory(
             latitude=Decimal(f"{51.3 + (n % 10) * 0.04:.4f}"),
             longitude=Decimal(f"{-0.4 + (n // 10) * 0.1:.4f}"),
         )
         OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(9), closes=time(17))
+    here = Place(51.5, -0.1, "Here", "coordinates")
     night = datetime(2026, 11, 25, 3, tzinfo=LONDON)
-    with django_assert_max_num_queries(50):  # type: ignore[operator]
-        assert ContactPoint.objects.nearest(51.5, -0.1, limit=10, open_at=night) == []
     day = datetime(2026, 11, 25, 12, tzinfo=LONDON)
-    found = ContactPoint.objects.nearest(51.5, -0.1, limit=10, open_at=day)
+    search.nearest(here, now=night)  # builds the index, the day's sessions, loads ten places
+    with django_assert_num_queries(2):  # type: ignore[operator]  # one each
+        assert search.nearest(here, now=night, open_at=night).results == []
+        found = search.nearest(here, now=day, open_at=day)
     brute = sorted(
         (geo.distance_m((51.5, -0.1), cp.coordinates), cp.pk) for cp in ContactPoint.objects.all()
     )[:10]
-    assert [(round(d, 3), cp.pk) for cp, d in found] == [(round(d, 3), pk) for d, pk in brute]
+    assert [(round(d, 3), cp.pk) for cp, d in found.results] == [
+        (round(d, 3), pk) for d, pk in brute
+    ]
+    assert found.results[0][0].opening_rules.all()[0].opens == time(9)  # hours came with it
 
 
 @pytest.mark.django_db
 def test_open_pks_finds_exactly_the_places_open() -> None:
-    """`open_pks` (a day's rules and changes, read in bulk) against every place's own full
+    """`open_pks` and the search index's `open_at` (a day's rules and changes, read in bulk)
+    against every place's own full
     schedule, at moments across a year (nights, midnights, bank holidays, both clock
     changes): it must find exactly the places open. (A SQL pre-filter on the rules' times
     was tried and passed this, but was slower.)"""
@@ -188,6 +200,8 @@ def test_open_pks_finds_exactly_the_places_open() -> None:
         for _ in range(60)
     ]  # fmt: skip
     everyone = list(ContactPoint.objects.with_hours())
+    index = nearby.index()
     for when in moments:
         expected = {cp.pk for cp in everyone if cp.is_open_at(when)}
         assert ContactPoint.objects.open_pks(when) == expected, when
+        assert set(index.pks[index.open_at(when)].tolist()) == expected, when
