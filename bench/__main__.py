@@ -55,6 +55,8 @@ def main(argv: list[str]) -> None:
             tempfile.gettempdir(), "contactpoints-bench.sqlite3"
         )
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    import config.wsgi  # noqa: F401  # as a worker starts: the app loaded, then gc.freeze()
+
     try:
         for name in names:
             module = importlib.import_module(f"bench.{name}")

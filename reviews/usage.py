@@ -198,6 +198,7 @@ def public_rows(period: Period, contact_points: QuerySet[ContactPoint]) -> list[
     for column in release.VISITOR_COLUMNS:
         aggregates[f"s_{column}"] = Sum(column)
         aggregates[f"k_{column}"] = Count(column)  # counts the non-NULL (exact) cells
+    names = [(column, f"s_{column}", f"k_{column}") for column in TALLIES]
     for item in months.values("contact_point").annotate(
         adv=Sum("sessions_advertised"), held=Sum("sessions_held"),
         adv_s=Sum("advertised_seconds"), staffed_s=Sum("staffed_seconds"), **aggregates,
@@ -205,16 +206,18 @@ def public_rows(period: Period, contact_points: QuerySet[ContactPoint]) -> list[
         row = by_pk[item["contact_point"]]
         row.sessions_advertised, row.sessions_held = item["adv"], item["held"]
         row.advertised_hours, row.staffed_hours = item["adv_s"] / 3600, item["staffed_s"] / 3600
-
-        def figure(column: str, cap: int | None, item: dict[str, Any] = item) -> Figure:
-            hidden = item["n"] - item[f"k_{column}"]
-            return Figure(item[f"s_{column}"] or 0, hidden, cap if hidden else None)
-
+        cells = item["n"]
         # Visits and sessions with a visitor are suppressed only when small (1 to k − 1);
         # a part of the visits may also be hidden to protect another, so has no known cap.
-        row.visits = figure("visits", cap)
-        row.with_visitor = figure("sessions_with_visitor", cap)
-        row.parts = {column: figure(column, None) for column in TALLIES}
+        hidden = cells - item["k_visits"]
+        row.visits = Figure(item["s_visits"] or 0, hidden, cap if hidden else None)
+        hidden = cells - item["k_sessions_with_visitor"]
+        row.with_visitor = Figure(
+            item["s_sessions_with_visitor"] or 0, hidden, cap if hidden else None
+        )
+        row.parts = {
+            column: Figure(item[shown] or 0, cells - item[exact]) for column, shown, exact in names
+        }
     return sorted(by_pk.values(), key=lambda r: r.name)
 
 

@@ -4,6 +4,7 @@ before it is shown or downloaded."""
 from __future__ import annotations
 
 import hashlib
+import html
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -17,8 +18,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from contactpoints.hours import local
 from contactpoints.models import ContactPoint, Kind
@@ -324,7 +324,8 @@ def _table_cells(r: usage.Row) -> SafeString:
         shown.span_pct(r.zero_visit_share), str(r.parts.get("room_used", ZERO)),
         shown.money(r.cost_per_visit),
     ]  # fmt: skip
-    return format_html_join("", '<td class="num">{}</td>', ((cell,) for cell in cells))
+    # Every cell escaped here (the standard library's escape: a thousand rows of eight).
+    return mark_safe("".join(f'<td class="num">{html.escape(cell)}</td>' for cell in cells))  # noqa: S308
 
 
 def _csv_row(r: usage.Row, period: usage.Period) -> list[Any]:
