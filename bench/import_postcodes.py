@@ -19,8 +19,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 
-from contactpoints.gazetteer import import_postcodes, read, sources
-from contactpoints.models import Postcode
+from places.gazetteer import import_postcodes, read, sources
+from places.models import Postcode
 from tests.shared_data import CODEPOINT_RAW
 
 TARGET_ROWS_PER_SECOND = 20_000

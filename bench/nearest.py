@@ -28,9 +28,9 @@ from django.conf import settings
 from django.db import connection
 
 from contactpoints import geo, nearby, pagecache, search
-from contactpoints.geocoding import Place
 from contactpoints.hours import LONDON
 from contactpoints.models import ContactPoint, Kind, OpeningRule, Status
+from places.geocoding import Place
 from tests.shared_data import LONDON_POSTCODES
 
 NOON = datetime(2026, 11, 25, 12, tzinfo=LONDON)  # a Wednesday

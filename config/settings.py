@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "simple_history",
     "leaflet",
     "users",
+    "places",
     "contactpoints",
     "visits",
     "reviews",

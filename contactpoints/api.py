@@ -18,8 +18,9 @@ from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 
 from config.client import ClientRateThrottle
+from places import geocoding, postcodes
 
-from . import geocoding, hours, pagecache, postcodes, search
+from . import hours, pagecache, search
 from .models import FACILITIES, SERVICES, UNCONFIRMED, Basis, ContactPoint, Fact, Kind, Status
 from .spreadsheets import csv_response
 

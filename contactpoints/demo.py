@@ -20,7 +20,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
-from . import importer, postcodes
+from places import postcodes
+
+from . import importer
 from .models import (
     UNCONFIRMED,
     Basis,

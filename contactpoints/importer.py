@@ -25,7 +25,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from . import hours, pagecache, postcodes
+from places import postcodes
+from places.models import Postcode
+
+from . import hours, pagecache
 from .models import (
     UNCONFIRMED,
     Basis,
@@ -34,7 +37,6 @@ from .models import (
     FactCheck,
     Kind,
     OpeningRule,
-    Postcode,
     Recurrence,
     Status,
 )

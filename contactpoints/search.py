@@ -19,8 +19,9 @@ from datetime import datetime
 
 from django.conf import settings
 
+from places.geocoding import Place
+
 from . import nearby
-from .geocoding import Place
 from .models import ContactPoint
 
 _LOADED_KEPT = 2_000  # places kept loaded per process (a few kilobytes each)

@@ -19,11 +19,12 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, ListView, TemplateView
 
 from config.client import ClientRateThrottle
+from places import geocoding
+from places.geocoding import Place
 
-from . import exports, geocoding, hours, pagecache
+from . import exports, hours, pagecache
 from . import search as search_module
 from .forms import DirectoryFilterForm, SearchForm
-from .geocoding import Place
 from .maps import map_config
 from .models import FACILITIES, ContactPoint, Fact
 

@@ -14,7 +14,7 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 
 from contactpoints.hours import LONDON
-from contactpoints.models import Postcode
+from places.models import Postcode
 from tests.factories import ContactPointFactory, HoursExceptionFactory, OpeningRuleFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from contactpoints.hours import LONDON
-from contactpoints.models import Kind, Postcode
+from contactpoints.models import Kind
+from places.models import Postcode
 from tests.factories import ContactPointFactory, OpeningRuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,7 +150,7 @@ def test_unreachable_geocoder_is_a_503_with_a_way_forward(client: Client, settin
     settings.GEOCODER_DOMAIN = "127.0.0.1:9"  # type: ignore[attr-defined]  # nothing listens
     settings.GEOCODER_SCHEME = "http"  # type: ignore[attr-defined]
     settings.GEOCODER_MIN_DELAY = 0  # type: ignore[attr-defined]
-    from contactpoints import geocoding
+    from places import geocoding
 
     geocoding._geocode.cache_clear()
     response = client.get("/search/", {"q": "Paddington"})

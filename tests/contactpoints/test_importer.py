@@ -18,7 +18,8 @@ from django.test import Client
 from contactpoints import hours
 from contactpoints.demo import MET_LIST
 from contactpoints.importer import COLUMNS
-from contactpoints.models import Basis, ContactPoint, Fact, Postcode, Status
+from contactpoints.models import Basis, ContactPoint, Fact, Status
+from places.models import Postcode
 from tests.shared_data import SHARED_DATA
 
 pytestmark = pytest.mark.django_db

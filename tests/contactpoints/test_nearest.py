@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contactpoints import geo, nearby, search
-from contactpoints.geocoding import Place
 from contactpoints.hours import LONDON
 from contactpoints.models import ContactPoint
+from places.geocoding import Place
 from tests.factories import ContactPointFactory, OpeningRuleFactory
 
 # Points around London, including both sides of the prime meridian.

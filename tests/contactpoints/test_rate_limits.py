@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 # The stand-in geocoder and a few listed postcodes.
-from tests.contactpoints.test_geocoding import gazetteer, remote  # noqa: F401
+from tests.places.test_geocoding import gazetteer, remote  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

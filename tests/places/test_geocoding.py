@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.core.cache import cache
 
-from contactpoints import geocoding
-from contactpoints.geocoding import LocationError, from_coordinates, locate
-from contactpoints.models import Postcode
+from places import geocoding
+from places.geocoding import LocationError, from_coordinates, locate
+from places.models import Postcode
 
 pytestmark = pytest.mark.django_db
 

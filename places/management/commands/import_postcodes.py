@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from contactpoints.gazetteer import BATCH_SIZE, Source, UnrecognisedFile, import_postcodes
+from places.gazetteer import BATCH_SIZE, Source, UnrecognisedFile, import_postcodes
 
 
 class Command(BaseCommand):

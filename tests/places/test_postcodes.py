@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contactpoints.postcodes import (
+from places.postcodes import (
     InvalidPostcode,
     is_full_postcode,
     is_outward_code,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from contactpoints.gazetteer import UnrecognisedFile, import_postcodes
-from contactpoints.models import Postcode
+from places.gazetteer import UnrecognisedFile, import_postcodes
+from places.models import Postcode
 from tests.shared_data import CODEPOINT_RAW as CODEPOINT
 from tests.shared_data import ONSPD_SAMPLES as ONSPD
 from tests.shared_data import SHARED_DATA as DATA

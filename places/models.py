@@ -1,0 +1,63 @@
+"""The postcode gazetteer: where each live postcode is, from the official open data."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class PostcodeSource(models.TextChoices):
+    ONSPD = "onspd", "ONS Postcode Directory"
+    CODEPOINT = "codepoint", "OS Code-Point Open"
+
+
+class PostcodeQuerySet(models.QuerySet["Postcode"]):
+    def district_centre(self, outward: str) -> tuple[float, float] | None:
+        """The mean position of a postcode district's postcodes ("W2"), or None."""
+        centre = self.filter(outward=outward).aggregate(
+            latitude=models.Avg("latitude"), longitude=models.Avg("longitude")
+        )
+        if centre["latitude"] is None:
+            return None
+        return (float(centre["latitude"]), float(centre["longitude"]))
+
+
+class Postcode(models.Model):
+    """The local gazetteer: one row per live postcode with a location, imported from the
+    official open data by `manage.py import_postcodes`."""
+
+    postcode = models.CharField(max_length=8, unique=True, help_text="Canonical: SW1A 1AA")
+    outward = models.CharField(max_length=4, db_index=True, help_text="District: SW1A")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    district_code = models.CharField(
+        "local authority code", max_length=9, blank=True, help_text="GSS code, e.g. E09000033"
+    )
+    ward_code = models.CharField(max_length=9, blank=True, help_text="GSS code")
+    source = models.CharField(max_length=16, choices=PostcodeSource.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostcodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["postcode"]
+        constraints = [
+            models.CheckConstraint(
+                name="postcode_latitude_range", condition=Q(latitude__gte=-90, latitude__lte=90)
+            ),
+            models.CheckConstraint(
+                name="postcode_longitude_range",
+                condition=Q(longitude__gte=-180, longitude__lte=180),
+            ),
+            models.CheckConstraint(name="postcode_not_empty", condition=~Q(postcode="")),
+            models.CheckConstraint(
+                name="postcode_source_valid", condition=Q(source__in=PostcodeSource.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.postcode
+
+    @property
+    def coordinates(self) -> tuple[float, float]:
+        return (float(self.latitude), float(self.longitude))
