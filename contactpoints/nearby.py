@@ -39,6 +39,22 @@ _DAYS_KEPT = 4  # today, tomorrow and a couple of days asked about through "open
 
 
 @dataclass(eq=False)
+class _Day:
+    """Every session of a London day and the day before, as arrays: the row of the place,
+    start and end (POSIX seconds); and who is open in each stretch between two consecutive
+    openings or closings, as worked out."""
+
+    rows: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    boundaries: np.ndarray = field(init=False)
+    open_in: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.boundaries = np.unique(np.concatenate((self.starts, self.ends)))
+
+
+@dataclass(eq=False)
 class Index:
     version: int
     pks: np.ndarray  # int64, ascending
@@ -47,9 +63,7 @@ class Index:
     xyz: np.ndarray  # (n, 3): points on the unit sphere, for chord distances
     kinds: np.ndarray  # the kind of each, as text
     facilities: dict[str, np.ndarray]  # field name: recorded as present
-    _days: OrderedDict[date, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
-        default_factory=OrderedDict
-    )
+    _days: OrderedDict[date, _Day] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -82,14 +96,24 @@ class Index:
         return rows[self.pks[rows] == wanted[: len(rows)]] if len(rows) else rows
 
     def open_at(self, when: datetime) -> np.ndarray:
-        """For each row: open at `when`."""
-        rows, starts, ends = self._sessions(local(when).date())
+        """For each row: open at `when` (read only; shared by every search in the same
+        stretch of time)."""
+        day = self._day(local(when).date())
         moment = when.timestamp()
-        is_open = np.zeros(len(self), dtype=bool)
-        is_open[rows[(starts <= moment) & (moment < ends)]] = True
-        return is_open
+        # Between two consecutive openings or closings nobody opens or closes: the answer
+        # is worked out once per stretch.
+        stretch = int(np.searchsorted(day.boundaries, moment, side="right"))
+        with self._lock:
+            found = day.open_in.get(stretch)
+        if found is None:
+            found = np.zeros(len(self), dtype=bool)
+            found[day.rows[(day.starts <= moment) & (moment < day.ends)]] = True
+            found.flags.writeable = False
+            with self._lock:
+                day.open_in[stretch] = found
+        return found
 
-    def _sessions(self, day: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _day(self, day: date) -> _Day:
         with self._lock:
             found = self._days.get(day)
             if found is not None:
@@ -108,7 +132,7 @@ class Index:
                     rows.append(row)
                     starts.append(session.start.timestamp())
                     ends.append(session.end.timestamp())
-        found = (np.array(rows, dtype=np.int64), np.array(starts), np.array(ends))
+        found = _Day(np.array(rows, dtype=np.int64), np.array(starts), np.array(ends))
         with self._lock:
             self._days[day] = found
             while len(self._days) > _DAYS_KEPT:
