@@ -9,7 +9,7 @@ RUN := $(UV) run --locked
 # settings, so they need no secret.
 DEV := DEBUG=true
 
-.PHONY: help install run serve import-postcodes test test-fast test-browser lint format bench demo-reset check-deploy clean
+.PHONY: help install run serve import-postcodes import-wards test test-fast test-browser lint format bench demo-reset check-deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -25,10 +25,13 @@ install: ## Install uv if missing, the locked environment, and the tests' refere
 # The shared open data beside the project, when present (the workspace layout): every
 # London postcode (Code-Point Open 2014, 181,565 rows).
 POSTCODES ?= ../shared/data/codepoint-open-2014-08/london_all_boroughs_codepoint_2014_08_wgs84_slim.csv.gz
+# London's 649 wards (2013, generalised), for the coverage maps.
+WARDS ?= ../shared/data/boundaries/london_wards_2013.geojson
 
 run: install ## Migrate, load postcodes, the real London list and the demo, serve http://127.0.0.1:8000 (SQLite)
 	$(DEV) $(RUN) python manage.py migrate --noinput
 	@$(MAKE) --no-print-directory import-postcodes
+	@$(MAKE) --no-print-directory import-wards
 	$(DEV) $(RUN) python manage.py load_demo --with-staff
 	$(DEV) $(RUN) python manage.py generate_visits
 	$(DEV) $(RUN) python manage.py load_demo_reviews
@@ -58,6 +61,11 @@ import-postcodes: install ## Import the London postcodes in $(POSTCODES) (idempo
 	@if [ -f "$(POSTCODES)" ]; then \
 	  $(DEV) $(RUN) python manage.py import_postcodes "$(POSTCODES)"; \
 	else echo "No postcode data at $(POSTCODES): postcode search will use the remote geocoder only. See README, 'Postcode data'."; fi
+
+import-wards: install ## Import the London wards in $(WARDS) for the coverage maps (idempotent)
+	@if [ -f "$(WARDS)" ]; then \
+	  $(DEV) $(RUN) python manage.py import_boundaries "$(WARDS)" --source "2013 wards (generalised)"; \
+	else echo "No ward boundaries at $(WARDS): /coverage/ will have no wards. See README, 'Coverage'."; fi
 
 lint: install ## ruff (lint + format check), mypy, makemigrations --check
 	$(RUN) ruff check .

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "contactpoints",
     "visits",
     "reviews",
+    "coverage",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +237,14 @@ GEOCODER_CACHE_SECONDS: int = env.int("GEOCODER_CACHE_SECONDS", default=7 * 24 *
 GEOCODER_USER_AGENT: str = env.str(
     "GEOCODER_USER_AGENT", default=f"contact-points/0.1 (+{SITE_URL})"
 )
+
+# --- Coverage (docs/coverage.md) --------------------------------------------------------
+# Walking time = straight-line distance × detour factor ÷ walking speed. 4.8 km/h is the
+# usual planning figure for an adult's walk; 1.3 is the usual ratio of a walk along streets
+# to the straight line in a city. Thresholds in minutes.
+COVERAGE_WALKING_KMH: float = env.float("COVERAGE_WALKING_KMH", default=4.8)
+COVERAGE_DETOUR_FACTOR: float = env.float("COVERAGE_DETOUR_FACTOR", default=1.3)
+COVERAGE_THRESHOLDS: list[int] = [10, 20, 30]
 
 # --- Open data API ---------------------------------------------------------------------
 # Anyone may read the API from any origin; nothing else is shared across origins.

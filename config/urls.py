@@ -37,6 +37,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("reviews.urls")),
     path("staff/", include("visits.urls")),
+    path("coverage/", include("coverage.urls")),
     path("accounts/", include("users.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -61,3 +61,37 @@ class Postcode(models.Model):
     @property
     def coordinates(self) -> tuple[float, float]:
         return (float(self.latitude), float(self.longitude))
+
+
+class AreaKind(models.TextChoices):
+    WARD = "ward", "Ward"
+    BOROUGH = "borough", "Borough"
+
+
+class Area(models.Model):
+    """A ward or a borough, by its GSS code, with its outline for maps drawn on the server.
+    Imported by `manage.py import_boundaries` from an ONS-style GeoJSON of wards."""
+
+    code = models.CharField(max_length=9, unique=True, help_text="GSS code, e.g. E05000644")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=AreaKind.choices)
+    borough = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="wards"
+    )
+    outline = models.JSONField(
+        null=True, blank=True, help_text="GeoJSON Polygon or MultiPolygon (WGS84)."
+    )
+    source = models.CharField(max_length=200, blank=True, help_text='e.g. "2013 wards"')
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(name="area_kind_valid", condition=Q(kind__in=AreaKind.values)),
+            models.CheckConstraint(
+                name="area_ward_has_borough",
+                condition=~Q(kind=AreaKind.WARD) | Q(borough__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

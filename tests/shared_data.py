@@ -10,3 +10,7 @@ LONDON_POSTCODES = (
     / "codepoint-open-2014-08"
     / "london_all_boroughs_codepoint_2014_08_wgs84_slim.csv.gz"
 )
+WESTMINSTER_POSTCODES = (
+    SHARED_DATA / "codepoint-open-2014-08" / "westminster_E09000033_codepoint_2014_08_wgs84.csv"
+)
+LONDON_WARDS = SHARED_DATA / "boundaries" / "london_wards_2013.geojson"

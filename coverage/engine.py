@@ -1,0 +1,192 @@
+"""Coverage: how far each home is from the nearest contact point open at each moment.
+
+Pure NumPy, no database. Homes are points with an area (a ward) and a weight; places are
+points with a boolean "open" row over the moments studied (for a typical week, the 168
+hours). Walking time is the great-circle distance × `detour` at `speed_m_per_min`: a
+documented proxy for a walk along streets (docs/coverage.md). Only walks up to the longest
+threshold are looked at: a home with no open place within it counts as "not within" every
+threshold.
+
+The work is done once per distinct set of places open (nights share one, most weekday
+hours another), so a week costs far less than 168 passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+EARTH_MEAN_RADIUS_M = 6_371_008.8
+
+
+@dataclass(frozen=True)
+class Method:
+    speed_m_per_min: float = 80.0  # 4.8 km/h
+    detour: float = 1.3  # walking route ÷ straight line
+    thresholds: tuple[int, ...] = (10, 20, 30)  # minutes
+
+    @property
+    def reach_m(self) -> float:
+        """The longest straight line that is still within the longest threshold."""
+        return max(self.thresholds) * self.speed_m_per_min / self.detour
+
+
+@dataclass(frozen=True)
+class Homes:
+    latitudes: np.ndarray
+    longitudes: np.ndarray
+    areas: np.ndarray  # index into the area list, per home (-1: in none)
+    weights: np.ndarray  # people each home stands for (1 for every postcode by default)
+
+
+@dataclass(frozen=True)
+class Places:
+    latitudes: np.ndarray
+    longitudes: np.ndarray
+    open: np.ndarray  # (places, moments) bool
+
+
+@dataclass(frozen=True)
+class Result:
+    """Per moment and threshold: the weight of homes within it, in each area and in all.
+    `within[a, m, t]` for area a; `total[a]` the weight of area a's homes."""
+
+    within: np.ndarray  # (areas, moments, thresholds) float64
+    total: np.ndarray  # (areas,) float64
+    thresholds: tuple[int, ...]
+
+    def shares(self) -> np.ndarray:
+        """(areas, moments, thresholds): the share of each area's homes within reach."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.within / self.total[:, None, None]
+
+    def overall(self, areas: np.ndarray | None = None) -> np.ndarray:
+        """(moments, thresholds) for these areas together (every area by default)."""
+        chosen = slice(None) if areas is None else areas
+        total = self.total[chosen].sum()
+        return self.within[chosen].sum(axis=0) / total if total else self.within[0] * np.nan
+
+
+def haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: float, lon2: float) -> np.ndarray:
+    """Great-circle distances (mean Earth radius) from many points to one."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi, dlam = p2 - p1, np.radians(lon2 - lon1)
+    h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlam / 2) ** 2
+    return 2 * EARTH_MEAN_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
+def pairs_within(homes: Homes, places: Places, reach_m: float) -> tuple[np.ndarray, ...]:
+    """(home, place, metres) for every home and place at most `reach_m` apart, sorted by
+    home, then distance. Candidates come from a strip of the homes sorted east to west,
+    then a latitude band; distances are then exact great circles."""
+    order = np.argsort(homes.longitudes, kind="stable")
+    sorted_lon = homes.longitudes[order]
+    dlat = np.degrees(reach_m / EARTH_MEAN_RADIUS_M) * 1.001
+    found_home, found_place, found_m = [], [], []
+    for p, (lat, lon) in enumerate(zip(places.latitudes, places.longitudes, strict=True)):
+        # Degrees of longitude the reach spans at the band's edge nearest a pole.
+        widest = min(89.9, abs(lat) + dlat)
+        dlon = dlat / np.cos(np.radians(widest))
+        lo, hi = np.searchsorted(sorted_lon, [lon - dlon, lon + dlon], side="left")
+        candidates = order[lo:hi]
+        candidates = candidates[np.abs(homes.latitudes[candidates] - lat) <= dlat]
+        metres = haversine_m(homes.latitudes[candidates], homes.longitudes[candidates], lat, lon)
+        near = metres <= reach_m
+        found_home.append(candidates[near])
+        found_place.append(np.full(int(near.sum()), p, dtype=np.int64))
+        found_m.append(metres[near])
+    if not found_home:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    home = np.concatenate(found_home)
+    place = np.concatenate(found_place)
+    metres = np.concatenate(found_m)
+    by = np.lexsort((metres, home))
+    return home[by], place[by], metres[by]
+
+
+def nearest_open_minutes(
+    homes: Homes, places: Places, method: Method, pairs: tuple[np.ndarray, ...] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(minutes, set of each moment): `minutes[s, h]` is the walk from home h to the
+    nearest place open in distinct open set s (inf beyond the longest threshold);
+    `sets[m]` the open set of moment m."""
+    home, place, metres = (
+        pairs if pairs is not None else pairs_within(homes, places, method.reach_m)
+    )
+    columns, sets = np.unique(places.open.T, axis=0, return_inverse=True)
+    minutes = np.full((len(columns), len(homes.latitudes)), np.inf, dtype=np.float32)
+    walk = (metres * method.detour / method.speed_m_per_min).astype(np.float32)
+    for s, is_open in enumerate(columns):
+        chosen = np.flatnonzero(is_open[place])
+        if not len(chosen):
+            continue
+        homes_chosen = home[chosen]
+        # Pairs are sorted by home then distance: the first open pair of a home is its
+        # nearest open place.
+        first = np.ones(len(chosen), dtype=bool)
+        first[1:] = homes_chosen[1:] != homes_chosen[:-1]
+        minutes[s, homes_chosen[first]] = walk[chosen[first]]
+    return minutes, np.asarray(sets).reshape(-1)
+
+
+def coverage(
+    homes: Homes,
+    places: Places,
+    area_count: int,
+    method: Method | None = None,
+    pairs: tuple[np.ndarray, ...] | None = None,
+) -> Result:
+    """The weight of homes within each threshold, by area and moment."""
+    method = method or Method()
+    inside = homes.areas >= 0
+    areas, weights = homes.areas[inside], homes.weights[inside]
+    total = np.bincount(areas, weights=weights, minlength=area_count)
+    moments = places.open.shape[1]
+    within = np.zeros((area_count, moments, len(method.thresholds)))
+    if not len(places.latitudes) or not moments:
+        return Result(within, total, method.thresholds)
+    minutes, sets = nearest_open_minutes(homes, places, method, pairs)
+    per_set = np.zeros((area_count, len(minutes), len(method.thresholds)))
+    for s in range(len(minutes)):
+        walk = minutes[s][inside]
+        for t, threshold in enumerate(method.thresholds):
+            per_set[:, s, t] = np.bincount(
+                areas, weights=weights * (walk <= threshold), minlength=area_count
+            )
+    within[:] = per_set[:, sets, :]
+    return Result(within, total, method.thresholds)
+
+
+def points_in_polygons(
+    latitudes: np.ndarray, longitudes: np.ndarray, polygons: Sequence[Sequence[np.ndarray]]
+) -> np.ndarray:
+    """For each point, the index of the first polygon containing it (-1: none). Each
+    polygon is a list of rings ((n, 2) arrays of longitude, latitude): the first its
+    outline, the others its holes. Even-odd rule, over the points in the outline's
+    bounding box, every edge at once."""
+    found = np.full(len(latitudes), -1, dtype=np.int64)
+    for index, rings in enumerate(polygons):
+        outline = rings[0]
+        lon_min, lat_min = outline.min(axis=0)
+        lon_max, lat_max = outline.max(axis=0)
+        box = np.flatnonzero(
+            (found < 0)
+            & (longitudes >= lon_min) & (longitudes <= lon_max)
+            & (latitudes >= lat_min) & (latitudes <= lat_max)
+        )  # fmt: skip
+        if not len(box):
+            continue
+        x, y = longitudes[box], latitudes[box]
+        crossings = np.zeros(len(box), dtype=np.int64)
+        for ring in rings:
+            x1, y1 = ring[:, :1], ring[:, 1:2]  # (edges, 1)
+            x2, y2 = np.roll(x1, -1, axis=0), np.roll(y1, -1, axis=0)
+            crosses = (y1 > y) != (y2 > y)  # (edges, points)
+            dy = np.where(y2 == y1, 1.0, y2 - y1)
+            at = x1 + (y - y1) * (x2 - x1) / dy
+            crossings += (crosses & (x < at)).sum(axis=0)
+        found[box[crossings % 2 == 1]] = index
+    return found

@@ -1,0 +1,186 @@
+"""Coverage of London from the database: every postcode in the gazetteer (placed in the
+ward drawn on the map that contains it), every published, operating contact point with a
+location, and their hours in a chosen week. Results are kept in the shared cache under
+the data version (an edit of any contact point or its hours makes them stale), the
+gazetteer and the week; `manage.py coverage` computes them ahead of the first visitor."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max
+
+from contactpoints import pagecache
+from contactpoints.hours import LONDON, local
+from contactpoints.models import ContactPoint
+from places.models import Area, AreaKind, Postcode
+
+from . import engine
+
+HOURS = 168
+DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def method() -> engine.Method:
+    return engine.Method(
+        speed_m_per_min=settings.COVERAGE_WALKING_KMH * 1000 / 60,
+        detour=settings.COVERAGE_DETOUR_FACTOR,
+        thresholds=tuple(settings.COVERAGE_THRESHOLDS),
+    )
+
+
+@dataclass
+class Map:
+    """The wards (in a fixed order), their boroughs, and where each postcode is."""
+
+    stamp: str
+    ward_codes: list[str]
+    ward_names: list[str]
+    ward_borough: np.ndarray  # borough index per ward
+    borough_codes: list[str]
+    borough_names: list[str]
+    homes: engine.Homes
+    postcodes_outside: int  # in no ward drawn (kept out of every share)
+
+
+@dataclass
+class London:
+    """The figures for one week: within[ward, hour of week, threshold] and totals."""
+
+    week: date  # the Monday
+    result: engine.Result
+    places: int
+    seconds: float
+    made: datetime = field(default_factory=lambda: datetime.now(tz=LONDON))
+
+
+def _gazetteer_stamp() -> str:
+    postcodes = Postcode.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    areas = Area.objects.aggregate(n=Count("pk"))
+    return f"{postcodes['n']}:{postcodes['last']}:{areas['n']}"
+
+
+_maps: dict[str, Map] = {}
+_lock = threading.Lock()
+
+
+def london_map() -> Map:
+    """Wards and postcodes, built once per gazetteer and boundaries in each process."""
+    stamp = _gazetteer_stamp()
+    with _lock:
+        found = _maps.get(stamp)
+        if found is not None:
+            return found
+    boroughs = list(Area.objects.filter(kind=AreaKind.BOROUGH).order_by("code"))
+    borough_index = {b.pk: i for i, b in enumerate(boroughs)}
+    wards = list(Area.objects.filter(kind=AreaKind.WARD).order_by("code"))
+    polygons, owner = [], []
+    for i, ward in enumerate(wards):
+        outline = ward.outline or {}
+        parts = [outline.get("coordinates", [])]
+        if outline.get("type") == "MultiPolygon":
+            parts = outline["coordinates"]
+        for rings in parts:
+            polygons.append([np.asarray(ring, dtype=float)[:, :2] for ring in rings])
+            owner.append(i)
+    rows = np.array(
+        Postcode.objects.order_by().values_list("latitude", "longitude"), dtype=float
+    ).reshape(-1, 2)
+    latitudes, longitudes = rows[:, 0], rows[:, 1]
+    inside = engine.points_in_polygons(latitudes, longitudes, polygons)
+    areas = np.where(inside >= 0, np.asarray([*owner, -1], dtype=np.int64)[inside], -1)
+    found = Map(
+        stamp=stamp,
+        ward_codes=[w.code for w in wards],
+        ward_names=[w.name for w in wards],
+        ward_borough=np.array(
+            [borough_index.get(w.borough_id or 0, -1) for w in wards], dtype=np.int64
+        ),
+        borough_codes=[b.code for b in boroughs],
+        borough_names=[b.name for b in boroughs],
+        homes=engine.Homes(latitudes, longitudes, areas, np.ones(len(latitudes))),
+        postcodes_outside=int((areas < 0).sum()),
+    )
+    with _lock:
+        _maps.clear()
+        _maps[stamp] = found
+    return found
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def hour_moments(monday: date) -> list[datetime]:
+    """The middle of each hour of the week (Monday 00:30 … Sunday 23:30), London time."""
+    return [
+        datetime.combine(monday + timedelta(days=d), clock(h, 30), tzinfo=LONDON)
+        for d in range(7)
+        for h in range(24)
+    ]
+
+
+def places_open(monday: date) -> tuple[engine.Places, list[int]]:
+    """Every published, operating contact point with a location and, for each hour of the
+    week starting `monday`, whether it is open at the middle of that hour."""
+    located = (
+        ContactPoint.objects.published()
+        .operating()
+        .filter(latitude__isnull=False, longitude__isnull=False)
+    )
+    coordinates = {
+        pk: (float(lat), float(lon))  # type: ignore[arg-type]  # filtered: not null
+        for pk, lat, lon in located.values_list("pk", "latitude", "longitude")
+    }
+    moments = np.array([m.timestamp() for m in hour_moments(monday)])
+    start = datetime.combine(monday - timedelta(days=1), clock(0), tzinfo=LONDON)
+    end = datetime.combine(monday + timedelta(days=7), clock(0), tzinfo=LONDON)
+    keys = sorted(coordinates)
+    schedules = located.schedules()
+    is_open = np.zeros((len(keys), HOURS), dtype=bool)
+    for row, pk in enumerate(keys):
+        for session in schedules[pk].sessions_between(start, end):
+            lo, hi = np.searchsorted(
+                moments, [session.start.timestamp(), session.end.timestamp()], side="left"
+            )
+            is_open[row, lo:hi] = True
+    places = engine.Places(
+        np.array([coordinates[pk][0] for pk in keys]),
+        np.array([coordinates[pk][1] for pk in keys]),
+        is_open,
+    )
+    return places, keys
+
+
+def compute(monday: date) -> London:
+    started = time.perf_counter()
+    where = london_map()
+    places, keys = places_open(monday)
+    result = engine.coverage(where.homes, places, len(where.ward_codes), method())
+    return London(monday, result, len(keys), time.perf_counter() - started)
+
+
+def _key(monday: date) -> str:
+    m = method()
+    made_of = f"{pagecache.version()}|{_gazetteer_stamp()}|{monday}|{m}"
+    return "coverage:" + hashlib.sha256(made_of.encode()).hexdigest()
+
+
+def london(day: date | None = None) -> London:
+    """The figures for the week containing `day` (default: this week), from the cache or
+    computed now."""
+    monday = week_of(day or local(datetime.now(tz=LONDON)).date())
+    key = _key(monday)
+    found = cache.get(key)
+    if found is None:
+        found = compute(monday)
+        cache.set(key, found, 8 * 24 * 3600)
+    return found

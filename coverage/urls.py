@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "coverage"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("coverage.csv", views.download, name="csv"),
+    path("<str:code>/", views.borough, name="borough"),
+]

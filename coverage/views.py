@@ -1,0 +1,242 @@
+"""/coverage/: who can reach an open contact point, when — by borough and ward, as maps
+drawn on the server (each with its table), a weekday × hour grid and CSV."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from contactpoints import pagecache
+from contactpoints.hours import local, midnight
+from contactpoints.spreadsheets import csv_response
+from places.models import Area, AreaKind
+
+from . import london, svg
+
+# Named parts of the week (hours of the week: Monday 00:00–01:00 is hour 0).
+WHEN = {
+    "week": ("every hour of the week", list(range(168))),
+    "weekday-daytime": (
+        "weekdays 09:00 to 17:00",
+        [d * 24 + h for d in range(5) for h in range(9, 17)],
+    ),
+    "weekday-evening": (
+        "weekday evenings 18:00 to 22:00",
+        [d * 24 + h for d in range(5) for h in range(18, 22)],
+    ),
+    "weekend": ("weekends 09:00 to 17:00", [d * 24 + h for d in (5, 6) for h in range(9, 17)]),
+    "night": ("nights 00:00 to 06:00", [d * 24 + h for d in range(7) for h in range(6)]),
+}
+
+
+class BadChoice(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Choice:
+    within: int
+    when: str
+
+    @classmethod
+    def of(cls, request: HttpRequest) -> Choice:
+        thresholds = london.method().thresholds
+        within = request.GET.get("within", "20")
+        when = request.GET.get("when", "week")
+        if not within.isdigit() or int(within) not in thresholds:
+            raise BadChoice(
+                "Choose a walk of " + ", ".join(str(t) for t in thresholds) + " minutes."
+            )
+        if when not in WHEN:
+            raise BadChoice("Choose one of the listed times of the week.")
+        return cls(int(within), when)
+
+    @property
+    def threshold(self) -> int:
+        return london.method().thresholds.index(self.within)
+
+    @property
+    def hours(self) -> list[int]:
+        return WHEN[self.when][1]
+
+    @property
+    def label(self) -> str:
+        return f"within {self.within} minutes' walk, {WHEN[self.when][0]}"
+
+
+def _until(now: datetime) -> datetime:
+    """Figures are for the current week: the page is right until midnight (and any edit)."""
+    return midnight(local(now).date() + timedelta(days=1))
+
+
+def _percent(share: float) -> str:
+    return "–" if np.isnan(share) else f"{share * 100:.0f}%"
+
+
+def _bad(request: HttpRequest, error: BadChoice) -> HttpResponse:
+    return TemplateResponse(
+        request, "coverage/bad_choice.html", {"message": str(error)}, status=400
+    ).render()
+
+
+def _ward_rows(
+    figures: london.London, where: london.Map, wards: list[int], choice: Choice
+) -> list[dict[str, Any]]:
+    shares = figures.result.shares()[:, :, choice.threshold][:, choice.hours].mean(axis=1)
+    rows = []
+    for w in wards:
+        rows.append(
+            {
+                "code": where.ward_codes[w],
+                "name": where.ward_names[w],
+                "borough": where.borough_names[where.ward_borough[w]],
+                "postcodes": int(figures.result.total[w]),
+                "share": float(shares[w]),
+                "shown": _percent(float(shares[w])),
+            }
+        )
+    return rows
+
+
+def _map(rows: list[dict[str, Any]], choice: Choice) -> dict[str, Any]:
+    outlines: dict[str, dict[str, Any]] = {
+        code: outline or {}
+        for code, outline in Area.objects.filter(
+            code__in=[r["code"] for r in rows], outline__isnull=False
+        ).values_list("code", "outline")
+    }
+    drawn = [r for r in rows if outlines.get(r["code"])]
+    shapes, view_box = svg.draw(
+        [outlines[r["code"]] for r in drawn],
+        [r["share"] if r["postcodes"] else None for r in drawn],
+        [f"{r['name']}: {r['shown']} of postcodes {choice.label}" for r in drawn],
+    )
+    return {"shapes": shapes, "view_box": view_box, "steps": svg.STEPS}
+
+
+def _periods(overall: np.ndarray) -> list[dict[str, Any]]:
+    return [
+        {"label": label, "shares": [_percent(float(s)) for s in overall[hours].mean(axis=0)]}
+        for _key, (label, hours) in WHEN.items()
+    ]
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    try:
+        choice = Choice.of(request)
+    except BadChoice as error:
+        return _bad(request, error)
+
+    def render(now: datetime) -> tuple[HttpResponse, datetime]:
+        figures = london.london(local(now).date())
+        where = london.london_map()
+        rows = _ward_rows(figures, where, list(range(len(where.ward_codes))), choice)
+        boroughs = []
+        for b, (code, name) in enumerate(
+            zip(where.borough_codes, where.borough_names, strict=True)
+        ):
+            wards = np.flatnonzero(where.ward_borough == b)
+            overall = figures.result.overall(wards)
+            boroughs.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "postcodes": int(figures.result.total[wards].sum()),
+                    "shares": [_percent(float(s)) for s in overall.mean(axis=0)],
+                    "chosen": _percent(float(overall[choice.hours, choice.threshold].mean())),
+                }
+            )
+        context = {
+            "figures": figures,
+            "choice": choice,
+            "when_choices": [(key, label) for key, (label, _h) in WHEN.items()],
+            "method": london.method(),
+            "periods": _periods(figures.result.overall()),
+            "boroughs": boroughs,
+            "wards": rows,
+            "map": _map(rows, choice),
+            "postcodes": int(figures.result.total.sum()),
+            "outside": where.postcodes_outside,
+        }
+        return TemplateResponse(request, "coverage/index.html", context).render(), _until(now)
+
+    return pagecache.serve(request, render)
+
+
+def borough(request: HttpRequest, code: str) -> HttpResponse:
+    area = Area.objects.filter(code=code, kind=AreaKind.BOROUGH).first()
+    if area is None:
+        raise Http404("No such borough.")
+    try:
+        choice = Choice.of(request)
+    except BadChoice as error:
+        return _bad(request, error)
+
+    def render(now: datetime) -> tuple[HttpResponse, datetime]:
+        figures = london.london(local(now).date())
+        where = london.london_map()
+        b = where.borough_codes.index(code)
+        wards = [int(w) for w in np.flatnonzero(where.ward_borough == b)]
+        rows = _ward_rows(figures, where, wards, choice)
+        overall = figures.result.overall(np.array(wards, dtype=np.int64))
+        grid = [
+            {
+                "day": london.DAY_NAMES[d],
+                "cells": [
+                    {
+                        "hour": h,
+                        "shown": _percent(float(overall[d * 24 + h, choice.threshold])),
+                        "step": svg.step_of(float(overall[d * 24 + h, choice.threshold])),
+                    }
+                    for h in range(24)
+                ],
+            }
+            for d in range(7)
+        ]
+        context = {
+            "area": area,
+            "figures": figures,
+            "choice": choice,
+            "when_choices": [(key, label) for key, (label, _h) in WHEN.items()],
+            "method": london.method(),
+            "periods": _periods(overall),
+            "wards": rows,
+            "map": _map(rows, choice),
+            "grid": grid,
+            "postcodes": int(figures.result.total[wards].sum()),
+        }
+        return TemplateResponse(request, "coverage/borough.html", context).render(), _until(now)
+
+    return pagecache.serve(request, render)
+
+
+def download(request: HttpRequest) -> HttpResponse:
+    def render(now: datetime) -> tuple[HttpResponse, datetime]:
+        figures = london.london(local(now).date())
+        where = london.london_map()
+        shares = figures.result.shares()
+        thresholds = london.method().thresholds
+        header = ["ward code", "ward", "borough code", "borough", "postcodes"]
+        for threshold in thresholds:
+            header += [f"within {threshold} min: {label}" for label, _h in WHEN.values()]
+        rows = []
+        for w, code in enumerate(where.ward_codes):
+            row: list[object] = [
+                code, where.ward_names[w], where.borough_codes[where.ward_borough[w]],
+                where.borough_names[where.ward_borough[w]], int(figures.result.total[w]),
+            ]  # fmt: skip
+            for t in range(len(thresholds)):
+                row += [
+                    "" if np.isnan(v) else round(float(v), 4)
+                    for v in (shares[w, hours, t].mean() for _l, hours in WHEN.values())
+                ]
+            rows.append(row)
+        name = f"coverage-week-of-{figures.week.isoformat()}.csv"
+        return csv_response(name, header, rows), _until(now)
+
+    return pagecache.serve(request, render)

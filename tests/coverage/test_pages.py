@@ -1,0 +1,126 @@
+"""/coverage/ as a councillor reads it, without JavaScript: Westminster's real postcodes and
+wards, and contact points whose hours change the figures."""
+
+import csv
+import io
+import json
+import re
+from datetime import datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.test import Client
+from geopy.distance import geodesic
+
+from contactpoints.hours import LONDON
+from places.boundaries import BoundaryFileError, import_boundaries
+from places.gazetteer import import_postcodes
+from places.models import Area, Postcode
+from tests.factories import ContactPointFactory, OpeningRuleFactory
+from tests.shared_data import LONDON_WARDS, WESTMINSTER_POSTCODES
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 25, 12, tzinfo=LONDON)  # a Wednesday
+
+
+@pytest.fixture
+def westminster(tmp_path: Path) -> None:
+    data = json.loads(LONDON_WARDS.read_text())
+    data["features"] = [f for f in data["features"] if f["properties"]["LAD_CD"] == "E09000033"]
+    wards = tmp_path / "westminster-wards.geojson"
+    wards.write_text(json.dumps(data))
+    assert import_boundaries(wards).wards == 20
+    import_postcodes([WESTMINSTER_POSTCODES])
+
+
+@pytest.fixture
+def charing_cross(westminster: None) -> object:
+    """Open weekdays 08:00–20:00 only."""
+    cp = ContactPointFactory(latitude=Decimal("51.509786"), longitude=Decimal("-0.124658"))
+    for weekday in range(5):
+        OpeningRuleFactory(contact_point=cp, weekday=weekday, opens=time(8), closes=time(20))
+    return cp
+
+
+def within_20_minutes(origin: tuple[float, float]) -> int:
+    """Westminster postcodes within 20 minutes' walk of `origin`, counted one by one:
+    20 × 80 m ÷ 1.3 of straight line, by geodesic (a few at the edge may differ by the
+    sphere's 0.5 %)."""
+    reach = 20 * 80 / 1.3
+    return sum(
+        1
+        for lat, lon in Postcode.objects.values_list("latitude", "longitude")
+        if geodesic(origin, (float(lat), float(lon))).meters <= reach
+    )
+
+
+def test_the_pages_show_who_is_within_reach_and_when(client: Client, charing_cross: object) -> None:
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/coverage/")
+        borough = client.get("/coverage/E09000033/?within=20&when=weekday-evening")
+        download = client.get("/coverage/coverage.csv")
+    assert page.status_code == borough.status_code == download.status_code == 200
+    text = page.content.decode()
+    # One shape per ward on the map, each named, and the map's table.
+    assert text.count("<path ") == 20
+    assert "St James&#x27;s: " in text
+    assert "Map: share of each ward's postcodes within 20 minutes&#x27; walk" in text
+    assert '<a href="/coverage/E09000033/?within=20&amp;when=week">City of Westminster</a>' in text
+    # Nights: Charing Cross is closed, nobody is within reach.
+    rows = list(csv.DictReader(io.StringIO(download.content.decode())))
+    assert len(rows) == 20
+    assert {row["within 30 min: nights 00:00 to 06:00"] for row in rows} == {"0.0"}
+    # Weekdays 09:00–17:00, London-wide (here, Westminster): the postcodes within reach.
+    total = Postcode.objects.count()
+    shown = sum(
+        float(r["within 20 min: weekdays 09:00 to 17:00"]) * int(r["postcodes"]) for r in rows
+    )
+    expected = within_20_minutes((51.509786, -0.124658))
+    assert abs(shown - expected) <= 0.005 * expected + 2
+    assert 0 < expected < total
+    # The borough's grid: 09:00 on a Tuesday is covered, 21:00 is not.
+    grid = borough.content.decode()
+    tuesday = grid.split('<tr><th scope="row">Tuesday</th>')[1].split("</tr>")[0]
+    cells = re.findall(r">(\d+%)</td>", tuesday)
+    assert len(cells) == 24
+    assert cells[9] != "0%"
+    assert cells[21] == "0%"
+    assert cells[3] == "0%"
+
+
+def test_an_edit_to_hours_shows_at_once(client: Client, charing_cross: object) -> None:
+    with time_machine.travel(NOW, tick=False):
+        before = client.get("/coverage/coverage.csv").content.decode()
+        OpeningRuleFactory(contact_point=charing_cross, weekday=6, opens=time(0), closes=time(6))
+        after = client.get("/coverage/coverage.csv").content.decode()
+
+    def nights(text: str) -> float:
+        return sum(
+            float(r["within 30 min: nights 00:00 to 06:00"])
+            for r in csv.DictReader(io.StringIO(text))
+        )
+
+    assert nights(before) == 0 < nights(after)
+
+
+def test_bad_choices_are_told_plainly(client: Client, westminster: None) -> None:
+    answer = client.get("/coverage/?within=15")
+    assert answer.status_code == 400
+    assert "Choose a walk of 10, 20, 30 minutes." in answer.content.decode()
+    assert client.get("/coverage/?when=teatime").status_code == 400
+    assert client.get("/coverage/E09999999/").status_code == 404
+
+
+def test_boundary_files_are_checked_and_names_tidied(tmp_path: Path, westminster: None) -> None:
+    assert Area.objects.get(code="E09000033").name == "City of Westminster"
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(
+        '{"type": "FeatureCollection", "features": [{"properties": {}, "geometry": null}]}'
+    )
+    with pytest.raises(BoundaryFileError, match="feature 1: ward or borough code or name missing"):
+        import_boundaries(bad)
+    bad.write_text("not json")
+    with pytest.raises(BoundaryFileError, match="not a GeoJSON file"):
+        import_boundaries(bad)
