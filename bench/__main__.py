@@ -22,6 +22,7 @@ BENCHMARKS = [
     "visits",
     "usage",
     "footfall",
+    "coverage",
     "faults",
 ]
 

@@ -1,0 +1,70 @@
+"""A councillor reads the coverage pages in a browser: with and without JavaScript, through
+axe, and by keyboard to a borough."""
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import time_machine
+from playwright.sync_api import Browser, Page, expect
+
+from contactpoints.hours import LONDON
+from places.boundaries import import_boundaries
+from places.gazetteer import import_postcodes
+from tests.browser.conftest import assert_accessible, new_context
+from tests.factories import ContactPointFactory, OpeningRuleFactory
+from tests.shared_data import LONDON_WARDS, WESTMINSTER_POSTCODES
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+NOW = datetime(2026, 11, 25, 12, tzinfo=LONDON)
+
+
+@pytest.fixture
+def site(live_server: object, tmp_path: Path) -> Iterator[str]:
+    data = json.loads(LONDON_WARDS.read_text())
+    data["features"] = [f for f in data["features"] if f["properties"]["LAD_CD"] == "E09000033"]
+    wards = tmp_path / "wards.geojson"
+    wards.write_text(json.dumps(data))
+    import_boundaries(wards)
+    import_postcodes([WESTMINSTER_POSTCODES])
+    cp = ContactPointFactory(latitude=Decimal("51.509786"), longitude=Decimal("-0.124658"))
+    for weekday in range(5):
+        OpeningRuleFactory(contact_point=cp, weekday=weekday, opens=time(8), closes=time(20))
+    with time_machine.travel(NOW, tick=False):
+        yield live_server.url  # type: ignore[attr-defined]
+
+
+def test_coverage_pages_read_and_pass_axe(page: Page, site: str) -> None:
+    page.goto(site)
+    page.get_by_role("link", name="Coverage").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Who can reach an open contact point, and when"
+    )
+    expect(page.get_by_role("img", name="Map: share of each ward's postcodes")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_text("The map's figures: every ward").click()
+    expect(page.get_by_role("row", name="St James's")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("When").select_option("night")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("img", name="nights 00:00 to 06:00")).to_be_visible()
+    page.get_by_role("link", name="City of Westminster").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("City of Westminster")
+    expect(page.get_by_role("table", name="each hour of the week")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_coverage_works_without_javascript(browser: Browser, site: str) -> None:
+    context = new_context(browser, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site}/coverage/")
+    page.get_by_label("Walk of at most").select_option("30")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(f"{site}/coverage/?within=30&when=week")
+    expect(page.get_by_role("img", name="within 30 minutes' walk")).to_be_visible()
+    context.close()
