@@ -14,6 +14,7 @@ import users.admin  # noqa: F401
 import visits.admin  # noqa: F401
 from contactpoints.api import api
 from contactpoints.views import ApiDocsView, EmbedCodeView, HomeView, embed, search
+from coverage.api import router as coverage_api
 from users.views import back_office_sign_in
 
 from . import views
@@ -23,6 +24,8 @@ admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Contact Points back office"
 admin.site.site_title = "Contact Points back office"
 admin.site.index_title = "Keep contact points and their hours right"
+
+api.add_router("/coverage", coverage_api)
 
 urlpatterns = [
     # One sign-in page, with the second factor, for the back office too.

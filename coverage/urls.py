@@ -7,5 +7,6 @@ app_name = "coverage"
 urlpatterns = [
     path("", views.index, name="index"),
     path("coverage.csv", views.download, name="csv"),
+    path("wards.geojson", views.geojson, name="geojson"),
     path("<str:code>/", views.borough, name="borough"),
 ]

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 
 from contactpoints import pagecache
@@ -238,5 +238,93 @@ def download(request: HttpRequest) -> HttpResponse:
             rows.append(row)
         name = f"coverage-week-of-{figures.week.isoformat()}.csv"
         return csv_response(name, header, rows), _until(now)
+
+    return pagecache.serve(request, render)
+
+
+def _periods_by_key(overall: np.ndarray) -> dict[str, dict[str, float | None]]:
+    """{time of week: {threshold in minutes: share}} from (hours, thresholds) shares."""
+    thresholds = london.method().thresholds
+    found: dict[str, dict[str, float | None]] = {}
+    for key, (_label, hours) in WHEN.items():
+        means = overall[hours].mean(axis=0)
+        found[key] = {
+            str(t): None if np.isnan(v) else round(float(v), 4)
+            for t, v in zip(thresholds, means, strict=True)
+        }
+    return found
+
+
+def summary(figures: london.London, where: london.Map) -> dict[str, Any]:
+    """The figures as plain data: London, each borough and each ward, by time of week and
+    threshold (shares of postcodes), with the method. Used by the API and GeoJSON."""
+    m = london.method()
+    shares = figures.result.shares()
+    return {
+        "week": figures.week.isoformat(),
+        "method": {
+            "walking_km_per_hour": round(m.speed_m_per_min * 60 / 1000, 3),
+            "detour_factor": m.detour,
+            "thresholds_minutes": list(m.thresholds),
+            "open": "open at the middle of each hour of the week",
+            "homes": "unit postcodes in the gazetteer, each counted once",
+            "documentation": "/coverage/#method-heading",
+        },
+        "times_of_week": {key: label for key, (label, _h) in WHEN.items()},
+        "london": {
+            "postcodes": int(figures.result.total.sum()),
+            "shares": _periods_by_key(figures.result.overall()),
+        },
+        "boroughs": [
+            {
+                "code": code,
+                "name": name,
+                "postcodes": int(figures.result.total[where.ward_borough == b].sum()),
+                "shares": _periods_by_key(
+                    figures.result.overall(np.flatnonzero(where.ward_borough == b))
+                ),
+            }
+            for b, (code, name) in enumerate(
+                zip(where.borough_codes, where.borough_names, strict=True)
+            )
+        ],
+        "wards": [
+            {
+                "code": code,
+                "name": where.ward_names[w],
+                "borough_code": where.borough_codes[where.ward_borough[w]],
+                "postcodes": int(figures.result.total[w]),
+                "shares": _periods_by_key(shares[w]),
+            }
+            for w, code in enumerate(where.ward_codes)
+        ],
+    }
+
+
+def geojson(request: HttpRequest) -> HttpResponse:
+    """Every ward's outline with its figures, as GeoJSON (WGS84)."""
+
+    def render(now: datetime) -> tuple[HttpResponse, datetime]:
+        figures = london.london(local(now).date())
+        data = summary(figures, london.london_map())
+        outlines = dict(Area.objects.filter(kind=AreaKind.WARD).values_list("code", "outline"))
+        collection = {
+            "type": "FeatureCollection",
+            "week": data["week"],
+            "method": data["method"],
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": ward["code"],
+                    "geometry": outlines.get(ward["code"]),
+                    "properties": ward,
+                }
+                for ward in data["wards"]
+            ],
+        }
+        response = JsonResponse(collection, content_type="application/geo+json")
+        name = f"coverage-wards-week-of-{data['week']}.geojson"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response, _until(now)
 
     return pagecache.serve(request, render)

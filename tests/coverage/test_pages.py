@@ -124,3 +124,31 @@ def test_boundary_files_are_checked_and_names_tidied(tmp_path: Path, westminster
     bad.write_text("not json")
     with pytest.raises(BoundaryFileError, match="not a GeoJSON file"):
         import_boundaries(bad)
+
+
+def test_the_same_figures_as_geojson_and_from_the_api(
+    client: Client, charing_cross: object
+) -> None:
+    with time_machine.travel(NOW, tick=False):
+        table = client.get("/coverage/coverage.csv").content.decode()
+        wards = client.get("/coverage/wards.geojson")
+        api = client.get("/api/v1/coverage")
+        docs = client.get("/api/v1/openapi.json").json()
+    assert wards["Content-Type"] == "application/geo+json"
+    features = wards.json()["features"]
+    assert len(features) == 20
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
+    by_code = {row["ward code"]: row for row in csv.DictReader(io.StringIO(table))}
+    for feature in features:
+        row = by_code[feature["id"]]
+        shares = feature["properties"]["shares"]
+        assert shares["weekday-evening"]["20"] == pytest.approx(
+            float(row["within 20 min: weekday evenings 18:00 to 22:00"]), abs=1e-4
+        )
+    data = api.json()
+    assert data["week"] == "2026-11-23"
+    assert data["method"]["detour_factor"] == 1.3
+    assert [b["code"] for b in data["boroughs"]] == ["E09000033"]
+    assert data["london"]["shares"]["night"] == {"10": 0.0, "20": 0.0, "30": 0.0}
+    assert data["wards"] == [f["properties"] for f in features]
+    assert "/api/v1/coverage" in docs["paths"]

@@ -1,0 +1,35 @@
+"""The coverage figures in the open data API (`/api/v1/coverage`): the same figures as
+/coverage/, as JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Router
+
+from contactpoints import pagecache
+from contactpoints.hours import local
+
+from . import london
+from .views import _until, summary
+
+router = Router(tags=["coverage"])
+
+
+@router.get(
+    "",
+    summary="Who can reach an open contact point, and when",
+    description=(
+        "For this week: the share of postcodes within 10, 20 and 30 minutes' walk of an "
+        "open contact point, for London, each borough and each ward, by time of week. "
+        "Method and limits: docs/coverage.md and the /coverage/ page."
+    ),
+)
+def coverage(request: HttpRequest) -> Any:
+    def render(now: datetime) -> tuple[HttpResponse, datetime]:
+        data = summary(london.london(local(now).date()), london.london_map())
+        return JsonResponse(data), _until(now)
+
+    return pagecache.serve(request, render)
