@@ -36,6 +36,7 @@ from .models import FACILITIES, ContactPoint, ContactPointQuerySet
 # slack keeps every place that could be among the nearest.
 _SLACK_M = 1.0
 _DAYS_KEPT = 4  # today, tomorrow and a couple of days asked about through "open at"
+_FIRST_BAND_M = 1_000.0  # the first band of latitudes looked at: ±1 km
 
 
 @dataclass(eq=False)
@@ -57,20 +58,23 @@ class _Day:
 @dataclass(eq=False)
 class Index:
     version: int
-    pks: np.ndarray  # int64, ascending
-    latitudes: np.ndarray  # degrees
+    pks: np.ndarray  # int64, in the rows' order (by latitude)
+    latitudes: np.ndarray  # degrees, ascending
     longitudes: np.ndarray
     xyz: np.ndarray  # (n, 3): points on the unit sphere, for chord distances
     kinds: np.ndarray  # the kind of each, as text
     facilities: dict[str, np.ndarray]  # field name: recorded as present
     _days: OrderedDict[date, _Day] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _by_pk: np.ndarray | None = None  # rows in primary key order, made when first needed
 
     @classmethod
     def build(cls, version: int) -> Index:
         names = [name for name, _label in FACILITIES]
         rows = list(
-            _located().order_by("pk").values_list("pk", "latitude", "longitude", "kind", *names)
+            _located()
+            .order_by("latitude", "pk")
+            .values_list("pk", "latitude", "longitude", "kind", *names)
         )
         columns = list(zip(*rows, strict=True)) if rows else [()] * (4 + len(names))
         latitudes = np.array(columns[1], dtype=float)
@@ -90,10 +94,14 @@ class Index:
 
     def rows_of(self, pks: Iterable[int]) -> np.ndarray:
         """Rows of those of these primary keys that are in the index."""
+        if self._by_pk is None:
+            self._by_pk = np.argsort(self.pks, kind="stable")
+        ordered = self.pks[self._by_pk]
         wanted = np.fromiter(pks, dtype=np.int64)
-        rows = np.searchsorted(self.pks, wanted)
-        rows = rows[rows < len(self.pks)]
-        return rows[self.pks[rows] == wanted[: len(rows)]] if len(rows) else rows
+        at = np.minimum(np.searchsorted(ordered, wanted), max(len(ordered) - 1, 0))
+        if not len(ordered):
+            return at[:0]
+        return self._by_pk[at[ordered[at] == wanted]]
 
     def open_at(self, when: datetime) -> np.ndarray:
         """For each row: open at `when` (read only; shared by every search in the same
@@ -175,23 +183,34 @@ class Index:
 
         Great-circle angles to every chosen row pick the few that could be among the
         nearest given geo.SPHERE_ERROR; only those get a geodesic distance."""
-        rows = np.flatnonzero(chosen)
-        if limit <= 0 or not len(rows):
+        if limit <= 0 or not chosen.any():
             return []
         origin = _unit_vectors(np.array([latitude]), np.array([longitude]))[0]
-        # The cosine of the angle to each point (one matrix-vector product): the larger,
-        # the nearer. Converted to metres only for the few that matter.
-        cosines = (self.xyz if len(rows) == len(self) else self.xyz[rows]) @ origin
-        reach = _cosine_of(within_m / (1 - geo.SPHERE_ERROR) + _SLACK_M)
-        reachable = cosines >= reach
-        rows, cosines = rows[reachable], cosines[reachable]
-        if len(rows) > limit:
-            kth = np.partition(cosines, len(cosines) - limit)[len(cosines) - limit]
-            kth_m = float(np.arccos(min(1.0, kth))) * geo.EARTH_MEAN_RADIUS_M
-            close = cosines >= _cosine_of(
-                kth_m * (1 + geo.SPHERE_ERROR) / (1 - geo.SPHERE_ERROR) + _SLACK_M
-            )
-            rows = rows[close]
+        reach = within_m / (1 - geo.SPHERE_ERROR) + _SLACK_M
+        # Rows are in latitude order: a band of latitudes is a slice. Every point within
+        # `half` metres (great circle) of the origin lies in the band ±half; the band is
+        # widened until the candidates that could be among the nearest all lie in it.
+        half = _FIRST_BAND_M
+        while True:
+            dlat = np.degrees(half / geo.EARTH_MEAN_RADIUS_M)
+            lo, hi = np.searchsorted(self.latitudes, [latitude - dlat, latitude + dlat])
+            rows = lo + np.flatnonzero(chosen[lo:hi])
+            # The cosine of the angle to each (one matrix-vector product): the larger, the
+            # nearer. Converted to metres only for the few that matter.
+            cosines = self.xyz[rows] @ origin
+            reachable = cosines >= _cosine_of(reach)
+            rows, cosines = rows[reachable], cosines[reachable]
+            whole = (lo == 0 and hi == len(self)) or half >= reach
+            if len(rows) >= limit:
+                kth = np.partition(cosines, len(cosines) - limit)[len(cosines) - limit]
+                kth_m = float(np.arccos(min(1.0, kth))) * geo.EARTH_MEAN_RADIUS_M
+                cutoff = kth_m * (1 + geo.SPHERE_ERROR) / (1 - geo.SPHERE_ERROR) + _SLACK_M
+                if cutoff <= half or whole:
+                    rows = rows[cosines >= _cosine_of(cutoff)]
+                    break
+            elif whole:
+                break
+            half *= 4
         candidates = [
             (int(self.pks[row]), float(self.latitudes[row]), float(self.longitudes[row]))
             for row in rows

@@ -114,6 +114,7 @@ def test_open_at_and_filters() -> None:
     private = nearby.nearest(51.5, -0.1, facilities=["has_private_room"])
     assert [pk for _d, pk in private] == [closed.pk]
     assert nearby.nearest(51.5, -0.1, exclude=[closed.pk]) == only_open
+    assert nearby.nearest(51.5, -0.1, exclude=[closed.pk, 10**9, -1]) == only_open
     with pytest.raises(ValueError, match="unknown facilities"):
         nearby.nearest(51.5, -0.1, facilities=["has_moat"])
     # An edit is seen by the next search (the index follows the data version).
