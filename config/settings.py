@@ -245,6 +245,12 @@ GEOCODER_USER_AGENT: str = env.str(
 COVERAGE_WALKING_KMH: float = env.float("COVERAGE_WALKING_KMH", default=4.8)
 COVERAGE_DETOUR_FACTOR: float = env.float("COVERAGE_DETOUR_FACTOR", default=1.3)
 COVERAGE_THRESHOLDS: list[int] = [10, 20, 30]
+# Weeks compared with this one on the coverage pages: (label, a day of that week). The Met's
+# 2013 front counter closures were decided in March 2013 and carried out that year.
+COVERAGE_COMPARE: list[tuple[str, str]] = [
+    ("Before the 2013 closures (week of 7 January 2013)", "2013-01-07"),
+    ("After the 2013 closures (week of 6 January 2014)", "2014-01-06"),
+]
 
 # --- Open data API ---------------------------------------------------------------------
 # Anyone may read the API from any origin; nothing else is shared across origins.

@@ -16,11 +16,11 @@ from datetime import time as clock
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from contactpoints import pagecache
 from contactpoints.hours import LONDON, local
-from contactpoints.models import ContactPoint
+from contactpoints.models import ContactPoint, ContactPointQuerySet, Status
 from places.models import Area, AreaKind, Postcode
 
 from . import engine
@@ -59,6 +59,7 @@ class London:
     result: engine.Result
     places: int
     seconds: float
+    unrecorded: list[str] = field(default_factory=list)  # counted, but no hours that week
     made: datetime = field(default_factory=lambda: datetime.now(tz=LONDON))
 
 
@@ -128,26 +129,47 @@ def hour_moments(monday: date) -> list[datetime]:
     ]
 
 
-def places_open(monday: date) -> tuple[engine.Places, list[int]]:
-    """Every published, operating contact point with a location and, for each hour of the
-    week starting `monday`, whether it is open at the middle of that hour."""
-    located = (
-        ContactPoint.objects.published()
-        .operating()
-        .filter(latitude__isnull=False, longitude__isnull=False)
+def located_on(monday: date, historical: bool) -> ContactPointQuerySet:
+    """The published places with a location that count for the week starting `monday`.
+    This week (or a later one): those open for business now. A past week (`historical`):
+    those that had not closed by then and had opened — by their recorded dates, whatever
+    their status now — so that the lineage of closures and replacements is followed."""
+    located = ContactPoint.objects.published().filter(
+        latitude__isnull=False, longitude__isnull=False
     )
+    if not historical:
+        return located.operating()
+    sunday = monday + timedelta(days=6)
+    return located.exclude(status=Status.PLANNED).filter(
+        Q(opened_on__isnull=True) | Q(opened_on__lte=sunday),
+        Q(closed_on__isnull=True) | Q(closed_on__gt=monday),
+    )
+
+
+def places_open(
+    monday: date, *, historical: bool = False
+) -> tuple[engine.Places, list[int], list[str]]:
+    """The places that count for the week starting `monday` and, for each hour of it,
+    whether each is open at the middle of that hour; and the names of those that count but
+    have no hours recorded for that week (for a past week: their hours then are unknown)."""
+    located = located_on(monday, historical)
     coordinates = {
         pk: (float(lat), float(lon))  # type: ignore[arg-type]  # filtered: not null
         for pk, lat, lon in located.values_list("pk", "latitude", "longitude")
     }
+    names = dict(located.values_list("pk", "name"))
     moments = np.array([m.timestamp() for m in hour_moments(monday)])
     start = datetime.combine(monday - timedelta(days=1), clock(0), tzinfo=LONDON)
     end = datetime.combine(monday + timedelta(days=7), clock(0), tzinfo=LONDON)
     keys = sorted(coordinates)
     schedules = located.schedules()
     is_open = np.zeros((len(keys), HOURS), dtype=bool)
+    unrecorded = []
     for row, pk in enumerate(keys):
-        for session in schedules[pk].sessions_between(start, end):
+        sessions = schedules[pk].sessions_between(start, end)
+        if not sessions:
+            unrecorded.append(names[pk])
+        for session in sessions:
             lo, hi = np.searchsorted(
                 moments, [session.start.timestamp(), session.end.timestamp()], side="left"
             )
@@ -157,30 +179,48 @@ def places_open(monday: date) -> tuple[engine.Places, list[int]]:
         np.array([coordinates[pk][1] for pk in keys]),
         is_open,
     )
-    return places, keys
+    return places, keys, sorted(unrecorded)
 
 
-def compute(monday: date) -> London:
+def compute(monday: date, *, historical: bool = False) -> London:
     started = time.perf_counter()
     where = london_map()
-    places, keys = places_open(monday)
+    places, keys, unrecorded = places_open(monday, historical=historical)
     result = engine.coverage(where.homes, places, len(where.ward_codes), method())
-    return London(monday, result, len(keys), time.perf_counter() - started)
+    # This week, a place with no session (a monthly pop-up, say) is simply closed.
+    missing = unrecorded if historical else []
+    counted = len(keys) - len(missing)
+    return London(monday, result, counted, time.perf_counter() - started, missing)
 
 
-def _key(monday: date) -> str:
+def _key(monday: date, historical: bool) -> str:
     m = method()
-    made_of = f"{pagecache.version()}|{_gazetteer_stamp()}|{monday}|{m}"
+    made_of = f"{pagecache.version()}|{_gazetteer_stamp()}|{monday}|{historical}|{m}"
     return "coverage:" + hashlib.sha256(made_of.encode()).hexdigest()
 
 
 def london(day: date | None = None) -> London:
     """The figures for the week containing `day` (default: this week), from the cache or
-    computed now."""
-    monday = week_of(day or local(datetime.now(tz=LONDON)).date())
-    key = _key(monday)
+    computed now. A week before this one is worked out as it was (`located_on`)."""
+    this_week = week_of(local(datetime.now(tz=LONDON)).date())
+    monday = week_of(day or this_week)
+    historical = monday < this_week
+    key = _key(monday, historical)
     found = cache.get(key)
     if found is None:
-        found = compute(monday)
+        found = compute(monday, historical=historical)
         cache.set(key, found, 8 * 24 * 3600)
     return found
+
+
+@dataclass(frozen=True)
+class Era:
+    label: str
+    day: date | None  # None: this week
+
+
+def eras() -> list[Era]:
+    """The weeks compared on the pages (settings.COVERAGE_COMPARE), oldest first, then
+    this week."""
+    found = [Era(label, date.fromisoformat(day)) for label, day in settings.COVERAGE_COMPARE]
+    return [*found, Era("This week", None)]

@@ -126,6 +126,58 @@ def _periods(overall: np.ndarray) -> list[dict[str, Any]]:
     ]
 
 
+def then_and_now(wards: np.ndarray | None, choice: Choice, today: datetime) -> dict[str, Any]:
+    """These wards' coverage (all of them by default) in each compared week, side by side,
+    and what it says about "equivalent or better?" in plain words."""
+    columns: list[dict[str, Any]] = []
+    for era in london.eras():
+        figures = london.london(era.day or local(today).date())
+        overall = figures.result.overall(wards)
+        columns.append(
+            {
+                "label": era.label,
+                "week": figures.week,
+                "places": figures.places,
+                "unrecorded": figures.unrecorded,
+                "shares": [
+                    float(overall[hours, choice.threshold].mean()) for _l, hours in WHEN.values()
+                ],
+            }
+        )
+    rows = [
+        {"label": label, "cells": [_percent(c["shares"][i]) for c in columns]}
+        for i, (label, _h) in enumerate(WHEN.values())
+    ]
+    first, now = columns[0], columns[-1]
+    gaps = [c for c in columns if c["unrecorded"]]
+    if gaps:
+        summary = (
+            "These weeks cannot yet be compared fairly: "
+            + "; ".join(
+                f"{c['label'].split(' (')[0].lower()}, {len(c['unrecorded'])} places that "
+                "operated then have no hours recorded for that week and are not counted"
+                for c in gaps
+            )
+            + ". Their figures understate how many could reach an open contact point."
+        )
+    else:
+        at = list(WHEN).index(choice.when)
+        before, after = first["shares"][at], now["shares"][at]
+        change = round((after - before) * 100)
+        verdict = (
+            "the same share"
+            if change == 0
+            else f"{abs(change)} percentage points {'more' if change > 0 else 'fewer'}"
+        )
+        summary = (
+            f"Averaged over {WHEN[choice.when][0]}, {_percent(before)} of postcodes were "
+            f"within {choice.within} minutes' walk of an open contact point "
+            f"{first['label'].split(' (')[0].lower()}, and {_percent(after)} this week: "
+            f"{verdict}."
+        )
+    return {"columns": columns, "rows": rows, "summary": summary}
+
+
 def index(request: HttpRequest) -> HttpResponse:
     try:
         choice = Choice.of(request)
@@ -162,6 +214,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "map": _map(rows, choice),
             "postcodes": int(figures.result.total.sum()),
             "outside": where.postcodes_outside,
+            "then_and_now": then_and_now(None, choice, now),
         }
         return TemplateResponse(request, "coverage/index.html", context).render(), _until(now)
 
@@ -209,6 +262,7 @@ def borough(request: HttpRequest, code: str) -> HttpResponse:
             "map": _map(rows, choice),
             "grid": grid,
             "postcodes": int(figures.result.total[wards].sum()),
+            "then_and_now": then_and_now(np.array(wards, dtype=np.int64), choice, now),
         }
         return TemplateResponse(request, "coverage/borough.html", context).render(), _until(now)
 

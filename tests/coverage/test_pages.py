@@ -2,6 +2,7 @@
 wards, and contact points whose hours change the figures."""
 
 import csv
+import html
 import io
 import json
 import re
@@ -152,3 +153,47 @@ def test_the_same_figures_as_geojson_and_from_the_api(
     assert data["london"]["shares"]["night"] == {"10": 0.0, "20": 0.0, "30": 0.0}
     assert data["wards"] == [f["properties"] for f in features]
     assert "/api/v1/coverage" in docs["paths"]
+
+
+def test_then_and_now_follows_closures_and_replacements(client: Client, westminster: None) -> None:
+    """A station open weekdays 08:00–20:00 until it closed in April 2013, replaced by a
+    contact point at the same spot open on Mondays 10:00–12:00 from September 2013: the
+    weekday daytime share then is everyone within reach, afterwards 2 hours in 40."""
+    from datetime import date
+
+    from contactpoints.models import OpeningRule, Status
+
+    spot = {"latitude": Decimal("51.509786"), "longitude": Decimal("-0.124658")}
+    station = ContactPointFactory(
+        name="Old station", status=Status.CLOSED, closed_on=date(2013, 4, 1), **spot
+    )
+    for weekday in range(5):
+        OpeningRule.objects.create(
+            contact_point=station, weekday=weekday, opens=time(8), closes=time(20),
+            valid_until=date(2013, 3, 31),
+        )  # fmt: skip
+    replacement = ContactPointFactory(name="New point", opened_on=date(2013, 9, 1), **spot)
+    OpeningRule.objects.create(
+        contact_point=replacement, weekday=0, opens=time(10), closes=time(12)
+    )
+    within = within_20_minutes((51.509786, -0.124658)) / Postcode.objects.count()
+    with time_machine.travel(NOW, tick=False):
+        text = client.get("/coverage/?within=20&when=weekday-daytime").content.decode()
+    section = html.unescape(text.split('id="then-and-now"')[1])
+    section = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section))
+    row = re.search(r"Weekdays 09:00 to 17:00 (\d+)% (\d+)% (\d+)%", section)
+    assert row is not None
+    then, after, now = (int(x) for x in row.groups())
+    assert abs(then - within * 100) <= 1
+    assert abs(after - within * 100 * 2 / 40) <= 1
+    assert now == after
+    assert "Places with hours that week 1 1 1" in section
+    assert f"{then}% of postcodes were within 20 minutes' walk" in section
+    assert "percentage points fewer" in section
+
+    # A station that was open then, with no hours recorded for then: said, not hidden.
+    ContactPointFactory(name="Unknown hours", status=Status.CLOSED, **spot)
+    with time_machine.travel(NOW, tick=False):
+        text = client.get("/coverage/").content.decode()
+    assert "cannot yet be compared fairly" in text
+    assert "count as closed: Unknown hours" in text
