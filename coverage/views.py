@@ -178,6 +178,16 @@ def then_and_now(wards: np.ndarray | None, choice: Choice, today: datetime) -> d
     return {"columns": columns, "rows": rows, "summary": summary}
 
 
+def _shown(figures: london.London, choice: Choice) -> dict[str, Any]:
+    """What every coverage page shows: the week's figures, the choice and the method."""
+    return {
+        "figures": figures,
+        "choice": choice,
+        "when_choices": [(key, label) for key, (label, _h) in WHEN.items()],
+        "method": london.method(),
+    }
+
+
 def index(request: HttpRequest) -> HttpResponse:
     try:
         choice = Choice.of(request)
@@ -204,10 +214,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 }
             )
         context = {
-            "figures": figures,
-            "choice": choice,
-            "when_choices": [(key, label) for key, (label, _h) in WHEN.items()],
-            "method": london.method(),
+            **_shown(figures, choice),
             "periods": _periods(figures.result.overall()),
             "boroughs": boroughs,
             "wards": rows,
@@ -252,11 +259,8 @@ def borough(request: HttpRequest, code: str) -> HttpResponse:
             for d in range(7)
         ]
         context = {
+            **_shown(figures, choice),
             "area": area,
-            "figures": figures,
-            "choice": choice,
-            "when_choices": [(key, label) for key, (label, _h) in WHEN.items()],
-            "method": london.method(),
             "periods": _periods(overall),
             "wards": rows,
             "map": _map(rows, choice),

@@ -1,7 +1,6 @@
 """A councillor reads the coverage pages in a browser: with and without JavaScript, through
 axe, and by keyboard to a borough."""
 
-import json
 from collections.abc import Iterator
 from datetime import datetime, time
 from decimal import Decimal
@@ -12,11 +11,9 @@ import time_machine
 from playwright.sync_api import Browser, Page, expect
 
 from contactpoints.hours import LONDON
-from places.boundaries import import_boundaries
-from places.gazetteer import import_postcodes
 from tests.browser.conftest import assert_accessible, new_context
 from tests.factories import ContactPointFactory, OpeningRuleFactory
-from tests.shared_data import LONDON_WARDS, WESTMINSTER_POSTCODES
+from tests.shared_data import load_westminster
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,12 +22,7 @@ NOW = datetime(2026, 11, 25, 12, tzinfo=LONDON)
 
 @pytest.fixture
 def site(live_server: object, tmp_path: Path) -> Iterator[str]:
-    data = json.loads(LONDON_WARDS.read_text())
-    data["features"] = [f for f in data["features"] if f["properties"]["LAD_CD"] == "E09000033"]
-    wards = tmp_path / "wards.geojson"
-    wards.write_text(json.dumps(data))
-    import_boundaries(wards)
-    import_postcodes([WESTMINSTER_POSTCODES])
+    load_westminster(tmp_path)
     cp = ContactPointFactory(latitude=Decimal("51.509786"), longitude=Decimal("-0.124658"))
     for weekday in range(5):
         OpeningRuleFactory(contact_point=cp, weekday=weekday, opens=time(8), closes=time(20))

@@ -4,7 +4,6 @@ wards, and contact points whose hours change the figures."""
 import csv
 import html
 import io
-import json
 import re
 from datetime import datetime, time
 from decimal import Decimal
@@ -17,10 +16,9 @@ from geopy.distance import geodesic
 
 from contactpoints.hours import LONDON
 from places.boundaries import BoundaryFileError, import_boundaries
-from places.gazetteer import import_postcodes
 from places.models import Area, Postcode
 from tests.factories import ContactPointFactory, OpeningRuleFactory
-from tests.shared_data import LONDON_WARDS, WESTMINSTER_POSTCODES
+from tests.shared_data import load_westminster
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 25, 12, tzinfo=LONDON)  # a Wednesday
@@ -28,12 +26,7 @@ NOW = datetime(2026, 11, 25, 12, tzinfo=LONDON)  # a Wednesday
 
 @pytest.fixture
 def westminster(tmp_path: Path) -> None:
-    data = json.loads(LONDON_WARDS.read_text())
-    data["features"] = [f for f in data["features"] if f["properties"]["LAD_CD"] == "E09000033"]
-    wards = tmp_path / "westminster-wards.geojson"
-    wards.write_text(json.dumps(data))
-    assert import_boundaries(wards).wards == 20
-    import_postcodes([WESTMINSTER_POSTCODES])
+    load_westminster(tmp_path)
 
 
 @pytest.fixture
