@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import scenario_views, views
 
 app_name = "coverage"
 
@@ -8,5 +8,9 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("coverage.csv", views.download, name="csv"),
     path("wards.geojson", views.geojson, name="geojson"),
+    path("scenarios/", scenario_views.scenario_list, name="scenarios"),
+    path("scenarios/new/", scenario_views.scenario_new, name="scenario-new"),
+    path("scenarios/<int:pk>/", scenario_views.scenario_detail, name="scenario"),
+    path("scenarios/<int:pk>/cite/", scenario_views.scenario_cite, name="scenario-cite"),
     path("<str:code>/", views.borough, name="borough"),
 ]

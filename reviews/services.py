@@ -22,6 +22,7 @@ from .models import (
     Review,
     ReviewStatus,
 )
+from .signals import review_publishing
 
 
 def review_scope(review: Review) -> QuerySet[ContactPoint]:
@@ -68,6 +69,8 @@ def review_publish(*, review: Review, approver: User) -> Review:
     release.release()
     period = review_period(review)
     review.snapshot = usage.snapshot(period, review_scope(review))
+    for _receiver, evidence in review_publishing.send(sender=Review, review=review):
+        review.snapshot.setdefault("evidence", {}).update(evidence or {})
     review.status = ReviewStatus.PUBLISHED
     review.approved_by = approver
     review.published_at = timezone.now()

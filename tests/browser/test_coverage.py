@@ -60,3 +60,28 @@ def test_coverage_works_without_javascript(browser: Browser, site: str) -> None:
     expect(page).to_have_url(f"{site}/coverage/?within=30&when=week")
     expect(page.get_by_role("img", name="within 30 minutes' walk")).to_be_visible()
     context.close()
+
+
+def test_an_analyst_builds_a_scenario(page: Page, site: str) -> None:
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from tests.factories import staff_user
+
+    analyst = staff_user("analyst", "Analyst")
+    device = StaticDevice.objects.create(user=analyst, name="Codes")
+    device.token_set.create(token="code0001")
+    page.goto(f"{site}/coverage/scenarios/new/")
+    page.get_by_label("Username").fill("analyst")
+    page.get_by_label("Password").fill("a long test password")
+    page.get_by_label("Security code").fill("code0001")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Build a coverage scenario")
+    page.get_by_label("Name", exact=True).fill("Close Charing Cross")
+    page.get_by_role("button", name="See what it changes").click()
+    expect(page.get_by_role("alert")).to_contain_text("Change something")
+    assert_accessible(page)
+    page.get_by_role("group", name="Close these places").get_by_label("Test contact point").check()
+    page.get_by_role("button", name="See what it changes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Scenario: Close Charing Cross")
+    expect(page.get_by_role("table", name="London: share of postcodes")).to_contain_text("0%")
+    assert_accessible(page)

@@ -1,0 +1,160 @@
+"""A scenario's effect: the week's places with the scenario's changes applied, through the
+same engine, beside the figures without them."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import time as clock
+from typing import Any
+
+import numpy as np
+
+from contactpoints.hours import LONDON, local
+from contactpoints.models import ContactPoint
+
+from . import engine, london
+from .models import Scenario
+
+
+@dataclass(frozen=True)
+class Addition:
+    name: str
+    latitude: float
+    longitude: float
+    weekdays: tuple[int, ...]
+    opens: clock
+    closes: clock  # on the same day, after `opens`
+    annual_cost: float | None = None
+    replaces: int | None = None  # a contact point whose hours this replaces
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Addition:
+        cost = data.get("annual_cost")
+        return cls(
+            name=str(data["name"]),
+            latitude=float(data["latitude"]),
+            longitude=float(data["longitude"]),
+            weekdays=tuple(int(d) for d in data["weekdays"]),
+            opens=clock.fromisoformat(data["opens"]),
+            closes=clock.fromisoformat(data["closes"]),
+            annual_cost=None if cost is None or cost == "" else float(cost),
+            replaces=data.get("replaces"),
+        )
+
+    def open_hours(self) -> np.ndarray:
+        """For each hour of the week: open at its middle."""
+        row = np.zeros(london.HOURS, dtype=bool)
+        for day in self.weekdays:
+            for hour in range(24):
+                middle = clock(hour, 30)
+                row[day * 24 + hour] = self.opens <= middle < self.closes
+        return row
+
+
+def apply(
+    places: engine.Places, keys: list[int], removed: set[int], additions: list[Addition]
+) -> engine.Places:
+    """The places without those removed (or given new hours), with the additions."""
+    gone = removed | {a.replaces for a in additions if a.replaces is not None}
+    keep = [i for i, key in enumerate(keys) if key not in gone]
+    return engine.Places(
+        np.concatenate([places.latitudes[keep], [a.latitude for a in additions]]),
+        np.concatenate([places.longitudes[keep], [a.longitude for a in additions]]),
+        np.vstack([places.open[keep], *[a.open_hours()[None, :] for a in additions]])
+        if additions
+        else places.open[keep],
+    )
+
+
+@dataclass
+class Outcome:
+    base: engine.Result
+    changed: engine.Result
+    seconds: float
+    cost_change: float | None  # a year; None when any cost involved is unknown
+
+
+def outcome(scenario: Scenario) -> Outcome:
+    started = time.perf_counter()
+    where = london.london_map()
+    this_week = london.week_of(local(datetime.now(tz=LONDON)).date())
+    historical = scenario.week < this_week
+    places, keys, _unrecorded = london.places_open(scenario.week, historical=historical)
+    base = london.london(scenario.week).result  # the same week without the change (cached)
+    removed = set(scenario.removes.values_list("pk", flat=True))
+    additions = [Addition.of(a) for a in scenario.additions]
+    changed = engine.coverage(
+        where.homes, apply(places, keys, removed, additions), len(where.ward_codes), london.method()
+    )
+    return Outcome(base, changed, time.perf_counter() - started, cost_change(removed, additions))
+
+
+def cost_change(removed: set[int], additions: list[Addition]) -> float | None:
+    """Added costs less the costs of places removed; None when one is not known. A place
+    given new hours keeps its cost unless the change says otherwise."""
+    costs = dict(ContactPoint.objects.filter(pk__in=removed).values_list("pk", "annual_cost"))
+    if any(cost is None for cost in costs.values()):
+        return None
+    total = -sum(float(c) for c in costs.values() if c is not None)
+    for addition in additions:
+        if addition.annual_cost is None:
+            if addition.replaces is None:
+                return None
+            continue
+        total += addition.annual_cost
+        if addition.replaces is not None:
+            old = (
+                ContactPoint.objects.filter(pk=addition.replaces)
+                .values_list("annual_cost", flat=True)
+                .first()
+            )
+            if old is None:
+                return None
+            total -= float(old)
+    return total
+
+
+def summary(scenario: Scenario, result: Outcome) -> dict[str, Any]:
+    """Plain data for the page and for freezing with a review: London and each borough,
+    within each threshold averaged over the week, before and with the change."""
+    where = london.london_map()
+    thresholds = london.method().thresholds
+
+    def shares(r: engine.Result, wards: np.ndarray | None) -> list[float]:
+        return [round(float(v), 4) for v in r.overall(wards).mean(axis=0)]
+
+    boroughs = []
+    for b, (code, name) in enumerate(zip(where.borough_codes, where.borough_names, strict=True)):
+        wards = np.flatnonzero(where.ward_borough == b)
+        before, after = shares(result.base, wards), shares(result.changed, wards)
+        if before != after:
+            boroughs.append({"code": code, "name": name, "before": before, "after": after})
+    ward_before = result.base.shares()[:, :, 1].mean(axis=1)
+    ward_after = result.changed.shares()[:, :, 1].mean(axis=1)
+    change = np.nan_to_num(ward_after - ward_before)
+    order = np.argsort(-np.abs(change))[:20]
+    return {
+        "scenario": scenario.name,
+        "week": scenario.week.isoformat(),
+        "thresholds": list(thresholds),
+        "london": {"before": shares(result.base, None), "after": shares(result.changed, None)},
+        "boroughs": boroughs,
+        "wards": [
+            {
+                "code": where.ward_codes[w],
+                "name": where.ward_names[w],
+                "borough": where.borough_names[where.ward_borough[w]],
+                "before": round(float(ward_before[w]), 4),
+                "after": round(float(ward_after[w]), 4),
+            }
+            for w in order
+            if change[w] != 0
+        ],
+        "hours": {
+            "before": [round(float(v), 4) for v in result.base.overall()[:, 1]],
+            "after": [round(float(v), 4) for v in result.changed.overall()[:, 1]],
+        },
+        "cost_change": result.cost_change,
+    }
