@@ -43,9 +43,7 @@ def _staff_roles(request: pytest.FixtureRequest) -> None:
             django_apps, None
         )
         importlib.import_module("reviews.migrations.0002_review_roles").add(django_apps, None)
-        importlib.import_module("coverage.migrations.0002_scenario_roles").grant(
-            django_apps, None
-        )
+        importlib.import_module("coverage.migrations.0002_scenario_roles").grant(django_apps, None)
 
 
 @pytest.fixture(autouse=True)
