@@ -28,6 +28,12 @@ router = Router(tags=["coverage"])
     ),
 )
 def coverage(request: HttpRequest) -> Any:
+    if not london.london_map().ward_codes:
+        return JsonResponse(
+            {"detail": "Coverage is not available yet: no ward boundaries are loaded."},
+            status=503,
+        )
+
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
         data = summary(london.london(local(now).date()), london.london_map())
         return JsonResponse(data), _until(now)

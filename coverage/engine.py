@@ -66,7 +66,9 @@ class Result:
         """(moments, thresholds) for these areas together (every area by default)."""
         chosen = slice(None) if areas is None else areas
         total = self.total[chosen].sum()
-        return self.within[chosen].sum(axis=0) / total if total else self.within[0] * np.nan
+        if not total:
+            return np.full(self.within.shape[1:], np.nan)
+        return self.within[chosen].sum(axis=0) / total
 
 
 def haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: float, lon2: float) -> np.ndarray:

@@ -17,6 +17,7 @@ from reviews.models import Review, ReviewStatus
 from . import london, scenarios
 from .forms import ScenarioForm
 from .models import Scenario
+from .views import unavailable
 
 staff_required = otp_required(if_configured=False)
 
@@ -57,6 +58,8 @@ def scenario_new(request: HttpRequest) -> HttpResponse:
 @permission_required("coverage.view_scenario", raise_exception=True)
 def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = get_object_or_404(Scenario, pk=pk)
+    if scenario.frozen is None and (missing := unavailable(request)) is not None:
+        return missing
     if scenario.frozen is not None:
         data = scenario.frozen
         seconds = None

@@ -178,6 +178,14 @@ def then_and_now(wards: np.ndarray | None, choice: Choice, today: datetime) -> d
     return {"columns": columns, "rows": rows, "summary": summary}
 
 
+def unavailable(request: HttpRequest) -> HttpResponse | None:
+    """Without wards or postcodes there is nothing to measure: say so (503), not a 500."""
+    where = london.london_map()
+    if where.ward_codes and len(where.homes.latitudes):
+        return None
+    return TemplateResponse(request, "coverage/unavailable.html", status=503).render()
+
+
 def _shown(figures: london.London, choice: Choice) -> dict[str, Any]:
     """What every coverage page shows: the week's figures, the choice and the method."""
     return {
@@ -189,6 +197,8 @@ def _shown(figures: london.London, choice: Choice) -> dict[str, Any]:
 
 
 def index(request: HttpRequest) -> HttpResponse:
+    if (missing := unavailable(request)) is not None:
+        return missing
     try:
         choice = Choice.of(request)
     except BadChoice as error:
@@ -274,6 +284,9 @@ def borough(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def download(request: HttpRequest) -> HttpResponse:
+    if (missing := unavailable(request)) is not None:
+        return missing
+
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
         figures = london.london(local(now).date())
         where = london.london_map()
@@ -361,6 +374,8 @@ def summary(figures: london.London, where: london.Map) -> dict[str, Any]:
 
 def geojson(request: HttpRequest) -> HttpResponse:
     """Every ward's outline with its figures, as GeoJSON (WGS84)."""
+    if (missing := unavailable(request)) is not None:
+        return missing
 
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
         figures = london.london(local(now).date())

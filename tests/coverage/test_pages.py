@@ -190,3 +190,15 @@ def test_then_and_now_follows_closures_and_replacements(client: Client, westmins
         text = client.get("/coverage/").content.decode()
     assert "cannot yet be compared fairly" in text
     assert "count as closed: Unknown hours" in text
+
+
+def test_without_wards_or_postcodes_the_pages_say_so(client: Client) -> None:
+    for url in ("/coverage/", "/coverage/coverage.csv", "/coverage/wards.geojson"):
+        answer = client.get(url)
+        assert answer.status_code == 503
+        assert "not available yet" in answer.content.decode()
+    answer = client.get("/api/v1/coverage")
+    assert answer.status_code == 503
+    assert answer.json() == {
+        "detail": "Coverage is not available yet: no ward boundaries are loaded."
+    }
