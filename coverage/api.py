@@ -10,10 +10,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
 from contactpoints import pagecache
-from contactpoints.hours import local
 
 from . import london
-from .views import _until, summary
+from .views import BadChoice, Choice, _until, summary
 
 router = Router(tags=["coverage"])
 
@@ -22,7 +21,8 @@ router = Router(tags=["coverage"])
     "",
     summary="Who can reach an open contact point, and when",
     description=(
-        "For this week: the share of postcodes within 10, 20 and 30 minutes' walk of an "
+        "For this week (or, with `from` and `to`, the weeks of that period averaged, at most "
+        "26): the share of postcodes within 10, 20 and 30 minutes' walk of an "
         "open contact point, for London, each borough and each ward, by time of week. "
         "Method and limits: docs/coverage.md and the /coverage/ page."
     ),
@@ -34,8 +34,13 @@ def coverage(request: HttpRequest) -> Any:
             status=503,
         )
 
+    try:
+        choice = Choice.of(request)
+    except BadChoice as error:
+        return JsonResponse({"detail": str(error)}, status=400)
+
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
-        data = summary(london.london(local(now).date()), london.london_map())
+        data = summary(choice.figures(now), london.london_map())
         return JsonResponse(data), _until(now)
 
     return pagecache.serve(request, render)

@@ -61,6 +61,15 @@ class London:
     seconds: float
     unrecorded: list[str] = field(default_factory=list)  # counted, but no hours that week
     made: datetime = field(default_factory=lambda: datetime.now(tz=LONDON))
+    last_week: date | None = None  # for several weeks averaged: the Monday of the last
+
+    @property
+    def period_label(self) -> str:
+        if self.last_week is None or self.last_week == self.week:
+            return f"the week of {self.week:%-d %B %Y}"
+        weeks = (self.last_week - self.week).days // 7 + 1
+        sunday = self.last_week + timedelta(days=6)
+        return f"the {weeks} weeks from {self.week:%-d %B %Y} to {sunday:%-d %B %Y}"
 
 
 def _gazetteer_stamp() -> str:
@@ -211,6 +220,32 @@ def london(day: date | None = None) -> London:
         found = compute(monday, historical=historical)
         cache.set(key, found, 8 * 24 * 3600)
     return found
+
+
+MAX_WEEKS = 26
+
+
+def london_range(first: date, last: date) -> London:
+    """The weeks from the one containing `first` to the one containing `last`, averaged:
+    each hour of the week's share is the mean of that hour in every week."""
+    mondays = []
+    monday = week_of(first)
+    while monday <= week_of(last):
+        mondays.append(monday)
+        monday += timedelta(days=7)
+    weeks = [london(m) for m in mondays]
+    if len(weeks) == 1:
+        return weeks[0]
+    within = np.mean([w.result.within for w in weeks], axis=0)
+    result = engine.Result(within, weeks[0].result.total, weeks[0].result.thresholds)
+    return London(
+        week=mondays[0],
+        result=result,
+        places=max(w.places for w in weeks),
+        seconds=sum(w.seconds for w in weeks),
+        unrecorded=sorted({name for w in weeks for name in w.unrecorded}),
+        last_week=mondays[-1],
+    )
 
 
 @dataclass(frozen=True)

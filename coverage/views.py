@@ -4,7 +4,7 @@ drawn on the server (each with its table), a weekday × hour grid and CSV."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -38,10 +38,22 @@ class BadChoice(ValueError):
     pass
 
 
+def _day(request: HttpRequest, name: str) -> date | None:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadChoice(f"Enter the date like 2026-11-02 (“{value[:20]}” is not one).") from None
+
+
 @dataclass(frozen=True)
 class Choice:
     within: int
     when: str
+    start: date | None = None  # a period of whole weeks, or None: this week
+    end: date | None = None
 
     @classmethod
     def of(cls, request: HttpRequest) -> Choice:
@@ -54,7 +66,29 @@ class Choice:
             )
         if when not in WHEN:
             raise BadChoice("Choose one of the listed times of the week.")
-        return cls(int(within), when)
+        start, end = _day(request, "from"), _day(request, "to")
+        if (start is None) != (end is None):
+            raise BadChoice("Give both dates of the period, or neither for this week.")
+        if start is not None and end is not None:
+            if end < start:
+                raise BadChoice("The period must end on or after the day it starts.")
+            weeks = (london.week_of(end) - london.week_of(start)).days // 7 + 1
+            if weeks > london.MAX_WEEKS:
+                raise BadChoice(f"Choose a period of at most {london.MAX_WEEKS} weeks.")
+            if start.year < 2000 or end.year > 2100:
+                raise BadChoice("Choose dates between 2000 and 2100.")
+        return cls(int(within), when, start, end)
+
+    def figures(self, now: datetime) -> london.London:
+        if self.start is None or self.end is None:
+            return london.london(local(now).date())
+        return london.london_range(self.start, self.end)
+
+    @property
+    def period_query(self) -> str:
+        if self.start is None or self.end is None:
+            return ""
+        return f"&from={self.start.isoformat()}&to={self.end.isoformat()}"
 
     @property
     def threshold(self) -> int:
@@ -205,7 +239,7 @@ def index(request: HttpRequest) -> HttpResponse:
         return _bad(request, error)
 
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
-        figures = london.london(local(now).date())
+        figures = choice.figures(now)
         where = london.london_map()
         rows = _ward_rows(figures, where, list(range(len(where.ward_codes))), choice)
         boroughs = []
@@ -248,7 +282,7 @@ def borough(request: HttpRequest, code: str) -> HttpResponse:
         return _bad(request, error)
 
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
-        figures = london.london(local(now).date())
+        figures = choice.figures(now)
         where = london.london_map()
         b = where.borough_codes.index(code)
         wards = [int(w) for w in np.flatnonzero(where.ward_borough == b)]
@@ -286,9 +320,13 @@ def borough(request: HttpRequest, code: str) -> HttpResponse:
 def download(request: HttpRequest) -> HttpResponse:
     if (missing := unavailable(request)) is not None:
         return missing
+    try:
+        choice = Choice.of(request)
+    except BadChoice as error:
+        return _bad(request, error)
 
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
-        figures = london.london(local(now).date())
+        figures = choice.figures(now)
         where = london.london_map()
         shares = figures.result.shares()
         thresholds = london.method().thresholds
@@ -307,7 +345,10 @@ def download(request: HttpRequest) -> HttpResponse:
                     for v in (shares[w, hours, t].mean() for _l, hours in WHEN.values())
                 ]
             rows.append(row)
-        name = f"coverage-week-of-{figures.week.isoformat()}.csv"
+        name = f"coverage-week-of-{figures.week.isoformat()}"
+        if figures.last_week and figures.last_week != figures.week:
+            name += f"-to-{figures.last_week.isoformat()}"
+        name += ".csv"
         return csv_response(name, header, rows), _until(now)
 
     return pagecache.serve(request, render)
@@ -333,6 +374,8 @@ def summary(figures: london.London, where: london.Map) -> dict[str, Any]:
     shares = figures.result.shares()
     return {
         "week": figures.week.isoformat(),
+        "last_week": (figures.last_week or figures.week).isoformat(),
+        "period": figures.period_label,
         "method": {
             "walking_km_per_hour": round(m.speed_m_per_min * 60 / 1000, 3),
             "detour_factor": m.detour,
@@ -376,9 +419,13 @@ def geojson(request: HttpRequest) -> HttpResponse:
     """Every ward's outline with its figures, as GeoJSON (WGS84)."""
     if (missing := unavailable(request)) is not None:
         return missing
+    try:
+        choice = Choice.of(request)
+    except BadChoice as error:
+        return _bad(request, error)
 
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
-        figures = london.london(local(now).date())
+        figures = choice.figures(now)
         data = summary(figures, london.london_map())
         outlines = dict(Area.objects.filter(kind=AreaKind.WARD).values_list("code", "outline"))
         collection = {

@@ -57,7 +57,7 @@ def test_coverage_works_without_javascript(browser: Browser, site: str) -> None:
     page.goto(f"{site}/coverage/")
     page.get_by_label("Walk of at most").select_option("30")
     page.get_by_role("button", name="Show").click()
-    expect(page).to_have_url(f"{site}/coverage/?within=30&when=week")
+    expect(page).to_have_url(f"{site}/coverage/?within=30&when=week&from=&to=")
     expect(page.get_by_role("img", name="within 30 minutes' walk")).to_be_visible()
     context.close()
 

@@ -202,3 +202,42 @@ def test_without_wards_or_postcodes_the_pages_say_so(client: Client) -> None:
     assert answer.json() == {
         "detail": "Coverage is not available yet: no ward boundaries are loaded."
     }
+
+
+def test_a_period_of_weeks_averages_them(client: Client, charing_cross: object) -> None:
+    """Charing Cross gains Saturday hours from 1 December: the three weeks from 23
+    November average one week without them and two with."""
+    from datetime import date
+
+    from contactpoints.models import OpeningRule
+
+    OpeningRule.objects.create(
+        contact_point=charing_cross, weekday=5, opens=time(8), closes=time(20),
+        valid_from=date(2026, 12, 1),
+    )  # fmt: skip
+    key = "within 20 min: weekends 09:00 to 17:00"
+    with time_machine.travel(NOW, tick=False):
+        weeks = [
+            client.get(f"/coverage/coverage.csv?from={day}&to={day}").content.decode()
+            for day in ("2026-11-23", "2026-11-30", "2026-12-07")
+        ]
+        period = client.get("/coverage/coverage.csv?from=2026-11-25&to=2026-12-13")
+        page = client.get("/coverage/?from=2026-11-25&to=2026-12-13").content.decode()
+        bad = [
+            client.get(f"/coverage/?{query}").status_code
+            for query in ("from=2026-12-01", "from=2026-12-01&to=2026-11-01",
+                          "from=2026-01-01&to=2026-12-31", "from=tuesday&to=2026-12-01")
+        ]  # fmt: skip
+
+    def weekend(text: str) -> float:
+        return sum(float(r[key]) * int(r["postcodes"]) for r in csv.DictReader(io.StringIO(text)))
+
+    first, second, third = (weekend(w) for w in weeks)
+    assert first == 0 < second == third
+    # (the CSV rounds each share to four places)
+    assert weekend(period.content.decode()) == pytest.approx((first + second + third) / 3, rel=1e-3)
+    assert (
+        'filename="coverage-week-of-2026-11-23-to-2026-12-07.csv"' in period["Content-Disposition"]
+    )
+    assert "the 3 weeks from 23 November 2026 to 13 December 2026" in page
+    assert bad == [400, 400, 400, 400]
