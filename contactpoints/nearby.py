@@ -181,8 +181,9 @@ class Index:
         """The `limit` chosen rows nearest the point and within `within_m`, as (metres,
         primary key): exactly a brute-force geodesic ranking (ties by primary key).
 
-        Great-circle angles to every chosen row pick the few that could be among the
-        nearest given geo.SPHERE_ERROR; only those get a geodesic distance."""
+        Great-circle angles to the chosen rows in a band of latitudes around the point pick
+        the few that could be among the nearest given geo.SPHERE_ERROR; only those get a
+        geodesic distance."""
         if limit <= 0 or not chosen.any():
             return []
         origin = _unit_vectors(np.array([latitude]), np.array([longitude]))[0]
