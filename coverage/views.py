@@ -220,6 +220,17 @@ def unavailable(request: HttpRequest) -> HttpResponse | None:
     return TemplateResponse(request, "coverage/unavailable.html", status=503).render()
 
 
+def _asked(request: HttpRequest) -> Choice | HttpResponse:
+    """What the request asks for, or the answer when it cannot be given: the figures are
+    not available yet (503) or the choice is not one we offer (400)."""
+    if (missing := unavailable(request)) is not None:
+        return missing
+    try:
+        return Choice.of(request)
+    except BadChoice as error:
+        return _bad(request, error)
+
+
 def _shown(figures: london.London, choice: Choice) -> dict[str, Any]:
     """What every coverage page shows: the week's figures, the choice and the method."""
     return {
@@ -231,12 +242,9 @@ def _shown(figures: london.London, choice: Choice) -> dict[str, Any]:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    if (missing := unavailable(request)) is not None:
-        return missing
-    try:
-        choice = Choice.of(request)
-    except BadChoice as error:
-        return _bad(request, error)
+    choice = _asked(request)
+    if isinstance(choice, HttpResponse):
+        return choice
 
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
         figures = choice.figures(now)
@@ -318,12 +326,9 @@ def borough(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def download(request: HttpRequest) -> HttpResponse:
-    if (missing := unavailable(request)) is not None:
-        return missing
-    try:
-        choice = Choice.of(request)
-    except BadChoice as error:
-        return _bad(request, error)
+    choice = _asked(request)
+    if isinstance(choice, HttpResponse):
+        return choice
 
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
         figures = choice.figures(now)
@@ -417,12 +422,9 @@ def summary(figures: london.London, where: london.Map) -> dict[str, Any]:
 
 def geojson(request: HttpRequest) -> HttpResponse:
     """Every ward's outline with its figures, as GeoJSON (WGS84)."""
-    if (missing := unavailable(request)) is not None:
-        return missing
-    try:
-        choice = Choice.of(request)
-    except BadChoice as error:
-        return _bad(request, error)
+    choice = _asked(request)
+    if isinstance(choice, HttpResponse):
+        return choice
 
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
         figures = choice.figures(now)
