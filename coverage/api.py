@@ -28,18 +28,15 @@ router = Router(tags=["coverage"])
     ),
 )
 def coverage(request: HttpRequest) -> Any:
-    if not london.london_map().ward_codes:
-        return JsonResponse(
-            {"detail": "Coverage is not available yet: no ward boundaries are loaded."},
-            status=503,
-        )
-
     try:
         choice = Choice.of(request)
     except BadChoice as error:
         return JsonResponse({"detail": str(error)}, status=400)
 
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
+        if not london.london_map().ward_codes:  # a 503 is never kept by the page cache
+            detail = "Coverage is not available yet: no ward boundaries are loaded."
+            return JsonResponse({"detail": detail}, status=503), now
         data = summary(choice.figures(now), london.london_map())
         return JsonResponse(data), _until(now)
 

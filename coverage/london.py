@@ -162,11 +162,12 @@ def places_open(
     whether each is open at the middle of that hour; and the names of those that count but
     have no hours recorded for that week (for a past week: their hours then are unknown)."""
     located = located_on(monday, historical)
+    rows = located.values_list("pk", "latitude", "longitude", "name")
     coordinates = {
         pk: (float(lat), float(lon))  # type: ignore[arg-type]  # filtered: not null
-        for pk, lat, lon in located.values_list("pk", "latitude", "longitude")
+        for pk, lat, lon, _name in rows
     }
-    names = dict(located.values_list("pk", "name"))
+    names = {pk: name for pk, _lat, _lon, name in rows}
     moments = np.array([m.timestamp() for m in hour_moments(monday)])
     start = datetime.combine(monday - timedelta(days=1), clock(0), tzinfo=LONDON)
     end = datetime.combine(monday + timedelta(days=7), clock(0), tzinfo=LONDON)

@@ -94,25 +94,21 @@ def outcome(scenario: Scenario) -> Outcome:
 def cost_change(removed: set[int], additions: list[Addition]) -> float | None:
     """Added costs less the costs of places removed; None when one is not known. A place
     given new hours keeps its cost unless the change says otherwise."""
-    costs = dict(ContactPoint.objects.filter(pk__in=removed).values_list("pk", "annual_cost"))
-    if any(cost is None for cost in costs.values()):
+    replaced = {
+        a.replaces for a in additions if a.replaces is not None and a.annual_cost is not None
+    }
+    costs = dict(
+        ContactPoint.objects.filter(pk__in=removed | replaced).values_list("pk", "annual_cost")
+    )
+    if any(costs.get(pk) is None for pk in removed | replaced):
         return None
-    total = -sum(float(c) for c in costs.values() if c is not None)
+    total = -sum((float(costs[pk] or 0) for pk in removed | replaced), 0.0)
     for addition in additions:
         if addition.annual_cost is None:
             if addition.replaces is None:
                 return None
             continue
         total += addition.annual_cost
-        if addition.replaces is not None:
-            old = (
-                ContactPoint.objects.filter(pk=addition.replaces)
-                .values_list("annual_cost", flat=True)
-                .first()
-            )
-            if old is None:
-                return None
-            total -= float(old)
     return total
 
 

@@ -3,6 +3,7 @@ drawn on the server (each with its table), a weekday × hour grid and CSV."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -221,14 +222,24 @@ def unavailable(request: HttpRequest) -> HttpResponse | None:
 
 
 def _asked(request: HttpRequest) -> Choice | HttpResponse:
-    """What the request asks for, or the answer when it cannot be given: the figures are
-    not available yet (503) or the choice is not one we offer (400)."""
-    if (missing := unavailable(request)) is not None:
-        return missing
+    """What the request asks for, or a 400 when it is not a choice we offer."""
     try:
         return Choice.of(request)
     except BadChoice as error:
         return _bad(request, error)
+
+
+def _serve(
+    request: HttpRequest, render: Callable[[datetime], tuple[HttpResponse, datetime]]
+) -> HttpResponse:
+    """`pagecache.serve`, with the figures' availability checked only when a page is
+    computed (a 503 is never kept), so a cached page costs no look at the gazetteer."""
+
+    def checked(now: datetime) -> tuple[HttpResponse, datetime]:
+        missing = unavailable(request)
+        return (missing, now) if missing is not None else render(now)
+
+    return pagecache.serve(request, checked)
 
 
 def _shown(figures: london.London, choice: Choice) -> dict[str, Any]:
@@ -277,7 +288,7 @@ def index(request: HttpRequest) -> HttpResponse:
         }
         return TemplateResponse(request, "coverage/index.html", context).render(), _until(now)
 
-    return pagecache.serve(request, render)
+    return _serve(request, render)
 
 
 def borough(request: HttpRequest, code: str) -> HttpResponse:
@@ -322,7 +333,7 @@ def borough(request: HttpRequest, code: str) -> HttpResponse:
         }
         return TemplateResponse(request, "coverage/borough.html", context).render(), _until(now)
 
-    return pagecache.serve(request, render)
+    return _serve(request, render)
 
 
 def download(request: HttpRequest) -> HttpResponse:
@@ -356,7 +367,7 @@ def download(request: HttpRequest) -> HttpResponse:
         name += ".csv"
         return csv_response(name, header, rows), _until(now)
 
-    return pagecache.serve(request, render)
+    return _serve(request, render)
 
 
 def _periods_by_key(overall: np.ndarray) -> dict[str, dict[str, float | None]]:
@@ -449,4 +460,4 @@ def geojson(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response, _until(now)
 
-    return pagecache.serve(request, render)
+    return _serve(request, render)
