@@ -49,7 +49,7 @@ def _timed(work: object) -> tuple[float, float]:
 
 
 def _recompute() -> float:
-    london._maps.clear()
+    london.forget()
     started = time.perf_counter()
     london.compute(WEEK)
     return time.perf_counter() - started
@@ -93,11 +93,12 @@ def run(argv: list[str]) -> None:
         started = time.perf_counter()
         london.compute(WEEK)  # an edit: the map is kept
         warm = time.perf_counter() - started
-        memory = _timed(lambda: (london._maps.clear(), london.compute(WEEK)))[1]
+        memory = _timed(lambda: (london.forget(), london.compute(WEEK)))[1]
         worst = max(worst, cold)
         print(
             f"  {label} ({len(places)} open for business): full recompute {cold:.2f} s "
-            f"(wards and postcodes placed, then the week); after an edit {warm:.2f} s; "
+            f"(wards and postcodes placed, then the week); after an hours edit {warm:.2f} s "
+            "(places where they were: map and pairs kept); "
             f"Python memory at peak {memory:.0f} MiB"
         )
     verdict = "MEETS" if worst <= target else "MISSES"
@@ -122,8 +123,14 @@ def run(argv: list[str]) -> None:
     seconds = scenarios.outcome(scenario).seconds
     verdict = "MEETS" if seconds <= 2 else "MISSES"
     print(
-        f"  A scenario over {len(places)} places (ten closed, one added, one with new hours): "
-        f"{seconds:.2f} s: {verdict} the 2 s target."
+        f"  A scenario over {len(places)} places (ten closed, one added, one with new hours), "
+        f"in a worker that has worked out the week: {seconds:.2f} s: {verdict} the 2 s target."
+    )
+    london.forget()
+    unprepared = scenarios.outcome(scenario).seconds
+    print(
+        f"    the same in a worker that has not (wards placed and every pair found first): "
+        f"{unprepared:.2f} s"
     )
     client = Client()
     client.get("/contact-points/")  # a running server: templates loaded

@@ -24,6 +24,7 @@ router = Router(tags=["coverage"])
         "For this week (or, with `from` and `to`, the weeks of that period averaged, at most "
         "26): the share of postcodes within 10, 20 and 30 minutes' walk of an "
         "open contact point, for London, each borough and each ward, by time of week. "
+        "With `count=people` (when population figures are loaded), the share of people. "
         "Method and limits: docs/coverage.md and the /coverage/ page."
     ),
 )
@@ -37,7 +38,11 @@ def coverage(request: HttpRequest) -> Any:
         if not london.london_map().ward_codes:  # a 503 is never kept by the page cache
             detail = "Coverage is not available yet: no ward boundaries are loaded."
             return JsonResponse({"detail": detail}, status=503), now
-        data = summary(choice.figures(now), london.london_map())
+        try:
+            figures = choice.figures(now)
+        except BadChoice as error:  # people asked for, none loaded: never kept
+            return JsonResponse({"detail": str(error)}, status=400), now
+        data = summary(figures, london.london_map(), choice.unit)
         return JsonResponse(data), _until(now)
 
     return pagecache.serve(request, render)

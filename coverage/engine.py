@@ -109,6 +109,32 @@ def pairs_within(homes: Homes, places: Places, reach_m: float) -> tuple[np.ndarr
     return home[by], place[by], metres[by]
 
 
+def pairs_changed(
+    pairs: tuple[np.ndarray, ...], kept: np.ndarray, added: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray, ...]:
+    """The pairs of a changed set of places from those of the places before: the pairs of
+    the places `kept` (a mask over the old places, renumbered in order), then `added` (the
+    pairs of new places, numbered from 0, put after them), still sorted by home then
+    distance. Merged into the sorted pairs rather than sorted again."""
+    home, place, metres = pairs
+    renumber = np.cumsum(kept) - 1
+    keep = kept[place]
+    home, place, metres = home[keep], renumber[place[keep]], metres[keep]
+    new_home, new_place, new_metres = added
+    if not len(new_home):
+        return home, place, metres
+    # One sortable number per pair: the home, then the distance (always below the span).
+    span = float(max(metres.max(initial=0.0), new_metres.max())) + 1.0
+    order = np.lexsort((new_metres, new_home))
+    new_home, new_place, new_metres = new_home[order], new_place[order], new_metres[order]
+    at = np.searchsorted(home * span + metres, new_home * span + new_metres, side="right")
+    return (
+        np.insert(home, at, new_home),
+        np.insert(place, at, new_place + int(kept.sum())),
+        np.insert(metres, at, new_metres),
+    )
+
+
 def nearest_open_minutes(
     homes: Homes, places: Places, method: Method, pairs: tuple[np.ndarray, ...] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -142,24 +168,44 @@ def coverage(
     pairs: tuple[np.ndarray, ...] | None = None,
 ) -> Result:
     """The weight of homes within each threshold, by area and moment."""
+    return coverages(homes, places, area_count, [homes.weights], method, pairs)[0]
+
+
+def coverages(
+    homes: Homes,
+    places: Places,
+    area_count: int,
+    weightings: Sequence[np.ndarray],
+    method: Method | None = None,
+    pairs: tuple[np.ndarray, ...] | None = None,
+) -> list[Result]:
+    """The same walks counted under each weighting of the homes (one weight per home: 1
+    for a postcode, or the people it stands for), one Result each."""
     method = method or Method()
     inside = homes.areas >= 0
-    areas, weights = homes.areas[inside], homes.weights[inside]
-    total = np.bincount(areas, weights=weights, minlength=area_count)
+    areas = homes.areas[inside]
     moments = places.open.shape[1]
-    within = np.zeros((area_count, moments, len(method.thresholds)))
-    if not len(places.latitudes) or not moments:
-        return Result(within, total, method.thresholds)
-    minutes, sets = nearest_open_minutes(homes, places, method, pairs)
-    per_set = np.zeros((area_count, len(minutes), len(method.thresholds)))
-    for s in range(len(minutes)):
-        walk = minutes[s][inside]
-        for t, threshold in enumerate(method.thresholds):
-            per_set[:, s, t] = np.bincount(
-                areas, weights=weights * (walk <= threshold), minlength=area_count
-            )
-    within[:] = per_set[:, sets, :]
-    return Result(within, total, method.thresholds)
+    found = []
+    minutes, sets = (
+        nearest_open_minutes(homes, places, method, pairs)
+        if len(places.latitudes) and moments
+        else (np.zeros((0, len(homes.latitudes))), np.zeros(moments, dtype=np.int64))
+    )
+    for weighting in weightings:
+        weights = np.asarray(weighting, dtype=float)[inside]
+        total = np.bincount(areas, weights=weights, minlength=area_count)
+        within = np.zeros((area_count, moments, len(method.thresholds)))
+        if len(minutes):
+            per_set = np.zeros((area_count, len(minutes), len(method.thresholds)))
+            for s in range(len(minutes)):
+                walk = minutes[s][inside]
+                for t, threshold in enumerate(method.thresholds):
+                    per_set[:, s, t] = np.bincount(
+                        areas, weights=weights * (walk <= threshold), minlength=area_count
+                    )
+            within[:] = per_set[:, sets, :]
+        found.append(Result(within, total, method.thresholds))
+    return found
 
 
 def points_in_polygons(

@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -21,7 +23,7 @@ from django.db.models import Count, Max, Q
 from contactpoints import pagecache
 from contactpoints.hours import LONDON, local
 from contactpoints.models import ContactPoint, ContactPointQuerySet, Status
-from places.models import Area, AreaKind, Postcode
+from places.models import Area, AreaKind, Population, PopulationKind, Postcode
 
 from . import engine
 
@@ -49,6 +51,11 @@ class Map:
     borough_names: list[str]
     homes: engine.Homes
     postcodes_outside: int  # in no ward drawn (kept out of every share)
+    people: np.ndarray | None = None  # people per postcode, from a population file
+    people_source: str = ""
+    people_kind: str = ""  # PopulationKind
+    people_listed: int = 0  # in the file
+    people_unplaced: int = 0  # in areas with no postcode in the gazetteer
 
 
 @dataclass
@@ -60,8 +67,13 @@ class London:
     places: int
     seconds: float
     unrecorded: list[str] = field(default_factory=list)  # counted, but no hours that week
+    # The same walks counted in people (when a population file is loaded) …
+    people: engine.Result | None = None
     made: datetime = field(default_factory=lambda: datetime.now(tz=LONDON))
     last_week: date | None = None  # for several weeks averaged: the Monday of the last
+    # The places and their hours as worked out (one week only): a scenario starts from them.
+    open: engine.Places | None = None
+    keys: list[int] = field(default_factory=list)
 
     @property
     def period_label(self) -> str:
@@ -75,7 +87,8 @@ class London:
 def _gazetteer_stamp() -> str:
     postcodes = Postcode.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
     areas = Area.objects.aggregate(n=Count("pk"))
-    return f"{postcodes['n']}:{postcodes['last']}:{areas['n']}"
+    people = Population.objects.aggregate(n=Count("pk"), last=Max("imported_at"))
+    return f"{postcodes['n']}:{postcodes['last']}:{areas['n']}:{people['n']}:{people['last']}"
 
 
 _maps: dict[str, Map] = {}
@@ -101,12 +114,12 @@ def london_map() -> Map:
         for rings in parts:
             polygons.append([np.asarray(ring, dtype=float)[:, :2] for ring in rings])
             owner.append(i)
-    rows = np.array(
-        Postcode.objects.order_by().values_list("latitude", "longitude"), dtype=float
-    ).reshape(-1, 2)
+    listed = list(Postcode.objects.order_by("pk").values_list("postcode", "latitude", "longitude"))
+    rows = np.array([(lat, lon) for _code, lat, lon in listed], dtype=float).reshape(-1, 2)
     latitudes, longitudes = rows[:, 0], rows[:, 1]
     inside = engine.points_in_polygons(latitudes, longitudes, polygons)
     areas = np.where(inside >= 0, np.asarray([*owner, -1], dtype=np.int64)[inside], -1)
+    people = _people([code for code, _lat, _lon in listed], areas, [w.code for w in wards])
     found = Map(
         stamp=stamp,
         ward_codes=[w.code for w in wards],
@@ -118,11 +131,58 @@ def london_map() -> Map:
         borough_names=[b.name for b in boroughs],
         homes=engine.Homes(latitudes, longitudes, areas, np.ones(len(latitudes))),
         postcodes_outside=int((areas < 0).sum()),
+        **people,
     )
     with _lock:
         _maps.clear()
         _maps[stamp] = found
     return found
+
+
+def forget() -> None:
+    """Drop what this process keeps (the map, the pairs): the next figures start afresh."""
+    with _lock:
+        _maps.clear()
+        _pairs.clear()
+
+
+def _unit(postcode: str, kind: str) -> str:
+    outward, inward = postcode.split(" ")
+    if kind == PopulationKind.DISTRICT:
+        return outward
+    if kind == PopulationKind.SECTOR:
+        return f"{outward} {inward[0]}"
+    return postcode
+
+
+def _people(codes: list[str], areas: np.ndarray, ward_codes: list[str]) -> dict[str, Any]:
+    """From a population file, if one is loaded: the people each postcode stands for — its
+    area's people shared equally among the area's postcodes in the gazetteer (by ward: among
+    those the ward's outline contains) — with what the file listed and what found no
+    postcode."""
+    rows = list(Population.objects.values_list("code", "kind", "people", "source"))
+    if not rows:
+        return {}
+    kind, source = rows[0][1], rows[0][3]
+    counts = {code: people for code, _kind, people, _source in rows}
+    index = {code: i for i, code in enumerate(counts)}
+    if kind == PopulationKind.WARD:
+        at_ward = np.array([index.get(code, -1) for code in ward_codes], dtype=np.int64)
+        units = np.where(areas >= 0, np.append(at_ward, -1)[areas], -1)
+    else:
+        units = np.array([index.get(_unit(code, kind), -1) for code in codes], dtype=np.int64)
+    listed = np.array(list(counts.values()), dtype=float)
+    postcodes_in = np.bincount(units[units >= 0], minlength=len(listed))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(postcodes_in > 0, listed / postcodes_in, 0.0)
+    weights = np.where(units >= 0, np.append(share, 0.0)[units], 0.0)
+    return {
+        "people": weights,
+        "people_source": source,
+        "people_kind": kind,
+        "people_listed": int(listed.sum()),
+        "people_unplaced": int(listed[postcodes_in == 0].sum()),
+    }
 
 
 def week_of(day: date) -> date:
@@ -196,11 +256,42 @@ def compute(monday: date, *, historical: bool = False) -> London:
     started = time.perf_counter()
     where = london_map()
     places, keys, unrecorded = places_open(monday, historical=historical)
-    result = engine.coverage(where.homes, places, len(where.ward_codes), method())
+    weightings = [where.homes.weights] + ([where.people] if where.people is not None else [])
+    result, *people = engine.coverages(
+        where.homes, places, len(where.ward_codes), weightings, method(), pairs_of(where, places)
+    )
     # This week, a place with no session (a monthly pop-up, say) is simply closed.
     missing = unrecorded if historical else []
     counted = len(keys) - len(missing)
-    return London(monday, result, counted, time.perf_counter() - started, missing)
+    seconds = time.perf_counter() - started
+    return London(
+        monday, result, counted, seconds, missing, people=people[0] if people else None,
+        open=places, keys=keys,
+    )  # fmt: skip
+
+
+_pairs: OrderedDict[str, tuple[np.ndarray, ...]] = OrderedDict()
+PAIRS_KEPT = 2  # this week's and one other's: tens of MB each with a thousand places
+
+
+def pairs_of(where: Map, places: engine.Places) -> tuple[np.ndarray, ...]:
+    """Every postcode and place within walking reach (`engine.pairs_within`), kept in this
+    process for the last few sets of places, so that a scenario over a week already worked
+    out only pairs the places it adds."""
+    reach = method().reach_m
+    digest = hashlib.sha256(places.latitudes.tobytes() + places.longitudes.tobytes())
+    key = f"{where.stamp}|{reach}|{digest.hexdigest()}"
+    with _lock:
+        found = _pairs.get(key)
+        if found is not None:
+            _pairs.move_to_end(key)
+            return found
+    found = engine.pairs_within(where.homes, places, reach)
+    with _lock:
+        _pairs[key] = found
+        while len(_pairs) > PAIRS_KEPT:
+            _pairs.popitem(last=False)
+    return found
 
 
 def _key(monday: date, historical: bool) -> str:
@@ -237,11 +328,20 @@ def london_range(first: date, last: date) -> London:
     weeks = [london(m) for m in mondays]
     if len(weeks) == 1:
         return weeks[0]
-    within = np.mean([w.result.within for w in weeks], axis=0)
-    result = engine.Result(within, weeks[0].result.total, weeks[0].result.thresholds)
+
+    def mean(results: list[engine.Result | None]) -> engine.Result | None:
+        if not results or any(r is None for r in results):
+            return None
+        found = [r for r in results if r is not None]
+        within = np.mean([r.within for r in found], axis=0)
+        return engine.Result(within, found[0].total, found[0].thresholds)
+
+    result = mean([w.result for w in weeks])
+    assert result is not None
     return London(
         week=mondays[0],
         result=result,
+        people=mean([w.people for w in weeks]),
         places=max(w.places for w in weeks),
         seconds=sum(w.seconds for w in weeks),
         unrecorded=sorted({name for w in weeks for name in w.unrecorded}),

@@ -53,18 +53,26 @@ class Addition:
         return row
 
 
-def apply(
-    places: engine.Places, keys: list[int], removed: set[int], additions: list[Addition]
-) -> engine.Places:
-    """The places without those removed (or given new hours), with the additions."""
+def kept(keys: list[int], removed: set[int], additions: list[Addition]) -> np.ndarray:
+    """Which of the places stay as they are: not removed, not given new hours."""
     gone = removed | {a.replaces for a in additions if a.replaces is not None}
-    keep = [i for i, key in enumerate(keys) if key not in gone]
+    return np.array([key not in gone for key in keys], dtype=bool)
+
+
+def added(additions: list[Addition]) -> engine.Places:
     return engine.Places(
-        np.concatenate([places.latitudes[keep], [a.latitude for a in additions]]),
-        np.concatenate([places.longitudes[keep], [a.longitude for a in additions]]),
-        np.vstack([places.open[keep], *[a.open_hours()[None, :] for a in additions]])
-        if additions
-        else places.open[keep],
+        np.array([a.latitude for a in additions], dtype=float),
+        np.array([a.longitude for a in additions], dtype=float),
+        np.array([a.open_hours() for a in additions], dtype=bool).reshape(-1, london.HOURS),
+    )
+
+
+def apply(places: engine.Places, keep: np.ndarray, new: engine.Places) -> engine.Places:
+    """The places kept, then the new ones."""
+    return engine.Places(
+        np.concatenate([places.latitudes[keep], new.latitudes]),
+        np.concatenate([places.longitudes[keep], new.longitudes]),
+        np.vstack([places.open[keep], new.open]),
     )
 
 
@@ -79,16 +87,24 @@ class Outcome:
 def outcome(scenario: Scenario) -> Outcome:
     started = time.perf_counter()
     where = london.london_map()
-    this_week = london.week_of(local(datetime.now(tz=LONDON)).date())
-    historical = scenario.week < this_week
-    places, keys, _unrecorded = london.places_open(scenario.week, historical=historical)
-    base = london.london(scenario.week).result  # the same week without the change (cached)
+    week = london.london(scenario.week)  # the same week without the change (cached)
+    places, keys = week.open, week.keys
+    if places is None:  # figures kept by an earlier release, without their places
+        this_week = london.week_of(local(datetime.now(tz=LONDON)).date())
+        historical = scenario.week < this_week
+        places, keys, _unrecorded = london.places_open(scenario.week, historical=historical)
     removed = set(scenario.removes.values_list("pk", flat=True))
     additions = [Addition.of(a) for a in scenario.additions]
-    changed = engine.coverage(
-        where.homes, apply(places, keys, removed, additions), len(where.ward_codes), london.method()
+    keep, new = kept(keys, removed, additions), added(additions)
+    method = london.method()
+    pairs = engine.pairs_changed(
+        london.pairs_of(where, places), keep, engine.pairs_within(where.homes, new, method.reach_m)
     )
-    return Outcome(base, changed, time.perf_counter() - started, cost_change(removed, additions))
+    changed = engine.coverage(
+        where.homes, apply(places, keep, new), len(where.ward_codes), method, pairs
+    )
+    seconds = time.perf_counter() - started
+    return Outcome(week.result, changed, seconds, cost_change(removed, additions))
 
 
 def cost_change(removed: set[int], additions: list[Addition]) -> float | None:

@@ -4,7 +4,7 @@ drawn on the server (each with its table), a weekday × hour grid and CSV."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from contactpoints import pagecache
 from contactpoints.hours import local, midnight
 from contactpoints.spreadsheets import csv_response
-from places.models import Area, AreaKind
+from places.models import Area, AreaKind, PopulationKind
 
 from . import london, svg
 
@@ -33,6 +33,9 @@ WHEN = {
     "weekend": ("weekends 09:00 to 17:00", [d * 24 + h for d in (5, 6) for h in range(9, 17)]),
     "night": ("nights 00:00 to 06:00", [d * 24 + h for d in range(7) for h in range(6)]),
 }
+
+
+COUNTS = {"postcodes": "postcodes", "people": "people"}
 
 
 class BadChoice(ValueError):
@@ -55,6 +58,7 @@ class Choice:
     when: str
     start: date | None = None  # a period of whole weeks, or None: this week
     end: date | None = None
+    count: str = "postcodes"  # or "people", when a population file is loaded
 
     @classmethod
     def of(cls, request: HttpRequest) -> Choice:
@@ -78,18 +82,37 @@ class Choice:
                 raise BadChoice(f"Choose a period of at most {london.MAX_WEEKS} weeks.")
             if start.year < 2000 or end.year > 2100:
                 raise BadChoice("Choose dates between 2000 and 2100.")
-        return cls(int(within), when, start, end)
+        count = request.GET.get("count", "postcodes")
+        if count not in COUNTS:
+            raise BadChoice("Choose to count postcodes or people.")
+        return cls(int(within), when, start, end, count)
 
     def figures(self, now: datetime) -> london.London:
+        """The figures chosen; counted in people, they stand in `result` and `total`."""
         if self.start is None or self.end is None:
-            return london.london(local(now).date())
-        return london.london_range(self.start, self.end)
+            found = london.london(local(now).date())
+        else:
+            found = london.london_range(self.start, self.end)
+        if self.count == "people":
+            if found.people is None:
+                raise BadChoice(
+                    "These figures count postcodes only: no population figures are loaded."
+                )
+            found = replace(found, result=found.people)
+        return found
 
     @property
     def period_query(self) -> str:
+        """The rest of the choice, for links that change one part of it."""
+        found = "" if self.count == "postcodes" else f"&count={self.count}"
         if self.start is None or self.end is None:
-            return ""
-        return f"&from={self.start.isoformat()}&to={self.end.isoformat()}"
+            return found
+        return f"{found}&from={self.start.isoformat()}&to={self.end.isoformat()}"
+
+    @property
+    def unit(self) -> str:
+        """What the figures count, as a plural noun."""
+        return COUNTS[self.count]
 
     @property
     def threshold(self) -> int:
@@ -107,6 +130,11 @@ class Choice:
 def _until(now: datetime) -> datetime:
     """Figures are for the current week: the page is right until midnight (and any edit)."""
     return midnight(local(now).date() + timedelta(days=1))
+
+
+def _count(total: float) -> int:
+    """A count of postcodes, or of people (sums of shares of an area's people: whole)."""
+    return round(float(total))
 
 
 def _percent(share: float) -> str:
@@ -130,7 +158,7 @@ def _ward_rows(
                 "code": where.ward_codes[w],
                 "name": where.ward_names[w],
                 "borough": where.borough_names[where.ward_borough[w]],
-                "postcodes": int(figures.result.total[w]),
+                "postcodes": _count(figures.result.total[w]),
                 "share": float(shares[w]),
                 "shown": _percent(float(shares[w])),
             }
@@ -237,9 +265,26 @@ def _serve(
 
     def checked(now: datetime) -> tuple[HttpResponse, datetime]:
         missing = unavailable(request)
-        return (missing, now) if missing is not None else render(now)
+        if missing is not None:
+            return missing, now
+        try:
+            return render(now)
+        except BadChoice as error:  # people asked for, none loaded: never kept
+            return _bad(request, error), now
 
     return pagecache.serve(request, checked)
+
+
+def population(where: london.Map) -> dict[str, Any] | None:
+    """The population figures loaded, as the pages and the API describe them, or None."""
+    if where.people is None:
+        return None
+    return {
+        "source": where.people_source,
+        "kind": PopulationKind(where.people_kind).label.lower(),
+        "listed": where.people_listed,
+        "unplaced": where.people_unplaced,
+    }
 
 
 def _shown(figures: london.London, choice: Choice) -> dict[str, Any]:
@@ -249,6 +294,7 @@ def _shown(figures: london.London, choice: Choice) -> dict[str, Any]:
         "choice": choice,
         "when_choices": [(key, label) for key, (label, _h) in WHEN.items()],
         "method": london.method(),
+        "population": population(london.london_map()),
     }
 
 
@@ -271,7 +317,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 {
                     "code": code,
                     "name": name,
-                    "postcodes": int(figures.result.total[wards].sum()),
+                    "postcodes": _count(figures.result.total[wards].sum()),
                     "shares": [_percent(float(s)) for s in overall.mean(axis=0)],
                     "chosen": _percent(float(overall[choice.hours, choice.threshold].mean())),
                 }
@@ -282,7 +328,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "boroughs": boroughs,
             "wards": rows,
             "map": _map(rows, choice),
-            "postcodes": int(figures.result.total.sum()),
+            "postcodes": _count(figures.result.total.sum()),
             "outside": where.postcodes_outside,
             "then_and_now": then_and_now(None, choice, now),
         }
@@ -328,7 +374,7 @@ def borough(request: HttpRequest, code: str) -> HttpResponse:
             "wards": rows,
             "map": _map(rows, choice),
             "grid": grid,
-            "postcodes": int(figures.result.total[wards].sum()),
+            "postcodes": _count(figures.result.total[wards].sum()),
             "then_and_now": then_and_now(np.array(wards, dtype=np.int64), choice, now),
         }
         return TemplateResponse(request, "coverage/borough.html", context).render(), _until(now)
@@ -346,14 +392,14 @@ def download(request: HttpRequest) -> HttpResponse:
         where = london.london_map()
         shares = figures.result.shares()
         thresholds = london.method().thresholds
-        header = ["ward code", "ward", "borough code", "borough", "postcodes"]
+        header = ["ward code", "ward", "borough code", "borough", choice.unit]
         for threshold in thresholds:
             header += [f"within {threshold} min: {label}" for label, _h in WHEN.values()]
         rows = []
         for w, code in enumerate(where.ward_codes):
             row: list[object] = [
                 code, where.ward_names[w], where.borough_codes[where.ward_borough[w]],
-                where.borough_names[where.ward_borough[w]], int(figures.result.total[w]),
+                where.borough_names[where.ward_borough[w]], _count(figures.result.total[w]),
             ]  # fmt: skip
             for t in range(len(thresholds)):
                 row += [
@@ -361,7 +407,8 @@ def download(request: HttpRequest) -> HttpResponse:
                     for v in (shares[w, hours, t].mean() for _l, hours in WHEN.values())
                 ]
             rows.append(row)
-        name = f"coverage-week-of-{figures.week.isoformat()}"
+        counted = "" if choice.count == "postcodes" else f"-{choice.count}"
+        name = f"coverage{counted}-week-of-{figures.week.isoformat()}"
         if figures.last_week and figures.last_week != figures.week:
             name += f"-to-{figures.last_week.isoformat()}"
         name += ".csv"
@@ -383,12 +430,20 @@ def _periods_by_key(overall: np.ndarray) -> dict[str, dict[str, float | None]]:
     return found
 
 
-def summary(figures: london.London, where: london.Map) -> dict[str, Any]:
+def summary(figures: london.London, where: london.Map, unit: str = "postcodes") -> dict[str, Any]:
     """The figures as plain data: London, each borough and each ward, by time of week and
-    threshold (shares of postcodes), with the method. Used by the API and GeoJSON."""
+    threshold (shares of postcodes, or of people), with the method. Used by the API and
+    GeoJSON."""
     m = london.method()
     shares = figures.result.shares()
+    homes = "unit postcodes in the gazetteer, each counted once"
+    if unit == "people" and (loaded := population(where)) is not None:
+        homes = (
+            f"people, from “{loaded['source']}”: each {loaded['kind']}'s people shared equally "
+            "among its postcodes in the gazetteer"
+        )
     return {
+        "counted": unit,
         "week": figures.week.isoformat(),
         "last_week": (figures.last_week or figures.week).isoformat(),
         "period": figures.period_label,
@@ -397,19 +452,19 @@ def summary(figures: london.London, where: london.Map) -> dict[str, Any]:
             "detour_factor": m.detour,
             "thresholds_minutes": list(m.thresholds),
             "open": "open at the middle of each hour of the week",
-            "homes": "unit postcodes in the gazetteer, each counted once",
+            "homes": homes,
             "documentation": "/coverage/#method-heading",
         },
         "times_of_week": {key: label for key, (label, _h) in WHEN.items()},
         "london": {
-            "postcodes": int(figures.result.total.sum()),
+            unit: _count(figures.result.total.sum()),
             "shares": _periods_by_key(figures.result.overall()),
         },
         "boroughs": [
             {
                 "code": code,
                 "name": name,
-                "postcodes": int(figures.result.total[where.ward_borough == b].sum()),
+                unit: _count(figures.result.total[where.ward_borough == b].sum()),
                 "shares": _periods_by_key(
                     figures.result.overall(np.flatnonzero(where.ward_borough == b))
                 ),
@@ -423,7 +478,7 @@ def summary(figures: london.London, where: london.Map) -> dict[str, Any]:
                 "code": code,
                 "name": where.ward_names[w],
                 "borough_code": where.borough_codes[where.ward_borough[w]],
-                "postcodes": int(figures.result.total[w]),
+                unit: _count(figures.result.total[w]),
                 "shares": _periods_by_key(shares[w]),
             }
             for w, code in enumerate(where.ward_codes)
@@ -439,7 +494,7 @@ def geojson(request: HttpRequest) -> HttpResponse:
 
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
         figures = choice.figures(now)
-        data = summary(figures, london.london_map())
+        data = summary(figures, london.london_map(), choice.unit)
         outlines = dict(Area.objects.filter(kind=AreaKind.WARD).values_list("code", "outline"))
         collection = {
             "type": "FeatureCollection",

@@ -95,3 +95,34 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PopulationKind(models.TextChoices):
+    WARD = "ward", "Ward"
+    DISTRICT = "district", "Postcode district"
+    SECTOR = "sector", "Postcode sector"
+    POSTCODE = "postcode", "Postcode"
+
+
+class Population(models.Model):
+    """How many people live in an area — a ward, or a postcode district, sector or unit —
+    from a file a user supplies (`manage.py import_population`). When loaded, the coverage
+    figures can count people rather than postcodes: each area's people are shared equally
+    among its postcodes. One file at a time, of one kind of area."""
+
+    code = models.CharField(max_length=9, unique=True, help_text="E05000644, SW1A, SW1A 1, …")
+    kind = models.CharField(max_length=16, choices=PopulationKind.choices)
+    people = models.PositiveIntegerField()
+    source = models.CharField(max_length=200, help_text="Where the figures come from.")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                name="population_kind_valid", condition=Q(kind__in=PopulationKind.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.people}"

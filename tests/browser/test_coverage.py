@@ -51,6 +51,23 @@ def test_coverage_pages_read_and_pass_axe(page: Page, site: str) -> None:
     assert_accessible(page)
 
 
+def test_coverage_counted_in_people_passes_axe(page: Page, site: str, tmp_path: Path) -> None:
+    from places.models import Area, AreaKind
+    from places.population import import_population
+
+    rows = [f"{code},{2000 + i}" for i, code in enumerate(
+        Area.objects.filter(kind=AreaKind.WARD).values_list("code", flat=True)
+    )]  # fmt: skip
+    (tmp_path / "people.csv").write_text("ward code,population\n" + "\n".join(rows))
+    import_population(tmp_path / "people.csv", "Test census")
+    page.goto(f"{site}/coverage/")
+    page.get_by_label("Count").select_option("people")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("img", name="Map: share of each ward's people")).to_be_visible()
+    expect(page.get_by_text("people from “Test census”")).to_be_visible()
+    assert_accessible(page)
+
+
 def test_coverage_works_without_javascript(browser: Browser, site: str) -> None:
     context = new_context(browser, java_script_enabled=False)
     page = context.new_page()

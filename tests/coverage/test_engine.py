@@ -83,3 +83,41 @@ def test_points_in_polygons_with_holes_and_several_parts() -> None:
     lats = np.array([0.5, 2.0, 3.5, 10.5, 10.8, 5.0])
     found = engine.points_in_polygons(lats, lons, [[square, hole], [island]])
     assert found.tolist() == [0, -1, 0, 1, -1, -1]
+
+
+def test_a_changed_set_of_places_pairs_as_if_paired_afresh() -> None:
+    """A scenario merges its new places' pairs into the week's: the same pairs, in the same
+    order, as pairing the changed places from nothing (ties included)."""
+    rng = np.random.default_rng(7)
+    homes = engine.Homes(
+        latitudes=51.45 + rng.random(2000) * 0.1,
+        longitudes=-0.2 + rng.random(2000) * 0.15,
+        areas=np.zeros(2000, dtype=np.int64),
+        weights=np.ones(2000),
+    )
+
+    def places(n: int) -> engine.Places:
+        return engine.Places(
+            51.45 + rng.random(n) * 0.1, -0.2 + rng.random(n) * 0.15, np.ones((n, 1), bool)
+        )
+
+    before, new = places(40), places(3)
+    # A new place exactly where a kept one is: equal distances, kept place first.
+    new.latitudes[0], new.longitudes[0] = before.latitudes[5], before.longitudes[5]
+    kept = rng.random(40) < 0.8
+    reach = METHOD.reach_m
+    merged = engine.pairs_changed(
+        engine.pairs_within(homes, before, reach), kept, engine.pairs_within(homes, new, reach)
+    )
+    changed = engine.Places(
+        np.concatenate([before.latitudes[kept], new.latitudes]),
+        np.concatenate([before.longitudes[kept], new.longitudes]),
+        np.ones((int(kept.sum()) + 3, 1), bool),
+    )
+    afresh = engine.pairs_within(homes, changed, reach)
+    assert len(afresh[0]) > 5000
+    for got, expected in zip(merged, afresh, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    none = engine.pairs_within(homes, places(0), reach)
+    nothing_added = engine.pairs_changed(engine.pairs_within(homes, before, reach), kept, none)
+    assert len(nothing_added[0]) < len(afresh[0])
