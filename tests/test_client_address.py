@@ -4,7 +4,10 @@ outermost of them saw is the client."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.test import Client, RequestFactory
 
 from config.client import client_ip
@@ -12,6 +15,8 @@ from config.client import client_ip
 pytestmark = pytest.mark.django_db
 
 
+# The limits count in fixed one-minute windows: each test that fills one stays inside it.
+@time_machine.travel(datetime(2026, 11, 25, 12, 0, 5, tzinfo=UTC), tick=False)
 def test_a_new_forwarded_header_per_request_does_not_reset_the_limit(client: Client) -> None:
     statuses = [
         client.get(
