@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -11,9 +12,10 @@ from places.models import Postcode
 from .london import DAY_NAMES
 
 DAYS = [(str(i), name) for i, name in enumerate(DAY_NAMES)]
+NEAR = Decimal("0.01")  # degrees (about 1 km): a point placed must have a postcode this near
 
 
-def _operating() -> Any:
+def operating() -> Any:
     return (
         ContactPoint.objects.published()
         .operating()
@@ -35,6 +37,14 @@ class ScenarioForm(forms.Form):
     )
     add_name = forms.CharField(required=False, max_length=200, label="New place: name")
     add_postcode = forms.CharField(required=False, max_length=10, label="New place: postcode")
+    add_latitude = forms.DecimalField(
+        required=False, min_value=-90, max_value=90, max_digits=9, decimal_places=6,
+        label="or its latitude (set by a click on the map)",
+    )  # fmt: skip
+    add_longitude = forms.DecimalField(
+        required=False, min_value=-180, max_value=180, max_digits=9, decimal_places=6,
+        label="and longitude",
+    )  # fmt: skip
     add_days = forms.MultipleChoiceField(
         choices=DAYS, required=False, widget=forms.CheckboxSelectMultiple,
         label="New place: open on",
@@ -56,8 +66,8 @@ class ScenarioForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["removes"].queryset = _operating()  # type: ignore[attr-defined]
-        self.fields["change_place"].queryset = _operating()  # type: ignore[attr-defined]
+        self.fields["removes"].queryset = operating()  # type: ignore[attr-defined]
+        self.fields["change_place"].queryset = operating()  # type: ignore[attr-defined]
 
     def _hours(self, prefix: str, cleaned: dict[str, Any]) -> None:
         days, opens, closes = (cleaned.get(f"{prefix}_{k}") for k in ("days", "opens", "closes"))
@@ -70,23 +80,48 @@ class ScenarioForm(forms.Form):
         if opens is not None and closes is not None and closes <= opens:
             self.add_error(f"{prefix}_closes", "It must close after it opens, the same day.")
 
+    def _where(self, cleaned: dict[str, Any]) -> None:
+        """The new place's position: its latitude and longitude when given (a click on the
+        map sets them), else its postcode's."""
+        lat, lon = cleaned.get("add_latitude"), cleaned.get("add_longitude")
+        if lat is not None or lon is not None:
+            if lat is None or lon is None:
+                self.add_error("add_longitude", "Give both the latitude and the longitude.")
+                return
+            near = Postcode.objects.filter(
+                latitude__range=(lat - NEAR, lat + NEAR), longitude__range=(lon - NEAR, lon + NEAR)
+            )
+            if not near.exists():
+                self.add_error("add_latitude", "That point is not near any postcode we know.")
+                return
+            cleaned["add_coordinates"] = (float(lat), float(lon))
+            return
+        if not cleaned.get("add_postcode"):
+            self.add_error("add_postcode", "Give its postcode, or click the map to place it.")
+            return
+        try:
+            code = postcodes.normalise(cleaned["add_postcode"])
+        except postcodes.InvalidPostcode as error:
+            self.add_error("add_postcode", str(error))
+            return
+        found = Postcode.objects.filter(postcode=code).first()
+        if found is None:
+            self.add_error("add_postcode", f"{code} is not in our postcode list.")
+        else:
+            cleaned["add_coordinates"] = found.coordinates
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        adding = any(cleaned.get(f) for f in ("add_name", "add_postcode", "add_days",
-                                              "add_opens", "add_closes"))  # fmt: skip
+        adding = any(
+            cleaned.get(f) not in (None, "", [])
+            for f in ("add_name", "add_postcode", "add_latitude", "add_longitude", "add_days",
+                      "add_opens", "add_closes")
+        )  # fmt: skip
         if adding:
             if not cleaned.get("add_name"):
                 self.add_error("add_name", "Name the new place.")
             self._hours("add", cleaned)
-            try:
-                code = postcodes.normalise(cleaned.get("add_postcode") or "")
-                found = Postcode.objects.filter(postcode=code).first()
-                if found is None:
-                    self.add_error("add_postcode", f"{code} is not in our postcode list.")
-                else:
-                    cleaned["add_coordinates"] = found.coordinates
-            except postcodes.InvalidPostcode as error:
-                self.add_error("add_postcode", str(error))
+            self._where(cleaned)
         if cleaned.get("change_place"):
             self._hours("change", cleaned)
         if not (cleaned.get("removes") or adding or cleaned.get("change_place")):
@@ -102,7 +137,8 @@ class ScenarioForm(forms.Form):
             lat, lon = data["add_coordinates"]
             found.append({
                 "name": data["add_name"], "latitude": lat, "longitude": lon,
-                "postcode": postcodes.normalise(data["add_postcode"]),
+                "postcode": postcodes.normalise(data["add_postcode"])
+                if data.get("add_postcode") and data.get("add_latitude") is None else "",
                 "weekdays": [int(d) for d in data["add_days"]],
                 "opens": data["add_opens"].strftime("%H:%M"),
                 "closes": data["add_closes"].strftime("%H:%M"),

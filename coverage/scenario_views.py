@@ -5,17 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_otp.decorators import otp_required
 
 from contactpoints.hours import LONDON, local
+from places.models import Area, AreaKind
 from reviews.models import Review, ReviewStatus
 
-from . import london, scenarios
-from .forms import ScenarioForm
+from . import london, scenarios, svg
+from .forms import ScenarioForm, operating
 from .models import Scenario
 from .views import unavailable
 
@@ -36,9 +39,89 @@ def scenario_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _area(code: str) -> Area | None:
+    return Area.objects.filter(code=code, kind=AreaKind.BOROUGH).first() if code else None
+
+
+def _frame(area: Area | None) -> tuple[list[Area], svg.Frame | None]:
+    """The wards of the map a place is picked on (a borough's, or London's), and where the
+    picture puts each point."""
+    wards = Area.objects.filter(kind=AreaKind.WARD).order_by("code")
+    if area is not None:
+        wards = wards.filter(borough=area)
+    found = list(wards)
+    return found, svg.Frame.around([w.outline or {} for w in found])
+
+
+def _picking(request: HttpRequest) -> tuple[ScenarioForm, dict[str, Any]]:
+    """The form as it was filled in, with the new place put where the map was clicked (or
+    the map zoomed to a borough): nothing is saved until the form is sent."""
+    post = request.POST
+    form = ScenarioForm()
+    initial: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        many = isinstance(field, forms.MultipleChoiceField)
+        initial[name] = post.getlist(name) if many else post.get(name, "")
+    area = _area(post.get("map_area", ""))
+    note = ""
+    if "place.x" in post:
+        try:
+            x, y = float(post["place.x"]), float(post["place.y"])
+        except (KeyError, ValueError):
+            x = y = 0.0
+        _wards, frame = _frame(area)
+        if (x, y) == (0.0, 0.0) or frame is None:
+            # Enter on the map sends its corner: not a place anyone chose.
+            note = "Click on the map where the new place would be, or type its position."
+        else:
+            lat, lon = frame.lat_lon(x, y)
+            initial["add_latitude"] = f"{lat:.6f}"
+            initial["add_longitude"] = f"{lon:.6f}"
+            note = f"Placed at {lat:.5f}, {lon:.5f}. Check it on the map, then send the form."
+    form = ScenarioForm(initial=initial)
+    return form, {"area": area, "note": note}
+
+
+@staff_required
+@permission_required("coverage.add_scenario", raise_exception=True)
+def scenario_map(request: HttpRequest) -> HttpResponse:
+    """The map a new place is picked on: wards, the places open for business, and the
+    point chosen — an SVG image, so a click on it in the form sends where it was."""
+    wards, frame = _frame(_area(request.GET.get("area", "")))
+    if frame is None:
+        return HttpResponse(status=404)
+    outlines = svg.paths([w.outline or {} for w in wards], frame)
+    places = operating().values_list("latitude", "longitude")
+    dots = [frame.xy(float(lon), float(lat)) for lat, lon in places]
+    try:
+        chosen = frame.xy(float(request.GET["lon"]), float(request.GET["lat"]))
+    except (KeyError, ValueError):
+        chosen = None
+    context = {"outlines": outlines, "dots": dots, "chosen": chosen, "view_box": frame.view_box}
+    return render(request, "coverage/scenario_map.svg", context, content_type="image/svg+xml")
+
+
+def _map_context(area: Area | None, form: ScenarioForm) -> dict[str, Any]:
+    _wards, frame = _frame(area)
+    query = f"area={area.code}" if area is not None else ""
+    lat, lon = form["add_latitude"].value(), form["add_longitude"].value()
+    if lat and lon:
+        query += f"&lat={lat}&lon={lon}"
+    return {
+        "map_src": f"{reverse('coverage:scenario-map')}?{query}",
+        "map_height": 0 if frame is None else round(frame.height),
+        "boroughs": Area.objects.filter(kind=AreaKind.BOROUGH).order_by("name"),
+        "map_area": area,
+    }
+
+
 @staff_required
 @permission_required("coverage.add_scenario", raise_exception=True)
 def scenario_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and ("place.x" in request.POST or "zoom" in request.POST):
+        form, picked = _picking(request)
+        context = {"form": form, "note": picked["note"], **_map_context(picked["area"], form)}
+        return render(request, "coverage/scenario_new.html", context)
     form = ScenarioForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         scenario = Scenario.objects.create(
@@ -51,7 +134,9 @@ def scenario_new(request: HttpRequest) -> HttpResponse:
         scenario.removes.set(form.cleaned_data["removes"])
         return redirect("coverage:scenario", pk=scenario.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "coverage/scenario_new.html", {"form": form}, status=status)
+    area = _area(request.POST.get("map_area", "")) if request.method == "POST" else None
+    context = {"form": form, **_map_context(area, form)}
+    return render(request, "coverage/scenario_new.html", context, status=status)
 
 
 @staff_required

@@ -42,36 +42,72 @@ def step_of(share: float | None) -> int:
     return next(i for i, (upper, _words) in enumerate(STEPS) if share < upper)
 
 
-def draw(
-    outlines: Sequence[dict[str, Any]], shares: Sequence[float | None], titles: Sequence[str]
-) -> tuple[list[Shape], str]:
-    """One shape per outline, and the picture's viewBox."""
-    points = [p for outline in outlines for ring in _rings(outline) for p in ring]
-    if not points:
-        return [], "0 0 1 1"
-    min_lon = min(p[0] for p in points)
-    max_lon = max(p[0] for p in points)
-    min_lat = min(p[1] for p in points)
-    max_lat = max(p[1] for p in points)
-    squash = math.cos(math.radians((min_lat + max_lat) / 2))
-    scale = WIDTH / max((max_lon - min_lon) * squash, 1e-9)
-    height = (max_lat - min_lat) * scale
+@dataclass(frozen=True)
+class Frame:
+    """Where a picture of some outlines puts each longitude and latitude, and back."""
 
-    def xy(lon: float, lat: float) -> tuple[int, int]:
-        return round((lon - min_lon) * squash * scale), round((max_lat - lat) * scale)
+    min_lon: float
+    max_lat: float
+    squash: float  # cos(middle latitude)
+    scale: float  # picture units per degree of latitude
+    height: float
 
-    shapes = []
-    for outline, share, title in zip(outlines, shares, titles, strict=True):
+    @classmethod
+    def around(cls, outlines: Sequence[dict[str, Any]]) -> Frame | None:
+        points = [p for outline in outlines for ring in _rings(outline) for p in ring]
+        if not points:
+            return None
+        min_lon = min(p[0] for p in points)
+        max_lon = max(p[0] for p in points)
+        min_lat = min(p[1] for p in points)
+        max_lat = max(p[1] for p in points)
+        squash = math.cos(math.radians((min_lat + max_lat) / 2))
+        scale = WIDTH / max((max_lon - min_lon) * squash, 1e-9)
+        return cls(min_lon, max_lat, squash, scale, (max_lat - min_lat) * scale)
+
+    def xy(self, lon: float, lat: float) -> tuple[int, int]:
+        return (
+            round((lon - self.min_lon) * self.squash * self.scale),
+            round((self.max_lat - lat) * self.scale),
+        )
+
+    def lat_lon(self, x: float, y: float) -> tuple[float, float]:
+        """The point at (x, y) in the picture's units."""
+        return self.max_lat - y / self.scale, self.min_lon + x / (self.squash * self.scale)
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {WIDTH:g} {math.ceil(self.height):g}"
+
+
+def paths(outlines: Sequence[dict[str, Any]], frame: Frame) -> list[str]:
+    """One SVG path per outline, its points rounded to whole units (repeats dropped)."""
+    found = []
+    for outline in outlines:
         parts = []
         for ring in _rings(outline):
             last = None
             moves = []
             for lon, lat, *_rest in ring:
-                point = xy(lon, lat)
+                point = frame.xy(lon, lat)
                 if point != last:
                     moves.append(f"{point[0]} {point[1]}")
                     last = point
             if len(moves) >= 3:
                 parts.append("M" + "L".join(moves) + "Z")
-        shapes.append(Shape("".join(parts), step_of(share), title))
-    return shapes, f"0 0 {WIDTH:g} {math.ceil(height):g}"
+        found.append("".join(parts))
+    return found
+
+
+def draw(
+    outlines: Sequence[dict[str, Any]], shares: Sequence[float | None], titles: Sequence[str]
+) -> tuple[list[Shape], str]:
+    """One shape per outline, and the picture's viewBox."""
+    frame = Frame.around(outlines)
+    if frame is None:
+        return [], "0 0 1 1"
+    shapes = [
+        Shape(path, step_of(share), title)
+        for path, share, title in zip(paths(outlines, frame), shares, titles, strict=True)
+    ]
+    return shapes, frame.view_box

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 from django.test import Client
+from geopy.distance import geodesic
 
 from contactpoints.hours import LONDON
 from coverage.models import Scenario, ScenarioIsFrozen
@@ -124,3 +125,56 @@ def test_a_cited_scenario_is_frozen_when_its_review_is_published(planner: Client
     page = planner.get(f"/coverage/scenarios/{scenario.pk}/")
     assert "these are the figures as published, frozen" in page.content.decode()
     assert Postcode.objects.exists()
+
+
+def test_a_new_place_put_where_the_map_is_clicked(planner: Client) -> None:
+    from coverage import svg
+    from places.models import Area, AreaKind
+
+    westminster = Area.objects.get(kind=AreaKind.BOROUGH)
+    frame = svg.Frame.around(
+        list(Area.objects.filter(kind=AreaKind.WARD).values_list("outline", flat=True))
+    )
+    assert frame is not None
+    x, y = frame.xy(-0.124658, 51.509786)  # Charing Cross on the borough's map
+    form = {"name": "A pop-up", "add_name": "Pop-up", "add_days": ["0", "2"],
+            "add_opens": "10:00", "add_closes": "14:00", "map_area": westminster.code}  # fmt: skip
+    with time_machine.travel(NOW, tick=False):
+        empty = planner.get("/coverage/scenarios/new/").content.decode()
+        picture = planner.get(f"/coverage/scenarios/map.svg?area={westminster.code}")
+        clicked = planner.post("/coverage/scenarios/new/", {**form, "place.x": x, "place.y": y})
+        corner = planner.post("/coverage/scenarios/new/", {**form, "place.x": 0, "place.y": 0})
+    assert 'type="image" name="place"' in empty
+    assert picture["Content-Type"] == "image/svg+xml"
+    assert picture.content.decode().count("<path ") == 20
+    # The page comes back with what was typed and the point clicked; nothing is saved.
+    text = clicked.content.decode()
+    assert clicked.status_code == 200
+    assert not Scenario.objects.exists()
+    assert 'value="Pop-up"' in text
+    assert 'value="2" id="id_add_days_2" checked' in text
+    lat, lon = (
+        float(re.findall(rf'name="add_{name}" value="([-\d.]+)"', text)[0])
+        for name in ("latitude", "longitude")
+    )
+    # One pixel of Westminster's 800-wide map is about 10 m.
+    assert geodesic((lat, lon), (51.509786, -0.124658)).meters < 15
+    assert f"lat={lat:.6f}&amp;lon={lon:.6f}" in text  # the map shows the point chosen
+    # Enter on the map (its corner) places nothing and says how to.
+    assert "Click on the map where the new place would be" in corner.content.decode()
+    assert 'name="add_latitude" value="5' not in corner.content.decode()
+    with time_machine.travel(NOW, tick=False):
+        saved = planner.post(
+            "/coverage/scenarios/new/", {**form, "add_latitude": lat, "add_longitude": lon}
+        )
+        far = planner.post(
+            "/coverage/scenarios/new/", {**form, "add_latitude": 53.48, "add_longitude": -2.24}
+        )
+        page = planner.get(saved["Location"])
+    assert saved.status_code == 302
+    addition = Scenario.objects.get().additions[0]
+    assert (addition["latitude"], addition["longitude"]) == (lat, lon)
+    assert addition["postcode"] == ""
+    assert f"Add Pop-up (at {lat:.5f}, {lon:.5f})" in page.content.decode()
+    assert far.status_code == 400
+    assert "That point is not near any postcode we know." in far.content.decode()
