@@ -23,6 +23,7 @@ BENCHMARKS = [
     "usage",
     "footfall",
     "coverage",
+    "demand",
     "faults",
 ]
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "visits",
     "reviews",
     "coverage",
+    "demand",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +267,10 @@ SEARCH_WITHIN_KM: int = env.int("SEARCH_WITHIN_KM", default=200)
 GEOCODER_RATE: str = env.str("GEOCODER_RATE", default="10/min")
 
 # --- Usage figures ---------------------------------------------------------------------
+# Search demand (docs/demand.md): counted unless switched off; written in batches.
+DEMAND_RECORDING: bool = env.bool("DEMAND_RECORDING", default=True)
+DEMAND_FLUSH_SECONDS: float = env.float("DEMAND_FLUSH_SECONDS", default=10.0)
+
 # Counts from 1 to DISCLOSURE_THRESHOLD - 1 are never published (docs/usage-figures.md).
 DISCLOSURE_THRESHOLD: int = env.int("DISCLOSURE_THRESHOLD", default=5)
 # A calendar month's figures are published this many days after it ends (late paper sheets).

@@ -18,6 +18,7 @@ from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 
 from config.client import ClientRateThrottle
+from demand import recorder
 from places import geocoding, postcodes
 
 from . import hours, pagecache, search
@@ -228,7 +229,7 @@ def _feature(properties: dict[str, Any], cp: ContactPoint) -> dict[str, Any]:
 
 def _served(
     request: HttpRequest,
-    build: Callable[[datetime], tuple[Any, list[ContactPoint], bool]],
+    build: Callable[[datetime], tuple[Any, ...]],  # data, places shown, by open[, kept]
     *,
     as_csv: bool = False,
 ) -> HttpResponse:
@@ -237,8 +238,10 @@ def _served(
     whether who is open now decides which places it lists."""
 
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
-        data, shown, by_open = build(now)
+        data, shown, by_open, *kept = build(now)
         response = data if as_csv else api.create_response(request, data, status=200)
+        if kept:  # what the view notes about the answer (a search's facts)
+            response.kept = kept[0]  # type: ignore[union-attr]
         until = pagecache.shown_changes(shown, now)
         if by_open:
             until = min(until, pagecache.open_set_changes(now))
@@ -355,12 +358,14 @@ class NearestQuery(Schema):
     throttle=[ClientRateThrottle(settings.SEARCH_RATE)],
 )
 def nearest(request: HttpRequest, query: Query[NearestQuery]) -> Any:
-    return _served(request, lambda now: _nearest(request, query, now))
+    response = _served(request, lambda now: _nearest(request, query, now))
+    recorder.record(request, response)  # counted without knowing who (docs/demand.md)
+    return response
 
 
 def _nearest(
     request: HttpRequest, query: NearestQuery, now: datetime
-) -> tuple[dict[str, Any], list[ContactPoint], bool]:
+) -> tuple[dict[str, Any], list[ContactPoint], bool, recorder.Facts]:
     place = _place(request, query)
     open_at = query.open_at
     if open_at is not None and timezone.is_naive(open_at):
@@ -385,7 +390,10 @@ def _nearest(
         "features": [feature(cp, distance) for cp, distance in found.results],
         "nearest_open": feature(*found.nearest_open) if found.nearest_open else None,
     }
-    return data, found.shown, open_at is None  # nearest_open depends on who is open now
+    searched = recorder.facts(
+        place, moment=open_at or now, open_now=open_at is not None, facility=bool(query.facility)
+    )
+    return data, found.shown, open_at is None, searched  # nearest_open: who is open now
 
 
 def _place(request: HttpRequest, query: NearestQuery) -> geocoding.Place:

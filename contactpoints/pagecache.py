@@ -168,6 +168,7 @@ def serve(
         response = HttpResponse(found["content"], content_type=found["type"])
         for header, value in found["headers"].items():
             response[header] = value
+        response.kept = found.get("kept")  # type: ignore[attr-defined]
     else:
         response, until = render(now)  # rendered: a TemplateResponse is rendered by the view
         if response.status_code != 200 or until <= now:
@@ -179,6 +180,8 @@ def serve(
             "made": now,
             "until": until,
             "etag": '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
+            # What the answer's view noted about it (a search's facts, for `demand`).
+            "kept": getattr(response, "kept", None),
         }
         cache.set(key, found, max(1, int((until - now).total_seconds()) + 1))
         _recent.put(key, found)

@@ -19,6 +19,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, ListView, TemplateView
 
 from config.client import ClientRateThrottle
+from demand import recorder
 from places import geocoding
 from places.geocoding import Place
 
@@ -169,7 +170,9 @@ def _search(request: HttpRequest, template: str, limit: int = 10) -> HttpRespons
         response = render(request, template, context, status=429)
         response["Retry-After"] = str(int(_search_throttle.wait() or 60) + 1)
         return response
-    return pagecache.serve(request, lambda now: _search_results(request, template, limit, now))
+    response = pagecache.serve(request, lambda now: _search_results(request, template, limit, now))
+    recorder.record(request, response)  # counted without knowing who (docs/demand.md)
+    return response
 
 
 def _search_results(
@@ -204,7 +207,12 @@ def _search_results(
     if context["fallback"]:
         shown.append(context["fallback"].contact_point)
     until = min(pagecache.shown_changes(shown, now), pagecache.open_set_changes(now))
-    return render(request, template, context), until
+    response = render(request, template, context)
+    response.kept = recorder.facts(  # type: ignore[attr-defined]
+        place, moment=open_at or now, open_now=open_at is not None,
+        facility=bool(data["facilities"]),
+    )  # fmt: skip
+    return response, until
 
 
 class DirectoryView(ListView):

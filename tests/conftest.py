@@ -18,6 +18,13 @@ def _fast_password_hasher() -> Any:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _search_counts_written_at_once() -> Any:
+    """Deployed, search counts are written every few seconds; tests read them at once."""
+    with override_settings(DEMAND_FLUSH_SECONDS=0):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _collected_static(django_db_blocker: object) -> None:
     """Tests run with production settings, whose static storage serves hashed names from
     a manifest: collect once, so a template naming a missing file fails as it would live."""

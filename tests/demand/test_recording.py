@@ -1,0 +1,156 @@
+"""Search demand as an auditor checks it: every finder search (page, widget, API) counted
+once — cached answers too — by district or grid square, hour and walking band only; nothing
+that identifies the searcher kept anywhere (tables, logs, caches); Global Privacy Control
+and Do Not Track honoured."""
+
+import logging
+from datetime import datetime, time
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.test import Client
+from geopy.distance import geodesic
+
+from contactpoints.hours import LONDON
+from demand import recorder
+from demand.models import SearchCount
+from places.models import Postcode
+from tests.factories import ContactPointFactory, OpeningRuleFactory
+
+pytestmark = pytest.mark.django_db
+WEDNESDAY_EVENING = datetime(2026, 11, 25, 19, 30, tzinfo=LONDON)
+ADDRESS = "203.0.113.77"
+
+
+@pytest.fixture(autouse=True)
+def places(settings: object) -> None:
+    settings.GEOCODER = ""  # type: ignore[attr-defined]
+    cache.clear()
+    for code, lat, lon in [("WC2N 4JP", "51.509786", "-0.124658"),
+                           ("W2 1XJ", "51.520469", "-0.171354")]:  # fmt: skip
+        Postcode.objects.create(
+            postcode=code, outward=code.split()[0], latitude=Decimal(lat),
+            longitude=Decimal(lon), source="codepoint",
+        )  # fmt: skip
+    # Open weekdays 09:00–17:00 only: on a Wednesday evening nothing here is open.
+    day_only = ContactPointFactory(
+        name="Charing Cross", latitude=Decimal("51.509786"), longitude=Decimal("-0.124658")
+    )
+    for weekday in range(5):
+        OpeningRuleFactory(contact_point=day_only, weekday=weekday, opens=time(9), closes=time(17))
+    # Open Wednesday evenings: 1.5 km from W2 1XJ, a 24-minute walk (× 1.3 at 80 m a minute).
+    library = ContactPointFactory(
+        name="St John's Wood Library", latitude=Decimal("51.533654"),
+        longitude=Decimal("-0.172628"),
+    )  # fmt: skip
+    OpeningRuleFactory(contact_point=library, weekday=2, opens=time(19), closes=time(20))
+
+
+def counts() -> list[tuple[str, int, bool, bool, str, int]]:
+    return sorted(
+        SearchCount.objects.values_list("area", "hour", "open_now", "facility", "walk", "count")
+    )
+
+
+def walk_minutes(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return geodesic(a, b).meters * 1.3 / 80
+
+
+@time_machine.travel(WEDNESDAY_EVENING, tick=False)
+def test_every_search_is_counted_once_by_district_hour_and_walk(client: Client) -> None:
+    # From W2 1XJ the library (open) is a 24-minute walk; from WC2N 4JP it is 39.
+    assert 20 < walk_minutes((51.520469, -0.171354), (51.533654, -0.172628)) <= 30
+    assert walk_minutes((51.509786, -0.124658), (51.533654, -0.172628)) > 30
+    assert client.get("/search/", {"q": "W2 1XJ"}).status_code == 200
+    assert client.get("/search/", {"q": "W2 1XJ"}).status_code == 200  # from the cache
+    assert client.get("/search/", {"q": "wc2n4jp", "open_now": "on"}).status_code == 200
+    widget = client.get("/embed/", {"q": "WC2N 4JP", "facilities": "has_private_room"})
+    assert widget.status_code == 200
+    api = client.get("/api/v1/contact-points/nearest", {"lat": 51.5201, "lon": -0.1714})
+    assert api.status_code == 200
+    assert client.get("/search/", {"q": "ZZ99 9ZZ"}).status_code in (400, 404)  # not counted
+    assert counts() == [
+        ("51.52,-0.18", 19, False, False, "30", 1),  # the API, by location: a grid square
+        ("W2", 19, False, False, "30", 2),
+        ("WC2N", 19, False, True, "over", 1),
+        ("WC2N", 19, True, False, "over", 1),
+    ]
+
+
+@time_machine.travel(WEDNESDAY_EVENING, tick=False)
+@pytest.mark.parametrize("header", [{"HTTP_SEC_GPC": "1"}, {"HTTP_DNT": "1"}])
+def test_global_privacy_control_and_do_not_track_are_honoured(
+    client: Client, header: dict[str, str]
+) -> None:
+    assert client.get("/search/", {"q": "W2 1XJ"}, **header).status_code == 200
+    assert client.get("/embed/", {"q": "W2 1XJ"}, **header).status_code == 200
+    api = client.get("/api/v1/contact-points/nearest", {"postcode": "W2 1XJ"}, **header)
+    assert api.status_code == 200
+    assert counts() == []
+    client.get("/search/", {"q": "W2 1XJ"}, HTTP_SEC_GPC="0", HTTP_DNT="0")
+    assert counts() == [("W2", 19, False, False, "30", 1)]
+
+
+def test_the_counts_table_has_no_field_that_could_identify_anyone() -> None:
+    fields = {f.name for f in SearchCount._meta.get_fields()}
+    assert fields == {"id", "day", "area", "hour", "open_now", "facility", "walk", "count"}
+    assert SearchCount._meta.get_field("area").max_length == 16  # a district or a square
+
+
+@time_machine.travel(WEDNESDAY_EVENING, tick=False)
+def test_nothing_kept_identifies_the_searcher(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client.get("/search/", {"q": "W2 1XJ"}, REMOTE_ADDR=ADDRESS)
+    client.get("/search/", {"lat": "51.5201234", "lon": "-0.1714321"}, REMOTE_ADDR=ADDRESS)
+    client.get("/api/v1/contact-points/nearest", {"postcode": "W2 1XJ"}, REMOTE_ADDR=ADDRESS)
+    assert len(counts()) == 2
+    # Every table, every cached entry and every log line: no address, no full postcode of a
+    # search (beyond the gazetteer's own), no precise location.
+    secrets = [ADDRESS, "1XJ", "51.5201234", "-0.1714321"]
+    tables = connection.introspection.table_names()
+    with connection.cursor() as cursor:
+        for table in tables:
+            if table in ("places_postcode", "contactpoints_postcode"):
+                continue  # the gazetteer lists every postcode, searched or not
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"SELECT * FROM {quoted}")  # noqa: S608 (names from the database)
+            text = repr(cursor.fetchall())
+            if table == "django_cache":
+                # The finder's answer to a query is cached by the query (not by who asked):
+                # the facts counted with it name the district only.
+                assert ADDRESS not in text
+                continue
+            for secret in secrets:
+                assert secret not in text, (table, secret)
+    for record in caplog.records:
+        for secret in secrets:
+            assert secret not in record.getMessage(), record.getMessage()
+
+
+@time_machine.travel(WEDNESDAY_EVENING, tick=False)
+def test_counts_not_written_are_kept_for_the_next_write(
+    client: Client, settings: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = recorder.write
+
+    def failing(_counts: object) -> None:
+        raise DatabaseError("the database is restarting")
+
+    monkeypatch.setattr(recorder, "write", failing)
+    client.get("/search/", {"q": "W2 1XJ"})
+    client.get("/search/", {"q": "W2 1XJ"})
+    assert counts() == []
+    monkeypatch.setattr(recorder, "write", real)
+    client.get("/search/", {"q": "W2 1XJ"})
+    assert counts() == [("W2", 19, False, False, "30", 3)]
+
+
+def test_counting_can_be_switched_off(client: Client, settings: object) -> None:
+    settings.DEMAND_RECORDING = False  # type: ignore[attr-defined]
+    client.get("/search/", {"q": "W2 1XJ"})
+    assert counts() == []
