@@ -55,7 +55,7 @@ serve: install ## The production stack here: collectstatic, migrate, gunicorn (2
 	$(RUN) python manage.py migrate --noinput -v 0; \
 	exec $(RUN) gunicorn config.wsgi -b 127.0.0.1:$(PORT) -w $(WORKERS) --timeout 30 \
 	  --graceful-timeout 20 --access-logfile - \
-	  --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+	  --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 import-postcodes: install ## Import the London postcodes in $(POSTCODES) (idempotent, about 25 s)
 	@if [ -f "$(POSTCODES)" ]; then \

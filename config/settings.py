@@ -270,6 +270,8 @@ GEOCODER_RATE: str = env.str("GEOCODER_RATE", default="10/min")
 # Search demand (docs/demand.md): counted unless switched off; written in batches.
 DEMAND_RECORDING: bool = env.bool("DEMAND_RECORDING", default=True)
 DEMAND_FLUSH_SECONDS: float = env.float("DEMAND_FLUSH_SECONDS", default=10.0)
+# Daily counts are deleted this many days after their day, once their month is published.
+DEMAND_RETENTION_DAYS: int = env.int("DEMAND_RETENTION_DAYS", default=90)
 
 # Counts from 1 to DISCLOSURE_THRESHOLD - 1 are never published (docs/usage-figures.md).
 DISCLOSURE_THRESHOLD: int = env.int("DISCLOSURE_THRESHOLD", default=5)

@@ -31,12 +31,13 @@ class SearchCount(models.Model):
     open_now = models.BooleanField(help_text='"Open now" or an "open at" time was asked for')
     facility = models.BooleanField(help_text="A facility was asked for")
     walk = models.CharField(max_length=4, choices=Walk.choices)
+    synthetic = models.BooleanField(default=False, help_text="Made up for the demo")
     count = models.PositiveIntegerField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "area", "hour", "open_now", "facility", "walk"],
+                fields=["day", "area", "hour", "open_now", "facility", "walk", "synthetic"],
                 name="searchcount_one_row_per_kind",
             ),
             models.CheckConstraint(name="searchcount_hour_valid", condition=Q(hour__lte=23)),
@@ -48,3 +49,36 @@ class SearchCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.area} {self.hour:02d}:00 ×{self.count}"
+
+
+class DemandRelease(models.Model):
+    """A calendar month whose counts have been published (`demand.release`)."""
+
+    month = models.DateField(unique=True, help_text="The first day of the month")
+    released_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%B %Y}"
+
+
+class DemandMonth(models.Model):
+    """One area's searches in one released month, as published: each cell an exact count
+    (0 or at least the disclosure threshold) or null (suppressed). Written once when the
+    month is released and never changed (docs/demand.md)."""
+
+    month = models.DateField()
+    area = models.CharField(max_length=16)
+    cells = models.JSONField(help_text="Published cells: searches, h00–h23, walk:…, asked:…")
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["month", "area"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "area"], name="demandmonth_one_per_area")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.month:%B %Y}"

@@ -122,14 +122,14 @@ def write(counts: Counter[tuple[date, str, int, bool, bool, str]]) -> None:
     """Add the counts to the day's rows: one upsert for the batch."""
     quote = connection.ops.quote_name
     table = quote(SearchCount._meta.db_table)
-    columns = ["day", "area", "hour", "open_now", "facility", "walk"]
+    columns = ["day", "area", "hour", "open_now", "facility", "walk", "synthetic"]
     names = ", ".join(quote(c) for c in columns)
     count = quote("count")
     sql = (
-        f"INSERT INTO {table} ({names}, {count}) VALUES (%s, %s, %s, %s, %s, %s, %s) "  # noqa: S608 (our own names, quoted)
+        f"INSERT INTO {table} ({names}, {count}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "  # noqa: S608 (our own names, quoted)
         f"ON CONFLICT ({names}) DO UPDATE SET {count} = {table}.{count} + EXCLUDED.{count}"
     )
-    rows = [(*key, n) for key, n in sorted(counts.items())]
+    rows = [(*key, False, n) for key, n in sorted(counts.items())]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 

@@ -96,7 +96,9 @@ def test_global_privacy_control_and_do_not_track_are_honoured(
 
 def test_the_counts_table_has_no_field_that_could_identify_anyone() -> None:
     fields = {f.name for f in SearchCount._meta.get_fields()}
-    assert fields == {"id", "day", "area", "hour", "open_now", "facility", "walk", "count"}
+    assert fields == {
+        "id", "day", "area", "hour", "open_now", "facility", "walk", "synthetic", "count"
+    }  # fmt: skip
     assert SearchCount._meta.get_field("area").max_length == 16  # a district or a square
 
 

@@ -1,0 +1,157 @@
+"""/demand/: where people searched for a contact point and found none open within reach —
+published months only, protected like the usage figures; a map drawn on the server, its
+table, and CSV."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.core.cache import cache
+from django.db.models import Avg
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from contactpoints.spreadsheets import csv_response
+from coverage import svg
+from places.models import Area, AreaKind, Postcode
+from reviews.release import next_month
+from reviews.usage import MAX_PUBLIC_MONTHS, Period
+from reviews.views import MonthField
+
+from . import figures, release
+from .models import Walk
+
+CACHE_SECONDS = 24 * 3600
+
+
+class PeriodForm(forms.Form):
+    start = MonthField(required=False, label="From (month)")
+    end = MonthField(required=False, label="To (month)")
+
+    def __init__(self, data: Any, released: list[Any]) -> None:
+        super().__init__(data)
+        self.released = released
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors or not self.released:
+            return data
+        first, last = self.released[0], self.released[-1]
+        start, end = data.get("start"), data.get("end")
+        end = end or last
+        start = start or max(first, _months_before(end, 11))
+        for name, value in (("start", start), ("end", end)):
+            if not first <= value <= last:
+                self.add_error(
+                    name,
+                    f"Search figures are published from {first:%B %Y} to {last:%B %Y}: choose "
+                    "a month in that range. Each month is published a week after it ends.",
+                )
+                return data
+        if end < start:
+            self.add_error("end", "The end cannot be before the start.")
+            return data
+        period = Period(start, next_month(end) - timedelta(days=1))
+        if period.month_count > MAX_PUBLIC_MONTHS:
+            self.add_error("start", "Choose a period of at most five years (60 months).")
+            return data
+        data["period"] = period
+        return data
+
+
+def _months_before(month: Any, n: int) -> Any:
+    index = month.year * 12 + month.month - 1 - n
+    return month.replace(year=index // 12, month=index % 12 + 1)
+
+
+def _map(rows: list[figures.Row]) -> dict[str, Any] | None:
+    """Each area as a circle at its middle (a district: the mean of its postcodes), sized by
+    its searches and shaded by the share unmet, over the ward outlines."""
+    wards = list(Area.objects.filter(kind=AreaKind.WARD).values_list("outline", flat=True))
+    frame = svg.Frame.around([w or {} for w in wards])
+    if frame is None:
+        return None
+    districts = {
+        d["outward"]: (float(d["lat"]), float(d["lon"]))
+        for d in Postcode.objects.filter(outward__in=[r.area for r in rows])
+        .values("outward")
+        .annotate(lat=Avg("latitude"), lon=Avg("longitude"))
+        .order_by()
+    }
+    most = max((r.searches.low for r in rows), default=1) or 1
+    circles = []
+    for row in rows:
+        where = figures.centre(row.area) or districts.get(row.area)
+        if where is None:
+            continue
+        x, y = frame.xy(where[1], where[0])
+        share = row.unmet_share
+        circles.append(
+            {
+                "x": x, "y": y, "r": round(3 + 22 * math.sqrt(row.searches.low / most), 1),
+                "step": svg.step_of(share), "title": f"{row.label}: {row.searches} searches, "
+                f"{row.unmet} with nothing open within 20 minutes",
+            }
+        )  # fmt: skip
+    return {"outlines": svg.paths([w or {} for w in wards], frame), "circles": circles,
+            "view_box": frame.view_box, "steps": svg.STEPS}  # fmt: skip
+
+
+def _cached(key_parts: str, build: Any) -> HttpResponse:
+    latest = release.released_months()[-1:]  # a new month: new pages
+    key = "demand-page:" + hashlib.sha256(f"{latest}|{key_parts}".encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        response = build()
+        if response.status_code == 200:
+            disposition = response.get("Content-Disposition")
+            cache.set(key, (response.content, response["Content-Type"], disposition),
+                      CACHE_SECONDS)  # fmt: skip
+        return response
+    content, content_type, disposition = found
+    response = HttpResponse(content, content_type=content_type)
+    if disposition:
+        response["Content-Disposition"] = disposition
+    return response
+
+
+def index(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
+    release.release()
+    released = release.released_months()
+    form = PeriodForm(request.GET, released)
+    if not form.is_valid():
+        context = {"form": form, "released": released}
+        return render(request, "demand/index.html", context, status=400)
+    period = form.cleaned_data.get("period")
+    if period is None:  # nothing published yet
+        return render(request, "demand/index.html", {"form": form, "released": released})
+
+    def build() -> HttpResponse:
+        found = figures.demand(period)
+        if as_csv:
+            return _csv(found)
+        context = {
+            "form": form, "released": released, "demand": found, "map": _map(found.rows),
+            "walks": Walk.choices, "hours": list(enumerate(found.hours)),
+            "query": f"start={period.start:%Y-%m}&end={period.end:%Y-%m}",
+        }  # fmt: skip
+        return render(request, "demand/index.html", context)
+
+    return _cached(f"{as_csv}|{period.start}|{period.end}", build)
+
+
+def _csv(found: figures.Demand) -> HttpResponse:
+    header = ["area", "name", "searches", "nothing open within 20 minutes",
+              *[f"walk: {label}" for _value, label in Walk.choices],
+              "asked for open now or at a time", "asked for a facility"]  # fmt: skip
+    rows = [
+        [r.area, r.label, str(r.searches), str(r.unmet),
+         *[str(r.walks[w]) for w in Walk.values], str(r.asked_open), str(r.asked_facility)]
+        for r in [found.london, *found.rows]
+    ]  # fmt: skip
+    name = f"search-demand-{found.period.start:%Y-%m}-to-{found.period.end:%Y-%m}.csv"
+    return csv_response(name, header, rows)
