@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "reviews",
     "coverage",
     "demand",
+    "feedback",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +273,9 @@ DEMAND_RECORDING: bool = env.bool("DEMAND_RECORDING", default=True)
 DEMAND_FLUSH_SECONDS: float = env.float("DEMAND_FLUSH_SECONDS", default=10.0)
 # Daily counts are deleted this many days after their day, once their month is published.
 DEMAND_RETENTION_DAYS: int = env.int("DEMAND_RETENTION_DAYS", default=90)
+
+# Visitor feedback: answers a client address may send in an hour (docs/feedback.md).
+FEEDBACK_RATE: str = env.str("FEEDBACK_RATE", default="20/hour")
 
 # Counts from 1 to DISCLOSURE_THRESHOLD - 1 are never published (docs/usage-figures.md).
 DISCLOSURE_THRESHOLD: int = env.int("DISCLOSURE_THRESHOLD", default=5)

@@ -43,6 +43,7 @@ urlpatterns = [
     path("staff/", include("visits.urls")),
     path("coverage/", include("coverage.urls")),
     path("demand/", include("demand.urls")),
+    path("feedback/", include("feedback.urls")),
     path(
         "privacy/",
         TemplateView.as_view(
