@@ -23,6 +23,8 @@ from django.utils.safestring import SafeString, mark_safe
 from contactpoints.hours import local
 from contactpoints.models import ContactPoint, Kind
 from contactpoints.spreadsheets import csv_response
+from feedback import figures as feedback_figures
+from feedback import release as feedback_release
 from visits.models import StaffedSession, UsageMonth
 
 from . import charts, markdown, release, usage
@@ -350,6 +352,7 @@ def _query(period: usage.Period, data: dict[str, Any]) -> str:
 
 def usage_detail(request: HttpRequest, slug: str, table: str = "") -> HttpResponse:
     release.release()
+    feedback_release.release()
     contact_point = get_object_or_404(ContactPoint.objects.published(), slug=slug)
     exact = _staff_exact(request)
     form = _form(request, exact)
@@ -421,6 +424,8 @@ def _usage_detail(
             "heard_chart": charts.bars(figures.table("heard")),
             "heat": charts.heatmap(figures.heatmap),
             "query": _query(period, form.cleaned_data),
+            # Visitors' answers are published figures only, staff included (no exact view).
+            "feedback": feedback_figures.for_place(contact_point, period),
         },
     )
 

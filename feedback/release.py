@@ -1,0 +1,82 @@
+"""Publishing visitor feedback one calendar month at a time, under the usage figures' rules
+(docs/usage-figures.md): a month is released `USAGE_RELEASE_DAYS` after it ends; each
+contact point's answers for it are protected once — the number of responses suppressed from
+1 to k − 1, each question's answers with primary and secondary suppression against it — and
+stored (`FeedbackMonth`); every public figure adds those cells up. Never revised."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+
+from contactpoints.hours import local
+from reviews import release as usage_release
+from reviews.disclosure import protect_month
+
+from .models import QUESTIONS, FeedbackMonth, FeedbackRelease, Response
+
+STATE_KEY = "feedback:release-state"
+
+
+def release(today: date | None = None) -> None:
+    """Release every month that is due; cheap when none is (a cached marker)."""
+    today = today or local(timezone.now()).date()
+    last = usage_release.last_releasable(today)
+    state = f"{last}|{FeedbackRelease.objects.aggregate(n=Max('month'))['n']}"
+    if cache.get(STATE_KEY) == state:
+        return
+    first = Response.objects.aggregate(first=Min("day"))["first"]
+    done = set(FeedbackRelease.objects.values_list("month", flat=True))
+    month = usage_release.month_start(first) if first else None
+    while month is not None and month <= last:
+        if month not in done:
+            release_month(month)
+        month = usage_release.next_month(month)
+    cache.set(STATE_KEY, f"{last}|{FeedbackRelease.objects.aggregate(n=Max('month'))['n']}", 3600)
+
+
+def month_cells(month: date) -> dict[int, dict[str, int | None]]:
+    """Each contact point's published cells for `month`: "responses" and "question:answer"."""
+    end = usage_release.next_month(month)
+    answers: dict[int, dict[str, dict[str, int]]] = defaultdict(
+        lambda: {q: {f"{q}:{v}": 0 for v, _l in choices} for q, (_t, choices) in QUESTIONS.items()}
+    )
+    totals: dict[int, int] = defaultdict(int)
+    rows = (
+        Response.objects.filter(day__gte=month, day__lt=end)
+        .values("contact_point", *QUESTIONS)
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        cp, n = row["contact_point"], row["n"]
+        totals[cp] += n
+        for question in QUESTIONS:
+            answers[cp][question][f"{question}:{row[question]}"] += n
+    k = usage_release.threshold()
+    found = {}
+    for cp, total in totals.items():
+        published = protect_month(total, answers[cp], {}, k)
+        published["responses"] = published.pop("visits")
+        found[cp] = published
+    return found
+
+
+def release_month(month: date) -> bool:
+    cells = month_cells(month)
+    try:
+        with transaction.atomic():
+            FeedbackRelease.objects.create(month=month)
+            FeedbackMonth.objects.bulk_create(
+                FeedbackMonth(contact_point_id=cp, month=month, cells=published)
+                for cp, published in cells.items()
+            )
+            usage_release.public_changed()  # the usage pages show these answers
+    except IntegrityError:
+        return False
+    return True
