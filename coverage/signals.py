@@ -6,8 +6,22 @@ from django.dispatch import receiver
 
 from reviews.signals import review_publishing
 
-from . import scenarios
+from . import london, scenarios
 from .models import Scenario
+from .views import summary
+
+
+@receiver(review_publishing)
+def _freeze_coverage(sender: Any, review: Any, **kwargs: Any) -> dict[str, Any]:
+    """A review that cites coverage freezes London's and each borough's figures for the
+    week it is published in (the shares of postcodes within each walk, by time of week)."""
+    if not review.cites_coverage:
+        return {}
+    where = london.london_map()
+    if not where.ward_codes:
+        return {}
+    data = summary(london.london(), where)
+    return {"coverage": {key: data[key] for key in ("period", "method", "london", "boroughs")}}
 
 
 @receiver(review_publishing)

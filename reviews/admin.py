@@ -73,6 +73,9 @@ FROZEN_WHEN_PUBLISHED = [
     "contact_points",
     "summary",
     "body",
+    "cites_coverage",
+    "cites_demand",
+    "cites_feedback",
 ]
 
 

@@ -85,6 +85,20 @@ class Review(models.Model):
         related_name="reviews_approved",
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    # Evidence beyond the usage figures, frozen into the snapshot at publication by the
+    # apps that own it (reviews.signals.review_publishing).
+    cites_coverage = models.BooleanField(
+        "cite coverage", default=False,
+        help_text="Freeze London's and each borough's coverage figures (this week) with it.",
+    )  # fmt: skip
+    cites_demand = models.BooleanField(
+        "cite search demand", default=False,
+        help_text="Freeze the published search demand for its period with it.",
+    )  # fmt: skip
+    cites_feedback = models.BooleanField(
+        "cite visitor feedback", default=False,
+        help_text="Freeze its contact points' published visitor feedback for its period.",
+    )  # fmt: skip
     snapshot = models.JSONField(
         null=True, blank=True, editable=False, help_text="Usage figures frozen at publication."
     )

@@ -3,6 +3,8 @@ the range the published figures allow ("1.1–1.3"), never as a single made-up v
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from reviews.disclosure import Span
@@ -35,3 +37,9 @@ def money(value: Span | None) -> str:
         return "–"
     low, high = f"£{value.low:,.2f}", f"£{value.high:,.2f}"
     return low if low == high else f"{low}–{high}"
+
+
+@register.filter
+def get(mapping: Any, key: str) -> Any:
+    """mapping[key] for keys a template cannot spell ("weekday-evening"); None if absent."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
