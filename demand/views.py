@@ -20,7 +20,7 @@ from coverage import svg
 from places.models import Area, AreaKind, Postcode
 from reviews.release import next_month
 from reviews.usage import MAX_PUBLIC_MONTHS, Period
-from reviews.views import MonthField
+from reviews.views import MonthField, _months_from
 
 from . import figures, release
 from .models import Walk
@@ -43,7 +43,7 @@ class PeriodForm(forms.Form):
         first, last = self.released[0], self.released[-1]
         start, end = data.get("start"), data.get("end")
         end = end or last
-        start = start or max(first, _months_before(end, 11))
+        start = start or max(first, _months_from(end, -11))
         for name, value in (("start", start), ("end", end)):
             if not first <= value <= last:
                 self.add_error(
@@ -61,11 +61,6 @@ class PeriodForm(forms.Form):
             return data
         data["period"] = period
         return data
-
-
-def _months_before(month: Any, n: int) -> Any:
-    index = month.year * 12 + month.month - 1 - n
-    return month.replace(year=index // 12, month=index % 12 + 1)
 
 
 def _map(rows: list[figures.Row]) -> dict[str, Any] | None:
