@@ -276,6 +276,8 @@ DEMAND_RETENTION_DAYS: int = env.int("DEMAND_RETENTION_DAYS", default=90)
 
 # Visitor feedback: answers a client address may send in an hour (docs/feedback.md).
 FEEDBACK_RATE: str = env.str("FEEDBACK_RATE", default="20/hour")
+# Answers are deleted this many days after their day, once their month is published.
+FEEDBACK_RETENTION_DAYS: int = env.int("FEEDBACK_RETENTION_DAYS", default=90)
 
 # Counts from 1 to DISCLOSURE_THRESHOLD - 1 are never published (docs/usage-figures.md).
 DISCLOSURE_THRESHOLD: int = env.int("DISCLOSURE_THRESHOLD", default=5)

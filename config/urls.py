@@ -48,7 +48,10 @@ urlpatterns = [
         "privacy/",
         TemplateView.as_view(
             template_name="privacy.html",
-            extra_context={"retention_days": settings.DEMAND_RETENTION_DAYS},
+            extra_context={
+                "retention_days": settings.DEMAND_RETENTION_DAYS,
+                "feedback_retention_days": settings.FEEDBACK_RETENTION_DAYS,
+            },
         ),
         name="privacy",
     ),

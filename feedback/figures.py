@@ -16,15 +16,17 @@ from .models import QUESTIONS, FeedbackMonth
 @dataclass(frozen=True)
 class Feedback:
     responses: Figure
+    synthetic: bool
     questions: list[tuple[str, str, Table[str]]]  # (field, question, answers)
 
 
 def for_place(contact_point: ContactPoint, period: Period) -> Feedback:
-    months = list(
+    rows = list(
         FeedbackMonth.objects.filter(
             contact_point=contact_point, month__gte=period.start, month__lte=period.end
-        ).values_list("cells", flat=True)
+        ).values_list("cells", "synthetic")
     )
+    months = [cells for cells, _synthetic in rows]
     responses = figure_of((m.get("responses", 0) for m in months), threshold() - 1)
     questions = [
         (
@@ -40,13 +42,14 @@ def for_place(contact_point: ContactPoint, period: Period) -> Feedback:
         )
         for name, (question, choices) in QUESTIONS.items()
     ]
-    return Feedback(responses, questions)
+    return Feedback(responses, any(made_up for _cells, made_up in rows), questions)
 
 
 def to_json(feedback: Feedback) -> dict[str, object]:
     """As a review freezes it: every figure as it was shown."""
     return {
         "responses": str(feedback.responses),
+        "synthetic": feedback.synthetic,
         "questions": {
             question: {label: str(f) for label, f in table.cells.items()}
             for _name, question, table in feedback.questions

@@ -48,6 +48,7 @@ class Response(models.Model):
     spoke_privately = models.CharField(max_length=16, choices=SpokePrivately.choices)
     got_what_needed = models.CharField(max_length=16, choices=GotWhatNeeded.choices)
     heard_via = models.CharField(max_length=16, choices=HEARD_CHOICES)
+    synthetic = models.BooleanField(default=False, help_text="Made up for the demo")
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="feedback_response_day")]
@@ -85,6 +86,7 @@ class FeedbackMonth(models.Model):
     contact_point = models.ForeignKey(ContactPoint, on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
     cells = models.JSONField()
+    synthetic = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

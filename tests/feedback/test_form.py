@@ -50,7 +50,7 @@ def test_a_visitor_answers_once_and_only_the_answers_and_day_are_kept(
     row = Response.objects.get()
     assert {f.name for f in Response._meta.get_fields()} == {
         "id", "contact_point", "day", "found_easily", "spoke_privately", "got_what_needed",
-        "heard_via",
+        "heard_via", "synthetic",
     }  # fmt: skip
     assert (row.day, row.found_easily, row.heard_via) == (NOON.date(), "difficult", "poster")
     cookie = answered.cookies["feedback-" + str(row.contact_point_id)]

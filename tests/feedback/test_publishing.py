@@ -108,3 +108,26 @@ def test_no_output_tells_apart_answers_that_differ_in_suppressed_cells(
         return
     event("the extra answer is hidden in suppressed cells")
     assert [url for url in outputs if outputs[url] != twin_outputs[url]] == []
+
+
+def test_answers_are_deleted_after_the_retention_period_the_published_figures_kept(
+    client: Client, library: object
+) -> None:
+    from django.core.management import call_command
+
+    give(library, [(10, "yes", "yes", "yes", "poster")] * 6)
+    Response.objects.filter(day=date(2026, 10, 8)).update(synthetic=True)
+    with time_machine.travel(NOW, tick=False):
+        before = client.get("/usage/library/?start=2026-10&end=2026-10").content.decode()
+    assert "Includes synthetic demo data: not real answers." in before
+    # 90 days after 8 October (6 January) the answers go; the published figures stay.
+    with time_machine.travel(datetime(2027, 1, 5, 12, tzinfo=LONDON), tick=False):
+        call_command("feedback_retention", stdout=__import__("io").StringIO())
+    assert Response.objects.count() == 6  # not yet 90 days old
+    with time_machine.travel(datetime(2027, 1, 7, 12, tzinfo=LONDON), tick=False):
+        call_command("feedback_retention", stdout=__import__("io").StringIO())
+    assert not Response.objects.exists()
+    cache.clear()
+    with time_machine.travel(NOW, tick=False):
+        after = client.get("/usage/library/?start=2026-10&end=2026-10").content.decode()
+    assert after == before
