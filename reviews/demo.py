@@ -52,6 +52,9 @@ def load_demo_reviews(*, today: date) -> int:
         slug=PUBLISHED_SLUG,
         period_start=year.start,
         period_end=year.end,
+        cites_coverage=True,
+        cites_demand=True,
+        cites_feedback=True,
         summary=(
             "Demo review on synthetic figures. The contact points are little used, many "
             "residents do not know they exist, and one has no private room. We recommend "

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from contactpoints.demo import load_demo
 from contactpoints.hours import LONDON
+from feedback import synthetic as feedback_synthetic
 from reviews.demo import PUBLISHED_SLUG, load_demo_reviews
 from tests.browser.conftest import assert_accessible
 from visits.synthetic import generate
@@ -23,7 +24,9 @@ NOW = datetime(2026, 11, 27, 12, tzinfo=LONDON)
 def figures(live_server: object) -> Iterator[str]:
     load_demo()
     generate(days=120, now=NOW)
-    load_demo_reviews(today=NOW.date())
+    feedback_synthetic.generate(NOW.date(), days=120)  # cited by the demo review
+    with time_machine.travel(NOW, tick=False):
+        load_demo_reviews(today=NOW.date())
     with time_machine.travel(NOW, tick=False):
         yield live_server.url  # type: ignore[attr-defined]
 
@@ -57,6 +60,11 @@ def test_a_review_and_its_recommendations(page: Page, figures: str) -> None:
     page.get_by_role("link", name="Westminster contact points: review of the year (demo)").click()
     expect(page.get_by_role("heading", name="Recommendations and progress")).to_be_visible()
     expect(page.get_by_text("Overdue").first).to_be_visible()
+    # The visitor feedback it cites, frozen with it (the accessibility test reads it too).
+    expect(
+        page.get_by_role("heading", name="Evidence cited, as it was at publication")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name="What visitors told us")).to_be_visible()
     page.goto(f"{figures}/recommendations/?overdue=on")
     expect(page.get_by_role("table")).to_contain_text("Provide a private room")
 
