@@ -125,7 +125,10 @@ def test_poster_prints_without_the_page_furniture(page: Page, finder: str) -> No
     page.goto(f"{finder}/contact-points/beethoven-centre-contact-point/")
     page.get_by_role("link", name="Print a poster").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Beethoven Centre contact point")
-    expect(page.get_by_role("img", name="QR code linking to")).to_be_visible()
+    expect(page.get_by_role("img", name="QR code linking to")).to_have_count(2)  # page, feedback
+    expect(
+        page.get_by_role("img", name="/feedback/beethoven-centre-contact-point/")
+    ).to_be_visible()
     page.emulate_media(media="print")
     expect(page.locator(".no-print")).to_be_hidden()
     expect(page.get_by_text("Wednesday and Thursday, 19:00 to 20:00")).to_be_visible()
