@@ -127,3 +127,30 @@ def test_the_poster_and_the_card_carry_the_form(client: Client, place: object) -
     assert "QR code linking to http://testserver/feedback/marylebone-library/" in poster
     assert "QR code linking to http://testserver/feedback/marylebone-library/" in card
     assert client.get("/feedback/no-such-place/").status_code == 404
+
+
+def test_nothing_kept_identifies_who_answered(
+    place: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from django.db import connection
+
+    caplog.set_level(logging.DEBUG)
+    device = Client(REMOTE_ADDR="203.0.113.58", HTTP_USER_AGENT="Phone/1.0 (unique-agent)")
+    with time_machine.travel(NOON, tick=False) as clock:
+        sent = ticket(device)
+        clock.shift(timedelta(seconds=15))
+        assert device.post("/feedback/marylebone-library/",
+                           {**ANSWERS, "ticket": sent}).status_code == 302  # fmt: skip
+    secrets = ["203.0.113.58", "unique-agent", "12:00", "12:00:15"]
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"SELECT * FROM {quoted}")  # noqa: S608 (names from the database)
+            text = repr(cursor.fetchall())
+            for secret in secrets[:2]:
+                assert secret not in text, (table, secret)
+    stored = repr(list(Response.objects.values()))
+    assert "12, 0" not in stored  # no time of day with the answers
+    assert all(s not in r.getMessage() for r in caplog.records for s in secrets[:2])
