@@ -12,14 +12,13 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Min, Sum
+from django.db.models import Min, Sum
 from django.utils import timezone
 
 from contactpoints.hours import local
 from reviews.disclosure import protect_month
-from reviews.release import last_releasable, month_start, next_month, threshold
+from reviews.release import next_month, release_due, threshold
 
 from .models import DemandMonth, DemandRelease, SearchCount, Walk
 
@@ -35,20 +34,11 @@ def released_months() -> list[date]:
 
 
 def release(today: date | None = None) -> None:
-    """Release every month that is due. Cheap when nothing is: a cached marker per day."""
-    today = today or local(timezone.now()).date()
-    last = last_releasable(today)
-    state = f"{last}|{DemandRelease.objects.aggregate(n=Max('month'))['n']}"
-    if cache.get(STATE_KEY) == state:
-        return
-    first_day = SearchCount.objects.aggregate(first=Min("day"))["first"]
-    done = set(released_months())
-    month = month_start(first_day) if first_day else None
-    while month is not None and month <= last:
-        if month not in done:
-            release_month(month)
-        month = next_month(month)
-    cache.set(STATE_KEY, f"{last}|{DemandRelease.objects.aggregate(n=Max('month'))['n']}", 3600)
+    """Release every month that is due (cheap when none is)."""
+    release_due(
+        STATE_KEY, DemandRelease.objects.all(),
+        lambda: SearchCount.objects.aggregate(first=Min("day"))["first"], release_month, today,
+    )  # fmt: skip
 
 
 def month_cells(month: date) -> dict[str, tuple[dict[str, int | None], bool]]:

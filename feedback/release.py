@@ -10,9 +10,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from contactpoints.hours import local
@@ -25,20 +24,11 @@ STATE_KEY = "feedback:release-state"
 
 
 def release(today: date | None = None) -> None:
-    """Release every month that is due; cheap when none is (a cached marker)."""
-    today = today or local(timezone.now()).date()
-    last = usage_release.last_releasable(today)
-    state = f"{last}|{FeedbackRelease.objects.aggregate(n=Max('month'))['n']}"
-    if cache.get(STATE_KEY) == state:
-        return
-    first = Response.objects.aggregate(first=Min("day"))["first"]
-    done = set(FeedbackRelease.objects.values_list("month", flat=True))
-    month = usage_release.month_start(first) if first else None
-    while month is not None and month <= last:
-        if month not in done:
-            release_month(month)
-        month = usage_release.next_month(month)
-    cache.set(STATE_KEY, f"{last}|{FeedbackRelease.objects.aggregate(n=Max('month'))['n']}", 3600)
+    """Release every month that is due (cheap when none is)."""
+    usage_release.release_due(
+        STATE_KEY, FeedbackRelease.objects.all(),
+        lambda: Response.objects.aggregate(first=Min("day"))["first"], release_month, today,
+    )  # fmt: skip
 
 
 def month_cells(month: date) -> dict[int, tuple[dict[str, int | None], bool]]:

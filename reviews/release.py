@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -96,6 +97,34 @@ def last_releasable(today: date) -> date:
     if next_month(month) + timedelta(days=settings.USAGE_RELEASE_DAYS) > today:
         month = previous_month(month)
     return month
+
+
+def release_due(
+    key: str,
+    releases: QuerySet[Any],
+    first_day: Callable[[], date | None],
+    release_month: Callable[[date], object],
+    today: date | None = None,
+) -> None:
+    """Release every month that is due, for a table of released months (`releases`, each
+    row's `month`) whose data starts on `first_day()`. Cheap when nothing is due: a marker
+    under `key` in the cache, kept an hour, names the last month due and the latest
+    released. Used by the search demand and visitor feedback releases."""
+    last = last_releasable(today or local(timezone.now()).date())
+
+    def state() -> str:
+        return f"{last}|{releases.aggregate(n=Max('month'))['n']}"
+
+    if cache.get(key) == state():
+        return
+    start = first_day()
+    done = set(releases.values_list("month", flat=True))
+    month = month_start(start) if start else None
+    while month is not None and month <= last:
+        if month not in done:
+            release_month(month)
+        month = next_month(month)
+    cache.set(key, state(), 3600)
 
 
 def first_data_month() -> date | None:
