@@ -287,14 +287,14 @@ def population(where: london.Map) -> dict[str, Any] | None:
     }
 
 
-def _shown(figures: london.London, choice: Choice) -> dict[str, Any]:
+def _shown(figures: london.London, choice: Choice, where: london.Map) -> dict[str, Any]:
     """What every coverage page shows: the week's figures, the choice and the method."""
     return {
         "figures": figures,
         "choice": choice,
         "when_choices": [(key, label) for key, (label, _h) in WHEN.items()],
         "method": london.method(),
-        "population": population(london.london_map()),
+        "population": population(where),
     }
 
 
@@ -323,7 +323,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 }
             )
         context = {
-            **_shown(figures, choice),
+            **_shown(figures, choice, where),
             "periods": _periods(figures.result.overall()),
             "boroughs": boroughs,
             "wards": rows,
@@ -368,7 +368,7 @@ def borough(request: HttpRequest, code: str) -> HttpResponse:
             for d in range(7)
         ]
         context = {
-            **_shown(figures, choice),
+            **_shown(figures, choice, where),
             "area": area,
             "periods": _periods(overall),
             "wards": rows,
