@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "simple_history",
     "leaflet",
+    "core",
     "users",
     "places",
     "contactpoints",

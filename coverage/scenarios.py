@@ -3,6 +3,7 @@ same engine, beside the figures without them."""
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,14 +129,20 @@ def cost_change(removed: set[int], additions: list[Addition]) -> float | None:
     return total
 
 
+def _share(value: Any) -> float | None:
+    """A share as JSON keeps it: None where there was nothing to count (no postcodes)."""
+    number = float(value)
+    return None if math.isnan(number) else round(number, 4)
+
+
 def summary(scenario: Scenario, result: Outcome) -> dict[str, Any]:
     """Plain data for the page and for freezing with a review: London and each borough,
     within each threshold averaged over the week, before and with the change."""
     where = london.london_map()
     thresholds = london.method().thresholds
 
-    def shares(r: engine.Result, wards: np.ndarray | None) -> list[float]:
-        return [round(float(v), 4) for v in r.overall(wards).mean(axis=0)]
+    def shares(r: engine.Result, wards: np.ndarray | None) -> list[float | None]:
+        return [_share(v) for v in r.overall(wards).mean(axis=0)]
 
     boroughs = []
     for b, (code, name) in enumerate(zip(where.borough_codes, where.borough_names, strict=True)):
@@ -158,15 +165,15 @@ def summary(scenario: Scenario, result: Outcome) -> dict[str, Any]:
                 "code": where.ward_codes[w],
                 "name": where.ward_names[w],
                 "borough": where.borough_names[where.ward_borough[w]],
-                "before": round(float(ward_before[w]), 4),
-                "after": round(float(ward_after[w]), 4),
+                "before": _share(ward_before[w]),
+                "after": _share(ward_after[w]),
             }
             for w in order
             if change[w] != 0
         ],
         "hours": {
-            "before": [round(float(v), 4) for v in result.base.overall()[:, 1]],
-            "after": [round(float(v), 4) for v in result.changed.overall()[:, 1]],
+            "before": [_share(v) for v in result.base.overall()[:, 1]],
+            "after": [_share(v) for v in result.changed.overall()[:, 1]],
         },
         "cost_change": result.cost_change,
     }

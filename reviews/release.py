@@ -5,9 +5,11 @@ The public never sees live counts. A month is released once it has ended and
 point's figures for that month are protected by disclosure control and stored as published
 (`visits.UsageMonth`). Every public page, download and review is then built from those cells
 only. When visits or sessions of a released month change later, the month's row is marked
-pending (by `visits.services`) and revised here only when a reader comparing the old and the
-new publication could learn no small number (`disclosure.revision_is_safe`); otherwise the
-published figures stay as they were. See docs/usage-figures.md.
+due for revision (`visits.UsageRevisionDue`, by `visits.services`) and revised here only
+when a reader comparing the old and the new publication could learn no small number
+(`disclosure.revision_is_safe`): a revision is a new row beside the one it supersedes, never
+a change to a published row. Otherwise the published figures stay as they were. See
+docs/usage-figures.md.
 
 `release()` is cheap when there is nothing to do (a cached marker), and the public views
 call it before reading, so a new month appears on the first request after it is due.
@@ -47,11 +49,15 @@ from visits.models import (
     FAMILIES,
     HOURS,
     TALLIES,
+    WHEN_KEYS,
     SessionState,
     StaffedSession,
     UsageDay,
     UsageMonth,
     UsageRelease,
+    UsageRevisionDue,
+    when_cell,
+    when_details,
 )
 from visits.services import cache_version_bump
 
@@ -225,12 +231,13 @@ def live_month(
             prefix: {f"{prefix}_{value}": cells[f"{prefix}_{value}"] for value in choices.values}
             for prefix, (_field, choices) in FAMILIES.items()
         }
-        families["when"] = {key: n for key, n in cells.items() if key.startswith("when_")}
+        families["when"] = {key: cells.get(key, 0) for key in WHEN_KEYS}
         consistent = all(sum(f.values()) == cells["visits"] for f in families.values())
         if not consistent:
             logger.warning("Usage roll-up disagrees for contact point %s in %s", cp, month)
         found[cp] = {
             "consistent": consistent,
+            "synthetic": cells["source_synthetic"] > 0,
             "sessions": {k_: v for k_, v in exact.items() if k_ != "sessions_with_visitor"},
             "published": protect_month(
                 cells["visits"],
@@ -242,22 +249,25 @@ def live_month(
     return found
 
 
-def published_of(row: UsageMonth) -> Published:
-    """A stored row's published cells, in the form `protect_month` returns (zeros left out)."""
-    cells: Published = {c: getattr(row, c) for c in VISITOR_COLUMNS if getattr(row, c) != 0}
-    cells.update({key: value for key, value in row.details.items() if value != 0 and key[0] != "_"})
-    return cells
+def published_of(row: UsageMonth | None) -> Published:
+    """A stored row's published cells, every key named, as `protect_month` gives them. A
+    month with no row was read by the public as zeros."""
+    if row is None:
+        return dict.fromkeys([*VISITOR_COLUMNS, *WHEN_KEYS], 0)
+    cells: Published = {c: getattr(row, c) for c in VISITOR_COLUMNS}
+    return cells | {key: when_cell(row.details, key) for key in WHEN_KEYS}
 
 
 def _fields(figures: dict[str, Any]) -> dict[str, Any]:
     published: Published = figures["published"]
+    details = when_details(published)
+    if not figures.get("consistent", True):
+        details["_inconsistent"] = True  # published hidden throughout; revised once mended
     return {
-        # A month whose counts disagree is published fully suppressed and looked at again.
-        "pending": not figures.get("consistent", True),
         **figures["sessions"],
-        **{c: published.get(c, 0) for c in VISITOR_COLUMNS},
-        "details": {key: v for key, v in published.items() if key.startswith("when_")}
-        | ({} if figures.get("consistent", True) else {"_inconsistent": True}),
+        **{c: published.get(c) for c in VISITOR_COLUMNS},
+        "details": details,
+        "synthetic": figures.get("synthetic", False),
     }
 
 
@@ -266,7 +276,7 @@ def release(today: date | None = None) -> None:
     today = today or local(timezone.now()).date()
     due_until = last_releasable(today)
     # What is waiting, read from the rows themselves (so it holds in every process and
-    # before any cache is told): one small aggregate over the pending rows' index.
+    # before any cache is told): two small aggregates.
     if cache.get(STATE_KEY) == (due_until, *_waiting()):
         return  # nothing due, nothing new to revise
     changed = False
@@ -278,7 +288,7 @@ def release(today: date | None = None) -> None:
             if month not in done:
                 changed |= _release_month(month)
             month = next_month(month)
-    changed |= _revise_pending()
+    changed |= _revise_due()
     if changed:
         public_changed()
     cache.set(STATE_KEY, (due_until, *_waiting()), None)
@@ -288,7 +298,7 @@ def _waiting() -> tuple[Any, ...]:
     """The last month released and what is waiting for revision, read from the rows
     themselves (so it holds in every process, and after a restore): two small aggregates."""
     last = UsageRelease.objects.aggregate(last=Max("month"))["last"]
-    found = UsageMonth.objects.filter(pending=True).aggregate(n=Count("pk"), marks=Sum("marks"))
+    found = UsageRevisionDue.objects.aggregate(n=Count("pk"), marks=Sum("marks"))
     return last, found["n"], found["marks"]
 
 
@@ -296,57 +306,73 @@ def _release_month(month: date) -> bool:
     try:
         with transaction.atomic():
             UsageRelease.objects.create(month=month)  # one process releases a month
-            # Marks left by writes before the release are superseded by it.
-            UsageMonth.objects.filter(month=month).delete()
+            live = live_month(month)
             UsageMonth.objects.bulk_create(
                 [
                     UsageMonth(contact_point_id=cp, month=month, **_fields(figures))
-                    for cp, figures in live_month(month).items()
+                    for cp, figures in live.items()
                 ],
                 batch_size=1000,
+            )
+            # Changes noted before the release are in it; a month whose counts disagree is
+            # published hidden throughout and looked at again.
+            UsageRevisionDue.objects.filter(month=month).delete()
+            UsageRevisionDue.objects.bulk_create(
+                UsageRevisionDue(contact_point_id=cp, month=month)
+                for cp, figures in live.items()
+                if not figures["consistent"]
             )
     except IntegrityError:
         return False  # released meanwhile by another request
     return True
 
 
-def _revise_pending() -> bool:
-    """Publish each pending revision that is safe; the others stay pending, unchanged."""
+def _revise_due() -> bool:
+    """Publish each revision that is due and safe, as the month's next revision beside the
+    one it supersedes; the others stay due, and the public keeps what it had."""
     changed = False
     k = threshold()
     by_month: dict[date, list[int]] = defaultdict(list)
-    for cp, month in UsageMonth.objects.filter(pending=True).values_list(
-        "contact_point_id", "month"
-    ):
+    for cp, month in UsageRevisionDue.objects.values_list("contact_point_id", "month"):
         by_month[month].append(cp)
     for month, cps in sorted(by_month.items()):
         with transaction.atomic():
-            rows = {
-                row.contact_point_id: row
-                for row in UsageMonth.objects.select_for_update().filter(
-                    month=month, contact_point__in=cps, pending=True
+            due = {
+                note.contact_point_id: note
+                for note in UsageRevisionDue.objects.select_for_update().filter(
+                    month=month, contact_point__in=cps
                 )
             }
-            live = live_month(month, list(rows))
-            for cp, row in rows.items():
+            current = {
+                row.contact_point_id: row
+                for row in UsageMonth.objects.current().filter(month=month, contact_point__in=due)
+            }
+            live = live_month(month, list(due))
+            for cp, note in due.items():
                 figures = live.get(cp) or {"sessions": {}, "published": {}}
-                sessions_now = dict.fromkeys(SESSION_FIELDS, 0) | figures["sessions"]
+                figures["sessions"] = dict.fromkeys(SESSION_FIELDS, 0) | figures["sessions"]
                 if not figures.get("consistent", True):
-                    continue  # still disagreeing: stays suppressed until mended
-                # A month published fully suppressed (its counts disagreed) said nothing,
+                    continue  # still disagreeing: stays hidden until mended
+                row = current.get(cp)
+                # A month published hidden throughout (its counts disagreed) said nothing,
                 # so its first consistent figures are a first release, not a revision.
-                first = bool(row.details.get("_inconsistent"))
-                if not first and not revision_is_safe(published_of(row), figures["published"], k):
+                first = row is not None and bool(row.details.get("_inconsistent"))
+                before = published_of(row)
+                if not first and not revision_is_safe(before, figures["published"], k):
                     continue  # held back: the public keeps the figures it had
-                fields = _fields({**figures, "sessions": sessions_now})
-                changed |= any(getattr(row, name) != value for name, value in fields.items())
-                for name, value in fields.items():
-                    setattr(row, name, value)
-                row.revised_at = timezone.now()
-                row.save()
+                fields = _fields(figures)
+                if row is None or any(getattr(row, n) != v for n, v in fields.items()):
+                    if row is not None:
+                        UsageMonth.objects.filter(pk=row.pk).update(superseded=True)
+                    UsageMonth.objects.create(
+                        contact_point_id=cp, month=month,
+                        revision=(row.revision + 1) if row else 0, **fields,
+                    )  # fmt: skip
+                    changed = True
+                note.delete()
     return changed
 
 
 def held_back() -> int:
     """How many contact point months have a revision waiting until it is safe to publish."""
-    return UsageMonth.objects.filter(pending=True).count()
+    return UsageRevisionDue.objects.count()

@@ -17,12 +17,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractIsoWeekDay, TruncMonth
 
 from contactpoints.hours import LONDON
 from contactpoints.models import ContactPoint
-from visits.models import FAMILIES, HOURS, TALLIES, StaffedSession, UsageDay, UsageMonth
+from visits.models import (
+    FAMILIES,
+    HOURS,
+    TALLIES,
+    StaffedSession,
+    UsageDay,
+    UsageMonth,
+    when_cell,
+)
 
 from . import release
 from .disclosure import ZERO, Figure, Span, Table, figure_of, rate
@@ -100,6 +108,7 @@ class Row:
     visits: Figure = ZERO
     with_visitor: Figure = ZERO  # held sessions with at least one visitor
     parts: dict[str, Figure] = field(default_factory=dict)  # TALLIES column -> count
+    synthetic: bool = False  # includes synthetic demo visits
 
     @property
     def held_share(self) -> float | None:
@@ -137,7 +146,7 @@ class Row:
 
     @property
     def includes_synthetic(self) -> bool:
-        return self.parts.get("source_synthetic", ZERO).low > 0
+        return self.synthetic
 
     def table(self, prefix: str) -> Table[str]:
         """One family of the visits (purposes, how they heard, …) by label, with the total."""
@@ -161,14 +170,21 @@ class Row:
             "advertised_hours": self.advertised_hours, "staffed_hours": self.staffed_hours,
             "visits": fig(self.visits), "with_visitor": fig(self.with_visitor),
             "parts": {key: fig(f) for key, f in self.parts.items()},
+            "synthetic": self.synthetic,
         }  # fmt: skip
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Row:
+    def from_json(cls, data: dict[str, Any], *, least: int = 0) -> Row:
+        """A frozen row; `least` 1 for reviews frozen when hidden cells were never empty."""
+
+        def fig(stored: list[Any]) -> Figure:
+            shown, hidden, cap = stored
+            return Figure(shown, hidden, cap, least)
+
         data = dict(data)
-        data["visits"] = Figure(*data["visits"])
-        data["with_visitor"] = Figure(*data["with_visitor"])
-        data["parts"] = {key: Figure(*f) for key, f in data["parts"].items()}
+        data["visits"] = fig(data["visits"])
+        data["with_visitor"] = fig(data["with_visitor"])
+        data["parts"] = {key: fig(f) for key, f in data["parts"].items()}
         return cls(**data)
 
 
@@ -191,10 +207,13 @@ def public_rows(period: Period, contact_points: QuerySet[ContactPoint]) -> list[
     aggregate query: per column, the sum of the exact cells and the number suppressed."""
     by_pk = _base_rows(period, contact_points)
     cap = threshold() - 1
-    months = UsageMonth.objects.filter(
+    months = UsageMonth.objects.current().filter(
         month__gte=period.start, month__lte=period.end, contact_point__in=list(by_pk)
     )
-    aggregates: dict[str, Any] = {"n": Count("pk")}
+    aggregates: dict[str, Any] = {
+        "n": Count("pk"),
+        "synthetic": Count("pk", filter=Q(synthetic=True)),
+    }
     for column in release.VISITOR_COLUMNS:
         aggregates[f"s_{column}"] = Sum(column)
         aggregates[f"k_{column}"] = Count(column)  # counts the non-NULL (exact) cells
@@ -207,8 +226,9 @@ def public_rows(period: Period, contact_points: QuerySet[ContactPoint]) -> list[
         row.sessions_advertised, row.sessions_held = item["adv"], item["held"]
         row.advertised_hours, row.staffed_hours = item["adv_s"] / 3600, item["staffed_s"] / 3600
         cells = item["n"]
-        # Visits and sessions with a visitor are suppressed only when small (1 to k − 1);
-        # a part of the visits may also be hidden to protect another, so has no known cap.
+        row.synthetic = item["synthetic"] > 0
+        # Visits and sessions with a visitor are hidden only when below k (0 to k − 1); a
+        # part of the visits may also be hidden to protect another, so has no known cap.
         hidden = cells - item["k_visits"]
         row.visits = Figure(item["s_visits"] or 0, hidden, cap if hidden else None)
         hidden = cells - item["k_sessions_with_visitor"]
@@ -245,6 +265,7 @@ def live_rows(period: Period, contact_points: QuerySet[ContactPoint]) -> list[Ro
         row = by_pk[item["contact_point"]]
         row.visits = Figure(item["n"])
         row.parts = {column: Figure(item[column]) for column in TALLIES}
+        row.synthetic = item["source_synthetic"] > 0
     return sorted(by_pk.values(), key=lambda r: r.name)
 
 
@@ -265,6 +286,7 @@ def _total(found: list[Row], weeks: float) -> Row:
         total.sessions_held += row.sessions_held
         total.advertised_hours += row.advertised_hours
         total.staffed_hours += row.staffed_hours
+        total.synthetic |= row.synthetic
         for key, figure in (("visits", row.visits), ("with_visitor", row.with_visitor),
                             *row.parts.items()):  # fmt: skip
             sums = figures.setdefault(key, [0, 0])
@@ -379,7 +401,7 @@ def detail(contact_point: ContactPoint, period: Period, *, exact: bool = False) 
     else:
         stored = {
             m.month: m
-            for m in UsageMonth.objects.filter(
+            for m in UsageMonth.objects.current().filter(
                 contact_point=contact_point, month__gte=period.start, month__lte=period.end
             )
         }
@@ -387,7 +409,7 @@ def detail(contact_point: ContactPoint, period: Period, *, exact: bool = False) 
         by_month = {month: figure_of([m.visits], cap) for month, m in stored.items()}
         sessions = {month: (m.sessions_advertised, m.sessions_held) for month, m in stored.items()}
         heatmap = {
-            (d, h): figure_of(m.details.get(f"when_{d}_{h:02d}", 0) for m in stored.values())
+            (d, h): figure_of(when_cell(m.details, f"when_{d}_{h:02d}") for m in stored.values())
             for d, h in grid
         }
     replaced = [
@@ -421,9 +443,17 @@ def snapshot(period: Period, contact_points: QuerySet[ContactPoint]) -> dict[str
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "threshold": threshold(),
+        "rules": RULES,
         "rows": [r.to_json() for r in found],
     }
 
 
+# The disclosure rules a snapshot was frozen under: 2 hides zeros like small counts
+# (docs/usage-figures.md); snapshots without the key were frozen when hidden cells held at
+# least one visitor, and read as they were published.
+RULES = 2
+
+
 def frozen_rows(snapshot: dict[str, Any] | None) -> list[Row]:
-    return [Row.from_json(r) for r in (snapshot or {}).get("rows", [])]
+    least = 0 if (snapshot or {}).get("rules", 1) >= RULES else 1
+    return [Row.from_json(r, least=least) for r in (snapshot or {}).get("rows", [])]

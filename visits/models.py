@@ -327,57 +327,112 @@ class UsageRelease(models.Model):
         return f"{self.month:%B %Y}"
 
 
+class UsageMonthQuerySet(models.QuerySet["UsageMonth"]):
+    def current(self) -> UsageMonthQuerySet:
+        """The figures the public reads now: the latest revision of each month."""
+        return self.filter(superseded=False)
+
+
 class UsageMonth(models.Model):
     """One contact point's published figures for one released month: the only source of
     public usage figures (see docs/usage-figures.md).
 
     Visitor counts are stored as published: disclosure control is applied when the row is
-    written, and a suppressed count is NULL. Every public figure for a longer period, a
-    borough or all contact points is a sum of these cells, so no combination of public
-    outputs can reveal more than the cells themselves. Session figures are about staff
-    time, not visitors, and are exact.
+    written, and a hidden count is NULL. Every public figure for a longer period, a borough
+    or all contact points is a sum of these cells, so no combination of public outputs can
+    reveal more than the cells themselves. Session figures are about staff time, not
+    visitors, and are exact.
 
-    When visits or sessions of a released month change (a late paper sheet, a correction),
-    the row is marked `pending`; the change is published only when it is safe against the
-    figures already out (see `reviews.release`)."""
+    A published row is final in the database itself (triggers: `core.finality`): it is
+    never updated or deleted, except that a revision marks it `superseded` and adds the
+    next revision beside it. A change to a released month's visits or sessions is noted in
+    `UsageRevisionDue` and published only when it is safe (`reviews.release`)."""
 
     contact_point = models.ForeignKey(
-        ContactPoint, on_delete=models.CASCADE, related_name="usage_months"
+        ContactPoint, on_delete=models.PROTECT, related_name="usage_months"
     )
     month = models.DateField(help_text="The first day of the month.")
+    revision = models.PositiveSmallIntegerField(default=0, help_text="0: as first released.")
+    superseded = models.BooleanField(
+        default=False, help_text="A later revision of the same month replaced it."
+    )
     sessions_advertised = models.PositiveIntegerField(default=0)
     sessions_held = models.PositiveIntegerField(default=0)
     advertised_seconds = models.PositiveBigIntegerField(default=0)
     staffed_seconds = models.PositiveBigIntegerField(
         default=0, help_text="Time an officer was there within the advertised hours."
     )
-    visits = models.PositiveIntegerField(null=True, help_text="NULL: suppressed.")
-    sessions_with_visitor = models.PositiveIntegerField(null=True, help_text="NULL: suppressed.")
+    visits = models.PositiveIntegerField(null=True, help_text="NULL: hidden (0 to k − 1).")
+    sessions_with_visitor = models.PositiveIntegerField(null=True, help_text="NULL: hidden.")
     details = models.JSONField(
         default=dict,
-        help_text="Outcomes and weekday-hour cells as published (null: suppressed, absent: zero).",
+        help_text="Weekday-hour cells as published: see `when_cell`.",
     )
-    pending = models.BooleanField(
-        default=False, help_text="The live figures changed after release: revised when safe."
-    )
-    marks = models.PositiveIntegerField(
-        default=0, help_text="How often a change was noted: tells the release what is new."
+    synthetic = models.BooleanField(
+        default=False, help_text="The month includes synthetic demo visits."
     )
     released_at = models.DateTimeField(auto_now_add=True)
-    revised_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UsageMonthQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["contact_point", "month"], name="usagemonth_unique"),
+            models.UniqueConstraint(
+                fields=["contact_point", "month"],
+                condition=Q(superseded=False),
+                name="usagemonth_one_current",
+            ),
+            models.UniqueConstraint(
+                fields=["contact_point", "month", "revision"], name="usagemonth_revision_unique"
+            ),
             models.CheckConstraint(name="usagemonth_first_of_month", condition=Q(month__day=1)),
         ]
-        indexes = [
-            models.Index(fields=["month"], name="usagemonth_month"),
-            models.Index(fields=["pending"], name="usagemonth_pending", condition=Q(pending=True)),
+        indexes = [models.Index(fields=["month"], name="usagemonth_month")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_point_id} {self.month:%Y-%m} (revision {self.revision})"
+
+
+# The weekday × hour cells (when_<ISO weekday>_<hour>) are kept in `details`: the shown
+# ones by key; when any is hidden, `MASKED` is set and every absent cell is hidden (zeros
+# are hidden like small counts), otherwise an absent cell is zero.
+WHEN_KEYS = [f"when_{day}_{hour:02d}" for day in range(1, 8) for hour in range(24)]
+MASKED = "_when_masked"
+
+
+def when_cell(details: dict[str, Any], key: str) -> int | None:
+    """One weekday × hour cell of a stored month, as published (None: hidden)."""
+    if key in details:
+        return details[key]  # type: ignore[no-any-return]
+    return None if details.get(MASKED) else 0
+
+
+def when_details(published: dict[str, int | None]) -> dict[str, Any]:
+    """The weekday × hour cells of a protected month, as `UsageMonth.details` keeps them."""
+    cells = {key: published.get(key, 0) for key in WHEN_KEYS}
+    if any(value is None for value in cells.values()):
+        return {MASKED: True} | {key: v for key, v in cells.items() if v is not None}
+    return {key: v for key, v in cells.items() if v}
+
+
+class UsageRevisionDue(models.Model):
+    """A released month whose visits or sessions changed after release (a late paper sheet,
+    an undone visit, a rebuilt roll-up): `reviews.release` publishes a revision once it is
+    safe, then forgets the note. Bookkeeping, never shown to the public."""
+
+    contact_point = models.ForeignKey(ContactPoint, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    marks = models.PositiveIntegerField(
+        default=1, help_text="How often a change was noted: tells the release what is new."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact_point", "month"], name="revisiondue_unique")
         ]
 
     def __str__(self) -> str:
-        return f"{self.contact_point_id} {self.month:%Y-%m}"
+        return f"{self.contact_point_id} {self.month:%Y-%m}: {self.marks} change(s)"
 
 
 for _column in TALLIES:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 from django.utils import timezone
@@ -37,6 +37,7 @@ from .models import (
     UsageDay,
     UsageMonth,
     UsageRelease,
+    UsageRevisionDue,
     Visit,
 )
 
@@ -86,21 +87,28 @@ def usage_changed() -> None:
 
 
 def _mark_for_revision(contact_point_id: int, when: datetime) -> None:
-    """A change to a month already released: its published figures are revised when that
-    is safe (reviews.release). A place with no row in a released month had zeros."""
+    """A change to a month already released: noted, and its published figures are revised
+    when that is safe (reviews.release)."""
     month = local(when).date().replace(day=1)
     if not UsageRelease.objects.filter(month=month).exists():
         return
-    updated = UsageMonth.objects.filter(contact_point_id=contact_point_id, month=month).update(
-        pending=True, marks=F("marks") + 1
+    _note_revisions_due([(contact_point_id, month)])
+
+
+def _note_revisions_due(months: list[tuple[int, date]]) -> None:
+    """Note (contact point, month) pairs as due for revision: one upsert for the lot."""
+    if not months:
+        return
+    quote = connection.ops.quote_name
+    table = quote(UsageRevisionDue._meta.db_table)
+    marks = quote("marks")
+    sql = (
+        f"INSERT INTO {table} ({quote('contact_point_id')}, {quote('month')}, {marks}) "  # noqa: S608 (our own names, quoted)
+        f"VALUES (%s, %s, 1) ON CONFLICT ({quote('contact_point_id')}, {quote('month')}) "
+        f"DO UPDATE SET {marks} = {table}.{marks} + 1"
     )
-    if not updated:
-        zeros = dict.fromkeys(TALLIES, 0)
-        UsageMonth.objects.get_or_create(
-            contact_point_id=contact_point_id,
-            month=month,
-            defaults={"visits": 0, "sessions_with_visitor": 0, "pending": True, "marks": 1} | zeros,
-        )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, sorted(set(months)))
 
 
 # --- Sessions ----------------------------------------------------------------------------
@@ -399,8 +407,7 @@ def visit_log(
     user: User,
     idempotency_key: uuid.UUID,
     purpose: str,
-    session: StaffedSession | None = None,
-    contact_point: ContactPoint | None = None,
+    session: StaffedSession,
     arrived_at: datetime | None = None,
     private_room: str = PrivateRoom.NOT_NEEDED,
     heard_via: str = HeardVia.NOT_ASKED,
@@ -408,24 +415,21 @@ def visit_log(
     language_assistance: bool = False,
     source: str = Source.COUNTER,
 ) -> Logged:
-    """Record one visit. A retried or double-tapped submission carries the same key and
-    returns the visit already stored, so nothing is counted twice."""
+    """Record one visit, inside a held session. A retried or double-tapped submission
+    carries the same key and returns the visit already stored, so nothing is counted twice.
+    (Every visit belongs to a session: so a month's published figures exist exactly for the
+    places that advertised sessions in it, which the public sees anyway.)"""
     existing = Visit.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
-        _check_same_place(existing, session, contact_point)
+        _check_same_place(existing, session, None)
         return Logged(existing, created=False)
-    contact_point = session.contact_point if session else contact_point
-    if contact_point is None:
-        raise ValidationError("A visit needs a session or a contact point.")
+    contact_point = session.contact_point
     _require(user, contact_point)
     if purpose not in Purpose.values:
         raise ValidationError("Choose why the visitor came.")
     arrived_at = arrived_at or timezone.now()
-    if session is not None:
-        session = StaffedSession.objects.get(pk=session.pk)  # as it is now, not as loaded
-        _check_in_session(session, arrived_at)
-    elif arrived_at > timezone.now() + CLOCK_SKEW:
-        raise ValidationError("A visit cannot be recorded in the future.")
+    session = StaffedSession.objects.get(pk=session.pk)  # as it is now, not as loaded
+    _check_in_session(session, arrived_at)
     visit = Visit(
         contact_point=contact_point,
         session=session,
@@ -674,14 +678,14 @@ def usage_rebuild() -> int:
 
 
 def _mark_released_for_revision() -> None:
-    """After a bulk change, every released month is checked again on the next release."""
+    """After a bulk change, every released month with figures is checked again on the next
+    release."""
     released = list(UsageRelease.objects.values_list("month", flat=True))
     if not released:
         return
-    UsageMonth.objects.update(pending=True, marks=F("marks") + 1)
-    have = set(UsageMonth.objects.values_list("contact_point_id", "month"))
     months = set(released)
-    touched = {
+    touched = set(UsageMonth.objects.current().values_list("contact_point_id", "month"))
+    touched |= {
         (cp, day.replace(day=1))
         for cp, day in UsageDay.objects.filter(day__gte=min(released)).values_list(
             "contact_point_id", "day"
@@ -692,24 +696,7 @@ def _mark_released_for_revision() -> None:
             scheduled_start__gte=datetime.combine(min(released), datetime.min.time(), LONDON)
         ).values_list("contact_point_id", "scheduled_start")
     }
-    zeros = dict.fromkeys(TALLIES, 0)
-    UsageMonth.objects.bulk_create(
-        [
-            UsageMonth(
-                contact_point_id=cp,
-                month=month,
-                visits=0,
-                sessions_with_visitor=0,
-                pending=True,
-                marks=1,
-                **zeros,
-            )
-            for cp, month in sorted(touched - have)
-            if month in months
-        ],
-        batch_size=2000,
-        ignore_conflicts=True,
-    )
+    _note_revisions_due([(cp, month) for cp, month in touched if month in months])
 
 
 @dataclass(frozen=True)
