@@ -42,8 +42,8 @@ def pseudonym(address: str) -> str:
 
 
 class ClientRateThrottle(BaseThrottle):
-    """At most `rate` ("600/min") requests per `client_ip` in each fixed window, counted in
-    the database by one upsert per request (`contactpoints.RateWindow`), so every worker
+    """At most `rate` ("600/min", "3/10min") requests per `client_ip` in each fixed window,
+    counted in the database by one upsert per request (`contactpoints.RateWindow`), so every worker
     counts together at the cost of one small statement. A client may reach up to twice the
     rate across the boundary of two windows: a budget, not a precise meter. Works as a
     django-ninja throttle and directly in views."""
@@ -54,7 +54,8 @@ class ClientRateThrottle(BaseThrottle):
     def __init__(self, rate: str) -> None:
         number, period = rate.split("/")
         self.limit = int(number)
-        self.seconds = self.PERIODS[period]
+        unit = period.lstrip("0123456789")
+        self.seconds = int(period[: len(period) - len(unit)] or 1) * self.PERIODS[unit]
         self.retry_after = 0.0
 
     def allow_request(self, request: HttpRequest) -> bool:

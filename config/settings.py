@@ -275,8 +275,10 @@ DEMAND_FLUSH_SECONDS: float = env.float("DEMAND_FLUSH_SECONDS", default=10.0)
 # Daily counts are deleted this many days after their day, once their month is published.
 DEMAND_RETENTION_DAYS: int = env.int("DEMAND_RETENTION_DAYS", default=90)
 
-# Visitor feedback: answers a client address may send in an hour (docs/feedback.md).
-FEEDBACK_RATE: str = env.str("FEEDBACK_RATE", default="20/hour")
+# Visitor feedback: answers a client address may send in ten minutes and in a day
+# (docs/feedback.md): one visitor's answer never meets them; a flood from a few addresses does.
+FEEDBACK_RATE: str = env.str("FEEDBACK_RATE", default="3/10min")
+FEEDBACK_DAILY_RATE: str = env.str("FEEDBACK_DAILY_RATE", default="20/d")
 # Answers are deleted this many days after their day, once their month is published.
 FEEDBACK_RETENTION_DAYS: int = env.int("FEEDBACK_RETENTION_DAYS", default=90)
 

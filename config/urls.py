@@ -6,7 +6,6 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from django_otp.admin import OTPAdminSite
 
 import contactpoints.admin  # noqa: F401
@@ -44,17 +43,7 @@ urlpatterns = [
     path("coverage/", include("coverage.urls")),
     path("demand/", include("demand.urls")),
     path("feedback/", include("feedback.urls")),
-    path(
-        "privacy/",
-        TemplateView.as_view(
-            template_name="privacy.html",
-            extra_context={
-                "retention_days": settings.DEMAND_RETENTION_DAYS,
-                "feedback_retention_days": settings.FEEDBACK_RETENTION_DAYS,
-            },
-        ),
-        name="privacy",
-    ),
+    path("privacy/", views.privacy, name="privacy"),
     path("accounts/", include("users.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -1,10 +1,13 @@
-"""Site-wide views: health check and error pages."""
+"""Site-wide views: health check, the privacy notice and error pages."""
 
 import logging
+import math
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger(__name__)
@@ -33,3 +36,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
     )
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice, with the retention periods and privacy budgets in force."""
+    from demand.release import BUDGET as DEMAND  # the roof reads the rooms' budgets
+    from feedback.release import BUDGET as FEEDBACK
+
+    def plain(epsilon: float) -> str:
+        return f"{epsilon:g}"
+
+    context = {
+        "retention_days": settings.DEMAND_RETENTION_DAYS,
+        "feedback_retention_days": settings.FEEDBACK_RETENTION_DAYS,
+        "geocoder": settings.GEOCODER,
+        "demand_epsilon": plain(DEMAND.epsilon),
+        "demand_factor": f"{math.exp(DEMAND.epsilon):.1f}",
+        "feedback_epsilon": plain(FEEDBACK.epsilon),
+        "feedback_factor": f"{math.exp(FEEDBACK.epsilon):.1f}",
+    }
+    return render(request, "privacy.html", context)

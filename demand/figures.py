@@ -1,26 +1,33 @@
-"""The public demand figures for a period of released months: sums of published cells
-(`reviews.disclosure.figure_of`), by area, by hour and for London."""
+"""The public demand figures for a period of released months, from the noisy counts stored
+at each release (`demand.release`): sums of the counts as drawn, then shown as whole
+numbers never below zero. Each figure comes with its margin: nine times in ten the noise in
+it is smaller. London's searches are its walk bands added up; the areas are counted apart,
+so they add up to about London's figures, not exactly (docs/demand.md)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from reviews.disclosure import ZERO, Figure, figure_of
-from reviews.release import threshold
+from reviews.noise import margin, shown
 from reviews.usage import Period
 
 from .models import UNMET, DemandMonth, Walk
 from .recorder import CELL_DEGREES
+from .release import BUDGET, ELSEWHERE
+
+# An area's share unmet is worked out only where its searches are well above the noise.
+SHARE_MIN = 20
 
 
 def label(area: str) -> str:
     """How an area is named on the pages: a district as it is, a grid square by its middle."""
+    if area == ELSEWHERE:
+        return "Elsewhere (outside London, or not placed)"
     if "," not in area:
         return area
-    south, west = (float(x) for x in area.split(","))
-    middle = (south + CELL_DEGREES / 2, west + CELL_DEGREES * 1.5 / 2)
-    return f"2 km square around {middle[0]:.2f}, {middle[1]:.3f}"
+    south, west = centre(area) or (0.0, 0.0)
+    return f"2 km square around {south:.2f}, {west:.3f}"
 
 
 def centre(area: str) -> tuple[float, float] | None:
@@ -31,90 +38,95 @@ def centre(area: str) -> tuple[float, float] | None:
     return south + CELL_DEGREES / 2, west + CELL_DEGREES * 1.5 / 2
 
 
-@dataclass
+@dataclass(frozen=True)
 class Row:
     area: str
-    searches: Figure = ZERO
-    walks: dict[str, Figure] = field(default_factory=lambda: dict.fromkeys(Walk.values, ZERO))
-    asked_open: Figure = ZERO
-    asked_facility: Figure = ZERO
-    synthetic: bool = False
+    searches: int
+    unmet: int  # searches with no contact point open within 20 minutes' walk
+    margin: int  # of `searches`
 
     @property
     def label(self) -> str:
         return label(self.area)
 
     @property
-    def unmet(self) -> Figure:
-        """Searches with no contact point open within 20 minutes' walk."""
-        found = ZERO
-        for walk in UNMET:
-            found = found + self.walks.get(walk, ZERO)
-        return found
+    def clear(self) -> bool:
+        """More searches than the noise alone could make."""
+        return self.searches > self.margin
 
     @property
     def unmet_share(self) -> float | None:
-        """Exact only when both counts are: otherwise not worked out (small numbers)."""
-        searches, unmet = self.searches.value, self.unmet.value
-        if searches is None or unmet is None or searches == 0:
+        if self.searches < max(SHARE_MIN, 2 * self.margin):
             return None
-        return unmet / searches
-
-    def __add__(self, other: Row) -> Row:
-        walks = {w: self.walks.get(w, ZERO) + other.walks.get(w, ZERO) for w in Walk.values}
-        return Row(
-            self.area, self.searches + other.searches, walks,
-            self.asked_open + other.asked_open, self.asked_facility + other.asked_facility,
-            self.synthetic or other.synthetic,
-        )  # fmt: skip
+        return min(1.0, self.unmet / self.searches)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Demand:
     period: Period
-    rows: list[Row]  # by area, most unmet first
-    hours: list[Figure]  # searches in each hour, 00:00 … 23:00, every area
+    rows: list[Row]  # every published area, most unmet first
     london: Row
-    threshold: int
+    walks: dict[str, int]
+    walks_margin: int
+    hours: list[int]  # searches in each hour, 00:00 … 23:00
+    hours_margin: int
+    asked_open: int
+    asked_facility: int
+    asked_margin: int
+    synthetic: bool
+    epsilon: float  # per search, in each month
+    months: int  # released months in the period
 
     @property
-    def synthetic(self) -> bool:
-        return self.london.synthetic
+    def listed(self) -> list[Row]:
+        """The areas shown on the map and in the page's table (the CSV has them all)."""
+        return [row for row in self.rows if row.clear and row.area != ELSEWHERE]
+
+    @property
+    def area_margin(self) -> int:
+        """The margin of one area's searches over the period."""
+        return margin(BUDGET["areas"], 2 * self.months)
 
 
 def demand(period: Period) -> Demand:
-    k = threshold()
-    cells: dict[str, list[dict[str, int | None]]] = defaultdict(list)
-    synthetic: dict[str, bool] = defaultdict(bool)
-    for month in DemandMonth.objects.filter(month__gte=period.start, month__lte=period.end):
-        cells[month.area].append(month.cells)
-        synthetic[month.area] |= month.synthetic
-
-    def add(months: list[dict[str, int | None]], key: str, cap: int | None = None) -> Figure:
-        # A cell absent from a month is zero; searches are suppressed only when 1 to k − 1.
-        return figure_of((m.get(key, 0) for m in months), cap)
-
-    rows = []
-    for area, months in cells.items():
-        rows.append(
-            Row(
-                area,
-                searches=add(months, "searches", k - 1),
-                walks={w: add(months, f"walk:{w}") for w in Walk.values},
-                asked_open=add(months, "asked:open"),
-                asked_facility=add(months, "asked:facility"),
-                synthetic=synthetic[area],
-            )
-        )
-    hours = [
-        figure_of(m.get(f"h{h:02d}", 0) for months in cells.values() for m in months)
-        for h in range(24)
-    ]
-    london = Row("London")
-    for row in rows:
-        london = london + row
-    london.area = "London"
-    # Searches are suppressed only when small: London's total as a range, not "at least".
-    london.searches = figure_of((m.get("searches", 0) for ms in cells.values() for m in ms), k - 1)
-    rows.sort(key=lambda r: (-r.unmet.low, -r.searches.low, r.area))
-    return Demand(period, rows, hours, london, k)
+    months = list(DemandMonth.objects.filter(month__gte=period.start, month__lte=period.end))
+    met: dict[str, int] = defaultdict(int)
+    unmet: dict[str, int] = defaultdict(int)
+    cells_in: dict[str, int] = defaultdict(int)
+    walks: dict[str, int] = dict.fromkeys(Walk.values, 0)
+    hours = [0] * 24
+    asked_open = asked_facility = 0
+    for month in months:
+        cells = month.cells
+        for area, (m, u) in cells["areas"].items():
+            met[area] += m
+            unmet[area] += u
+            cells_in[area] += 2
+        for walk, n in cells["walks"].items():
+            walks[walk] += n
+        hours = [h + n for h, n in zip(hours, cells["hours"], strict=True)]
+        asked_open += cells["asked_open"]
+        asked_facility += cells["asked_facility"]
+    areas = BUDGET["areas"]
+    rows = [
+        Row(area, shown(met[area]) + shown(unmet[area]), shown(unmet[area]),
+            margin(areas, cells_in[area]))
+        for area in met
+    ]  # fmt: skip
+    rows.sort(key=lambda r: (-r.unmet, -r.searches, r.area))
+    n = len(months)
+    # London's searches are its walk bands added up (four cells a month, so little noise),
+    # not the areas' (over a thousand cells, mostly of noise around nothing).
+    bands = {w: shown(v) for w, v in walks.items()}
+    london = Row(
+        "London", sum(bands.values()), sum(bands[w] for w in UNMET),
+        margin(BUDGET["walks"], len(Walk.values) * n),
+    )  # fmt: skip
+    return Demand(
+        period=period, rows=rows, london=london,
+        walks=bands, walks_margin=margin(BUDGET["walks"], n),
+        hours=[shown(h) for h in hours], hours_margin=margin(BUDGET["hours"], n),
+        asked_open=shown(asked_open), asked_facility=shown(asked_facility),
+        asked_margin=margin(BUDGET["asked_open"], n),
+        synthetic=any(m.synthetic for m in months), epsilon=BUDGET.epsilon, months=n,
+    )  # fmt: skip

@@ -51,34 +51,26 @@ class SearchCount(models.Model):
         return f"{self.day} {self.area} {self.hour:02d}:00 ×{self.count}"
 
 
-class DemandRelease(models.Model):
-    """A calendar month whose counts have been published (`demand.release`)."""
+class DemandMonth(models.Model):
+    """One released month of search demand, as published (docs/demand.md): every area of
+    the published list — the gazetteer's postcode districts, the 2 km squares over London,
+    and "elsewhere" — with its searches in two cells (a contact point open within 20
+    minutes' walk at the time searched for, or not); London's searches by walk band and by
+    hour; and how many asked for "open now" or a time, and for a facility. Each count
+    carries the noise drawn at release (`reviews.noise`, budget `demand.release.BUDGET`)
+    and is stored as drawn; the row is final (never updated or deleted)."""
 
     month = models.DateField(unique=True, help_text="The first day of the month")
+    cells = models.JSONField(help_text="areas: {area: [met, unmet]}, walks, hours, asked")
+    epsilon = models.FloatField(help_text="The privacy budget spent per search (ε; δ = 0)")
+    synthetic = models.BooleanField(default=False, help_text="Includes synthetic demo searches")
     released_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["month"]
-
-    def __str__(self) -> str:
-        return f"{self.month:%B %Y}"
-
-
-class DemandMonth(models.Model):
-    """One area's searches in one released month, as published: each cell an exact count
-    (0 or at least the disclosure threshold) or null (suppressed). Written once when the
-    month is released and never changed (docs/demand.md)."""
-
-    month = models.DateField()
-    area = models.CharField(max_length=16)
-    cells = models.JSONField(help_text="Published cells: searches, h00–h23, walk:…, asked:…")
-    synthetic = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["month", "area"]
         constraints = [
-            models.UniqueConstraint(fields=["month", "area"], name="demandmonth_one_per_area")
+            models.CheckConstraint(name="demandmonth_first_of_month", condition=Q(month__day=1))
         ]
 
     def __str__(self) -> str:
-        return f"{self.area} {self.month:%B %Y}"
+        return f"Search demand, {self.month:%B %Y}"

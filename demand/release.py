@@ -1,14 +1,18 @@
-"""Publishing search demand, one calendar month at a time, under the usage figures' rules
-(docs/usage-figures.md, docs/demand.md): a month is released `USAGE_RELEASE_DAYS` after it
-ends; each area's month is protected once — its searches suppressed from 1 to k − 1, each
-breakdown (hour, walk, what was asked) with primary and secondary suppression against that
-total — and stored as published (`DemandMonth`). Every public figure is a sum of those
-cells, so no combination of periods, areas or downloads says more than the cells. A
-released month is never revised."""
+"""Publishing search demand, one calendar month at a time (docs/demand.md).
+
+A month is released `USAGE_RELEASE_DAYS` after it ends. Anyone can add searches of their
+own, so thresholds cannot protect these counts (an adversary pads a cell past any threshold
+and subtracts their own searches again): every published count carries differential-privacy
+noise instead (`reviews.noise`), drawn once at release and stored in `DemandMonth`. The
+list of areas is fixed before looking at any search — every postcode district in the
+gazetteer, every 2 km square over London, and "elsewhere" — so which areas appear says
+nothing either. A released month is never revised.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -17,88 +21,131 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from contactpoints.hours import local
-from reviews.disclosure import protect_month
-from reviews.release import next_month, release_due, threshold
+from places.models import Postcode
+from reviews.noise import Budget, Measurement, add_noise
+from reviews.release import next_month, release_due
 
-from .models import DemandMonth, DemandRelease, SearchCount, Walk
+from .models import UNMET, DemandMonth, SearchCount, Walk
+from .recorder import CELL_DEGREES
 
 STATE_KEY = "demand:release-state"
 
+# What one month's release measures, and what each measurement costs per search.
+BUDGET = Budget(
+    unit="search",
+    measurements=(
+        Measurement("areas", 0.5, "each area's searches, with and without a contact point "
+                                  "open within 20 minutes' walk"),
+        Measurement("walks", 0.2, "London's searches by the walk to the nearest open place"),
+        Measurement("hours", 0.2, "London's searches by hour of the day"),
+        Measurement("asked_open", 0.05, "searches that asked for “open now” or a time"),
+        Measurement("asked_facility", 0.05, "searches that asked for a facility"),
+    ),
+)  # fmt: skip
 
-def hour_key(hour: int) -> str:
-    return f"h{hour:02d}"
+ELSEWHERE = "elsewhere"
+# The squares published: Greater London and a margin (south, north, west, east).
+LONDON_BOUNDS = (51.28, 51.70, -0.52, 0.34)
+
+
+def squares() -> list[str]:
+    """Every grid square over London, named as `recorder.area_of` names them."""
+    south, north, west, east = LONDON_BOUNDS
+    width = CELL_DEGREES * 1.5
+    return [
+        f"{i * CELL_DEGREES:.2f},{j * width:.2f}"
+        for i in range(math.floor(south / CELL_DEGREES), math.floor(north / CELL_DEGREES) + 1)
+        for j in range(math.floor(west / width), math.floor(east / width) + 1)
+    ]
+
+
+def areas() -> list[str]:
+    """The published list of areas: public reference data only, never the searches."""
+    districts = sorted(set(Postcode.objects.order_by().values_list("outward", flat=True)))
+    return [*districts, *squares(), ELSEWHERE]
+
+
+@dataclass
+class Counts:
+    """One month's true counts, in the shape of the release."""
+
+    areas: dict[str, list[int]]  # area -> [met, unmet]
+    walks: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Walk.values, 0))
+    hours: list[int] = field(default_factory=lambda: [0] * 24)
+    asked_open: int = 0
+    asked_facility: int = 0
+    synthetic: bool = False
 
 
 def released_months() -> list[date]:
-    return list(DemandRelease.objects.values_list("month", flat=True))
+    return list(DemandMonth.objects.values_list("month", flat=True))
 
 
 def release(today: date | None = None) -> None:
     """Release every month that is due (cheap when none is)."""
     release_due(
-        STATE_KEY, DemandRelease.objects.all(),
+        STATE_KEY, DemandMonth.objects.all(),
         lambda: SearchCount.objects.aggregate(first=Min("day"))["first"], release_month, today,
     )  # fmt: skip
 
 
-def month_cells(month: date) -> dict[str, tuple[dict[str, int | None], bool]]:
-    """Each area's published cells for `month`, and whether they include synthetic counts."""
+def month_counts(month: date, universe: list[str] | None = None) -> Counts:
+    """The month's true counts (never published as they are)."""
+    listed = universe if universe is not None else areas()
+    counts = Counts(areas={area: [0, 0] for area in listed})
     rows = (
         SearchCount.objects.filter(day__gte=month, day__lt=next_month(month))
         .values("area", "hour", "open_now", "facility", "walk", "synthetic")
         .annotate(n=Sum("count"))
         .order_by()
     )
-    totals: dict[str, int] = defaultdict(int)
-    families: dict[str, dict[str, dict[str, int]]] = defaultdict(
-        lambda: {
-            "hour": {hour_key(h): 0 for h in range(24)},
-            "walk": {f"walk:{w}": 0 for w in Walk.values},
-            "open": {"asked:open": 0, "asked:any-time": 0},
-            "facility": {"asked:facility": 0, "asked:no-facility": 0},
-        }
-    )
-    synthetic: dict[str, bool] = defaultdict(bool)
     for row in rows:
-        area, n = row["area"], row["n"]
-        totals[area] += n
-        family = families[area]
-        family["hour"][hour_key(row["hour"])] += n
-        family["walk"][f"walk:{row['walk']}"] += n
-        family["open"]["asked:open" if row["open_now"] else "asked:any-time"] += n
-        family["facility"]["asked:facility" if row["facility"] else "asked:no-facility"] += n
-        synthetic[area] |= row["synthetic"]
-    k = threshold()
-    found = {}
-    for area, total in totals.items():
-        published = protect_month(total, families[area], {}, k)
-        published["searches"] = published.pop("visits")
-        found[area] = (published, synthetic[area])
-    return found
+        n = row["n"]
+        area = row["area"] if row["area"] in counts.areas else ELSEWHERE
+        counts.areas.setdefault(area, [0, 0])[row["walk"] in UNMET] += n
+        counts.walks[row["walk"]] += n
+        counts.hours[row["hour"]] += n
+        counts.asked_open += n if row["open_now"] else 0
+        counts.asked_facility += n if row["facility"] else 0
+        counts.synthetic |= row["synthetic"]
+    return counts
+
+
+def noisy_cells(counts: Counts) -> dict[str, object]:
+    """What is published of a month: every count with its noise (`BUDGET`)."""
+    names = list(counts.areas)
+    flat = add_noise([n for area in names for n in counts.areas[area]], BUDGET["areas"])
+    walks = add_noise([counts.walks[w] for w in Walk.values], BUDGET["walks"])
+    return {
+        "areas": {area: flat[2 * i : 2 * i + 2] for i, area in enumerate(names)},
+        "walks": dict(zip(Walk.values, walks, strict=True)),
+        "hours": add_noise(counts.hours, BUDGET["hours"]),
+        "asked_open": add_noise([counts.asked_open], BUDGET["asked_open"])[0],
+        "asked_facility": add_noise([counts.asked_facility], BUDGET["asked_facility"])[0],
+    }
 
 
 def release_month(month: date) -> bool:
     """Publish `month` (False if another worker did first)."""
-    cells = month_cells(month)
+    counts = month_counts(month)
     try:
         with transaction.atomic():
-            DemandRelease.objects.create(month=month)
-            DemandMonth.objects.bulk_create(
-                DemandMonth(month=month, area=area, cells=published, synthetic=synthetic)
-                for area, (published, synthetic) in cells.items()
-            )
+            DemandMonth.objects.create(
+                month=month, cells=noisy_cells(counts), epsilon=BUDGET.epsilon,
+                synthetic=counts.synthetic,
+            )  # fmt: skip
     except IntegrityError:
         return False
     return True
 
 
 def released_at(month: date) -> datetime | None:
-    return DemandRelease.objects.filter(month=month).values_list("released_at", flat=True).first()
+    return DemandMonth.objects.filter(month=month).values_list("released_at", flat=True).first()
 
 
 def forget_daily_counts(today: date | None = None) -> int:
     """Delete the daily counts older than `DEMAND_RETENTION_DAYS`, but only those of months
-    already published: the published cells are all that is kept of them."""
+    already published: the published figures are all that is kept of them."""
     today = today or local(timezone.now()).date()
     before = today - timedelta(days=settings.DEMAND_RETENTION_DAYS)
     deleted = 0

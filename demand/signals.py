@@ -19,12 +19,14 @@ def _freeze_demand(sender: Any, review: Any, **kwargs: Any) -> dict[str, Any]:
     return {
         "demand": {
             "period": found.period.label,
-            "searches": str(found.london.searches),
-            "unmet": str(found.london.unmet),
+            "searches": f"about {found.london.searches:,}",
+            "unmet": f"about {found.london.unmet:,}",
+            "margin": found.london.margin,
+            "epsilon": found.epsilon,
             "synthetic": found.synthetic,
             "areas": [
                 {"area": r.label, "searches": str(r.searches), "unmet": str(r.unmet)}
-                for r in found.rows[:20]
+                for r in found.listed[:20]
             ],
         }
     }

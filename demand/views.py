@@ -77,7 +77,7 @@ def _map(rows: list[figures.Row]) -> dict[str, Any] | None:
         .annotate(lat=Avg("latitude"), lon=Avg("longitude"))
         .order_by()
     }
-    most = max((r.searches.low for r in rows), default=1) or 1
+    most = max((r.searches for r in rows), default=1) or 1
     circles = []
     for row in rows:
         where = figures.centre(row.area) or districts.get(row.area)
@@ -87,9 +87,9 @@ def _map(rows: list[figures.Row]) -> dict[str, Any] | None:
         share = row.unmet_share
         circles.append(
             {
-                "x": x, "y": y, "r": round(3 + 22 * math.sqrt(row.searches.low / most), 1),
-                "step": svg.step_of(share), "title": f"{row.label}: {row.searches} searches, "
-                f"{row.unmet} with nothing open within 20 minutes",
+                "x": x, "y": y, "r": round(3 + 22 * math.sqrt(row.searches / most), 1),
+                "step": svg.step_of(share), "title": f"{row.label}: about {row.searches:,} "
+                f"searches, {row.unmet:,} with nothing open within 20 minutes",
             }
         )  # fmt: skip
     return {"outlines": svg.paths([w or {} for w in wards], frame), "circles": circles,
@@ -130,7 +130,7 @@ def index(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
         if as_csv:
             return _csv(found)
         context = {
-            "form": form, "released": released, "demand": found, "map": _map(found.rows),
+            "form": form, "released": released, "demand": found, "map": _map(found.listed),
             "walks": Walk.choices, "hours": list(enumerate(found.hours)),
             "query": f"start={period.start:%Y-%m}&end={period.end:%Y-%m}",
         }  # fmt: skip
@@ -140,13 +140,12 @@ def index(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
 
 
 def _csv(found: figures.Demand) -> HttpResponse:
+    """Every published area (those within the noise too), London first."""
     header = ["area", "name", "searches", "nothing open within 20 minutes",
-              *[f"walk: {label}" for _value, label in Walk.choices],
-              "asked for open now or at a time", "asked for a facility"]  # fmt: skip
+              "margin of searches (9 times in 10)", "privacy budget per search (ε)"]  # fmt: skip
     rows = [
-        [r.area, r.label, str(r.searches), str(r.unmet),
-         *[str(r.walks[w]) for w in Walk.values], str(r.asked_open), str(r.asked_facility)]
+        [r.area, r.label, r.searches, r.unmet, r.margin, found.epsilon]
         for r in [found.london, *found.rows]
-    ]  # fmt: skip
+    ]
     name = f"search-demand-{found.period.start:%Y-%m}-to-{found.period.end:%Y-%m}.csv"
     return csv_response(name, header, rows)

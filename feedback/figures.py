@@ -1,57 +1,80 @@
-"""What visitors told us about one contact point over a period of released months: each
-question's answers as published figures (sums of protected monthly cells)."""
+"""What visitors told us about one contact point over a period of released months: the
+noisy counts stored at each release, added up and shown as whole numbers never below zero,
+with their margins (docs/feedback.md)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from contactpoints.models import ContactPoint
-from reviews.disclosure import Figure, Table, figure_of
-from reviews.release import threshold
+from reviews.noise import margin, shown
 from reviews.usage import Period
 
 from .models import QUESTIONS, FeedbackMonth
+from .release import BUDGET
+
+
+@dataclass(frozen=True)
+class Answers:
+    question: str
+    counts: list[tuple[str, int]]  # (answer, about how many)
+    margin: int
+
+    @property
+    def total(self) -> int:
+        return sum(n for _label, n in self.counts)
 
 
 @dataclass(frozen=True)
 class Feedback:
-    responses: Figure
+    responses: int
+    margin: int
     synthetic: bool
-    questions: list[tuple[str, str, Table[str]]]  # (field, question, answers)
+    questions: list[Answers]
+    epsilon: float
+
+    @property
+    def clear(self) -> bool:
+        """More responses than the noise alone could make."""
+        return self.responses > self.margin
 
 
 def for_place(contact_point: ContactPoint, period: Period) -> Feedback:
     rows = list(
-        FeedbackMonth.objects.filter(
-            contact_point=contact_point, month__gte=period.start, month__lte=period.end
-        ).values_list("cells", "synthetic")
+        FeedbackMonth.objects.filter(month__gte=period.start, month__lte=period.end).values_list(
+            "cells", "synthetic"
+        )
     )
-    months = [cells for cells, _synthetic in rows]
-    responses = figure_of((m.get("responses", 0) for m in months), threshold() - 1)
+    key = str(contact_point.pk)
+    months = [cells[key] for cells, _synthetic in rows if key in cells]
+    n = len(months)
+
+    def total(name: str) -> int:
+        return shown(sum(m.get(name, 0) for m in months))
+
     questions = [
-        (
-            name,
+        Answers(
             question,
-            Table(
-                cells={
-                    label: figure_of(m.get(f"{name}:{value}", 0) for m in months)
-                    for value, label in choices
-                },
-                total=responses,
-            ),
+            [(label, total(f"{name}:{value}")) for value, label in choices],
+            margin(BUDGET[name], n),
         )
         for name, (question, choices) in QUESTIONS.items()
     ]
-    return Feedback(responses, any(made_up for _cells, made_up in rows), questions)
+    return Feedback(
+        responses=total("responses"), margin=margin(BUDGET["responses"], n),
+        synthetic=any(made_up for _cells, made_up in rows) and bool(months), questions=questions,
+        epsilon=BUDGET.epsilon,
+    )  # fmt: skip
 
 
 def to_json(feedback: Feedback) -> dict[str, object]:
     """As a review freezes it: every figure as it was shown."""
     return {
-        "responses": str(feedback.responses),
+        "responses": f"about {feedback.responses:,}",
+        "margin": feedback.margin,
         "synthetic": feedback.synthetic,
         "questions": {
-            question: {label: str(f) for label, f in table.cells.items()}
-            for _name, question, table in feedback.questions
+            answers.question: {label: f"about {n:,}" for label, n in answers.counts}
+            for answers in feedback.questions
         },
     }

@@ -69,31 +69,23 @@ class Response(models.Model):
         return f"Feedback for {self.contact_point_id} on {self.day}"
 
 
-class FeedbackRelease(models.Model):
-    """A calendar month whose answers have been published (`feedback.release`)."""
+class FeedbackMonth(models.Model):
+    """One released month of answers, as published (docs/feedback.md): for every contact
+    point, its responses and each question's answers, each count with the noise drawn at
+    release (`reviews.noise`, budget `feedback.release.BUDGET`) and stored as drawn. The
+    row is final (never updated or deleted)."""
 
-    month = models.DateField(unique=True)
+    month = models.DateField(unique=True, help_text="The first day of the month")
+    cells = models.JSONField(help_text='{contact point id: {"responses": n, "question:answer": n}}')
+    epsilon = models.FloatField(help_text="The privacy budget spent per answer (ε; δ = 0)")
+    synthetic = models.BooleanField(default=False, help_text="Includes synthetic demo answers")
     released_at = models.DateTimeField(auto_now_add=True)
 
-    def __str__(self) -> str:
-        return f"{self.month:%B %Y}"
-
-
-class FeedbackMonth(models.Model):
-    """One contact point's answers in one released month, as published (cells: exact, or
-    null when suppressed); written once, never changed."""
-
-    contact_point = models.ForeignKey(ContactPoint, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-    cells = models.JSONField()
-    synthetic = models.BooleanField(default=False)
-
     class Meta:
+        ordering = ["month"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["contact_point", "month"], name="feedbackmonth_one_per_place"
-            )
+            models.CheckConstraint(name="feedbackmonth_first_of_month", condition=Q(month__day=1))
         ]
 
     def __str__(self) -> str:
-        return f"Feedback for {self.contact_point_id}, {self.month:%B %Y}"
+        return f"Visitor feedback, {self.month:%B %Y}"

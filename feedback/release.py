@@ -1,8 +1,10 @@
-"""Publishing visitor feedback one calendar month at a time, under the usage figures' rules
-(docs/usage-figures.md): a month is released `USAGE_RELEASE_DAYS` after it ends; each
-contact point's answers for it are protected once — the number of responses suppressed from
-1 to k − 1, each question's answers with primary and secondary suppression against it — and
-stored (`FeedbackMonth`); every public figure adds those cells up. Never revised."""
+"""Publishing visitor feedback one calendar month at a time (docs/feedback.md).
+
+A month is released `USAGE_RELEASE_DAYS` after it ends. Anyone can send answers of their
+own, so thresholds cannot protect these counts: every published count carries
+differential-privacy noise (`reviews.noise`), drawn once at release and stored in
+`FeedbackMonth`, for every contact point — answered or not, so which places had answers
+says nothing either. Never revised."""
 
 from __future__ import annotations
 
@@ -15,30 +17,53 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from contactpoints.hours import local
+from contactpoints.models import ContactPoint
 from reviews import release as usage_release
-from reviews.disclosure import protect_month
+from reviews.noise import Budget, Measurement, add_noise
 
-from .models import QUESTIONS, FeedbackMonth, FeedbackRelease, Response
+from .models import QUESTIONS, FeedbackMonth, Response
 
 STATE_KEY = "feedback:release-state"
+
+# What one month's release measures, and what each measurement costs per answer.
+BUDGET = Budget(
+    unit="answer",
+    measurements=(
+        Measurement("responses", 0.2, "each contact point's responses"),
+        *(
+            Measurement(name, 0.2, f"each contact point's answers to “{question}”")
+            for name, (question, _choices) in QUESTIONS.items()
+        ),
+    ),
+)
+
+Counts = dict[int, dict[str, int]]  # contact point -> {"responses": n, "question:answer": n}
 
 
 def release(today: date | None = None) -> None:
     """Release every month that is due (cheap when none is)."""
     usage_release.release_due(
-        STATE_KEY, FeedbackRelease.objects.all(),
+        STATE_KEY, FeedbackMonth.objects.all(),
         lambda: Response.objects.aggregate(first=Min("day"))["first"], release_month, today,
     )  # fmt: skip
 
 
-def month_cells(month: date) -> dict[int, tuple[dict[str, int | None], bool]]:
-    """Each contact point's published cells for `month`: "responses" and "question:answer"."""
+def keys() -> list[str]:
+    """The cells of one contact point's month."""
+    return [
+        "responses",
+        *(f"{q}:{v}" for q, (_t, choices) in QUESTIONS.items() for v, _l in choices),
+    ]
+
+
+def month_counts(month: date) -> tuple[Counts, bool]:
+    """Every contact point's true counts for `month` (never published as they are), and
+    whether any answer is synthetic."""
     end = usage_release.next_month(month)
-    answers: dict[int, dict[str, dict[str, int]]] = defaultdict(
-        lambda: {q: {f"{q}:{v}": 0 for v, _l in choices} for q, (_t, choices) in QUESTIONS.items()}
-    )
-    totals: dict[int, int] = defaultdict(int)
-    synthetic: dict[int, bool] = defaultdict(bool)
+    counts: Counts = {
+        pk: dict.fromkeys(keys(), 0) for pk in ContactPoint.objects.values_list("pk", flat=True)
+    }
+    synthetic = False
     rows = (
         Response.objects.filter(day__gte=month, day__lt=end)
         .values("contact_point", "synthetic", *QUESTIONS)
@@ -46,29 +71,37 @@ def month_cells(month: date) -> dict[int, tuple[dict[str, int | None], bool]]:
         .order_by()
     )
     for row in rows:
-        cp, n = row["contact_point"], row["n"]
-        totals[cp] += n
-        synthetic[cp] |= row["synthetic"]
+        cells = counts.setdefault(row["contact_point"], dict.fromkeys(keys(), 0))
+        cells["responses"] += row["n"]
+        synthetic |= row["synthetic"]
         for question in QUESTIONS:
-            answers[cp][question][f"{question}:{row[question]}"] += n
-    k = usage_release.threshold()
-    found = {}
-    for cp, total in totals.items():
-        published = protect_month(total, answers[cp], {}, k)
-        published["responses"] = published.pop("visits")
-        found[cp] = (published, synthetic[cp])
-    return found
+            cells[f"{question}:{row[question]}"] += row["n"]
+    return counts, synthetic
+
+
+def noisy_cells(counts: Counts) -> dict[str, dict[str, int]]:
+    """What is published of a month: every count with its noise (`BUDGET`)."""
+    places = sorted(counts)
+    published: dict[str, dict[str, int]] = defaultdict(dict)
+    for measurement in BUDGET.measurements:
+        if measurement.name == "responses":
+            names = ["responses"]
+        else:
+            names = [f"{measurement.name}:{v}" for v, _l in QUESTIONS[measurement.name][1]]
+        noisy = add_noise([counts[pk][name] for pk in places for name in names], measurement)
+        for i, (pk, name) in enumerate((pk, name) for pk in places for name in names):
+            published[str(pk)][name] = noisy[i]
+    return dict(published)
 
 
 def release_month(month: date) -> bool:
-    cells = month_cells(month)
+    counts, synthetic = month_counts(month)
     try:
         with transaction.atomic():
-            FeedbackRelease.objects.create(month=month)
-            FeedbackMonth.objects.bulk_create(
-                FeedbackMonth(contact_point_id=cp, month=month, cells=published, synthetic=made_up)
-                for cp, (published, made_up) in cells.items()
-            )
+            FeedbackMonth.objects.create(
+                month=month, cells=noisy_cells(counts), epsilon=BUDGET.epsilon,
+                synthetic=synthetic,
+            )  # fmt: skip
             usage_release.public_changed()  # the usage pages show these answers
     except IntegrityError:
         return False
@@ -77,11 +110,11 @@ def release_month(month: date) -> bool:
 
 def forget_daily_answers(today: date | None = None) -> int:
     """Delete the answers older than `FEEDBACK_RETENTION_DAYS` whose month is published:
-    its protected cells are all that is kept of them."""
+    its published counts are all that is kept of them."""
     today = today or local(timezone.now()).date()
     before = today - timedelta(days=settings.FEEDBACK_RETENTION_DAYS)
     deleted = 0
-    for month in FeedbackRelease.objects.filter(month__lt=before).values_list("month", flat=True):
+    for month in FeedbackMonth.objects.filter(month__lt=before).values_list("month", flat=True):
         end = min(usage_release.next_month(month), before)
         found, _ = Response.objects.filter(day__gte=month, day__lt=end).delete()
         deleted += found

@@ -20,6 +20,6 @@ def _freeze_feedback(sender: Any, review: Any, **kwargs: Any) -> dict[str, Any]:
     places = []
     for cp in review_scope(review).order_by("name"):
         answers = figures.for_place(cp, period)
-        if answers.responses.low:
+        if answers.clear:
             places.append({"contact_point": cp.name, **figures.to_json(answers)})
     return {"feedback": {"period": period.label, "places": places}}

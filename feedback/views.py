@@ -27,8 +27,17 @@ from .forms import FASTEST_SECONDS, OLDEST_SECONDS, FeedbackForm, read_ticket, t
 from .models import QUESTIONS, Response
 
 COOKIE_SALT = "feedback-day"
-_throttle = ClientRateThrottle(settings.FEEDBACK_RATE)
-_throttle.scope = "feedback"
+
+
+def _throttles() -> list[ClientRateThrottle]:
+    """The flood limits per client address: a few answers in ten minutes, more in a day."""
+    found = []
+    for name, rate in (("feedback", settings.FEEDBACK_RATE),
+                       ("feedback-day", settings.FEEDBACK_DAILY_RATE)):  # fmt: skip
+        throttle = ClientRateThrottle(rate)
+        throttle.scope = name
+        found.append(throttle)
+    return found
 
 
 def _cookie(cp: ContactPoint) -> str:
@@ -64,12 +73,6 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
         return _page(request, cp, None, 409 if request.method == "POST" else 200, already=True)
     if request.method != "POST":
         return _page(request, cp, FeedbackForm(initial={"ticket": ticket_for(cp.pk)}))
-    if not _throttle.allow_request(request):
-        response = _page(request, cp, None, 429,
-                         "Many answers have come from this connection in the last hour. "
-                         "Please try again later.")  # fmt: skip
-        response["Retry-After"] = str(int(_throttle.wait() or 3600) + 1)
-        return response
     form = FeedbackForm(request.POST)
     if not form.is_valid():
         return _page(request, cp, form, 400)
@@ -82,6 +85,15 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
     if time.time() - float(ticket["t"]) < FASTEST_SECONDS:
         return _again(request, cp, "That was very quick. Please check your answers, then "
                                    "send them again.", 400)  # fmt: skip
+    # Only answers that would be kept count towards the flood limits: a visitor correcting
+    # a missed question is never held back by their own mistakes.
+    refused = [t for t in _throttles() if not t.allow_request(request)]
+    if refused:
+        response = _again(request, cp, "Many answers have come from this connection in a "
+                                       "short while. Your answers are below: please send them "
+                                       "again later.", 429)  # fmt: skip
+        response["Retry-After"] = str(int(max(t.wait() or 600 for t in refused)) + 1)
+        return response
     if not cache.add(f"feedback-ticket:{ticket['n']}", True, OLDEST_SECONDS):
         return _page(request, cp, None, 409, already=True)
     Response.objects.create(

@@ -11,8 +11,8 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from contactpoints.hours import LONDON
-from demand.models import SearchCount
-from feedback.models import Response
+from demand.models import DemandMonth, SearchCount
+from feedback.models import FeedbackMonth, Response
 from reviews.models import Review
 from reviews.services import review_publish
 from tests.factories import ContactPointFactory, OpeningRuleFactory, staff_user
@@ -38,7 +38,7 @@ def test_cited_evidence_is_frozen_at_publication(client: Client, tmp_path: Path)
     Response.objects.bulk_create(
         Response(contact_point=station, day=date(2026, 10, 8), found_easily="yes",
                  spoke_privately="yes", got_what_needed="yes", heard_via="poster")
-        for _ in range(6)
+        for _ in range(60)
     )  # fmt: skip
     author = staff_user("author", "Analyst")
     approver = staff_user("approver", "Manager")
@@ -62,14 +62,22 @@ def test_cited_evidence_is_frozen_at_publication(client: Client, tmp_path: Path)
         OpeningRuleFactory(contact_point=station, weekday=6, opens=time(0), closes=time(6))
         later = client.get("/reviews/westminster/").content.decode()
     evidence = Review.objects.get().snapshot["evidence"]
-    assert evidence["demand"]["searches"] == "9"
-    assert evidence["demand"]["unmet"] == "9"
-    assert evidence["feedback"]["places"][0]["responses"] == "6"
+    # Frozen as published: the noisy counts drawn at October's release.
+    walks = DemandMonth.objects.get(month=date(2026, 10, 1)).cells["walks"]
+    searches = sum(max(0, n) for n in walks.values())
+    unmet = max(0, walks["30"]) + max(0, walks["over"])
+    assert evidence["demand"]["searches"] == f"about {searches:,}"
+    assert evidence["demand"]["unmet"] == f"about {unmet:,}"
+    answered = FeedbackMonth.objects.get(month=date(2026, 10, 1)).cells[str(station.pk)]
+    responses = max(0, answered["responses"])  # 60, give or take the noise (about 12)
+    assert evidence["feedback"]["places"][0]["responses"] == f"about {responses}"
     assert evidence["coverage"]["london"]["shares"]["night"]["20"] == 0.0
     assert evidence["coverage"]["london"]["shares"]["weekday-daytime"]["20"] > 0
     assert "Evidence cited, as it was at publication" in page
-    assert "9 searches of the finder, 9 with no contact point open" in page
-    assert "Charing Cross: 6 responses" in page
+    assert (
+        f"about {searches:,} searches of the finder, about {unmet:,} with no contact point" in page
+    )
+    assert f"Charing Cross: about {responses} responses" in page
     assert page == later
 
 
