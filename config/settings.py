@@ -293,4 +293,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # geopy logs each request's URL at DEBUG, and the URL holds what the resident typed
+    # (it can be a home address): never below WARNING, whatever LOG_LEVEL says.
+    "loggers": {"geopy": {"level": "WARNING"}},
 }

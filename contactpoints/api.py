@@ -232,6 +232,7 @@ def _served(
     build: Callable[[datetime], tuple[Any, ...]],  # data, places shown, by open[, kept]
     *,
     as_csv: bool = False,
+    personal: bool = False,
 ) -> HttpResponse:
     """The answer from the shared cache until its content can change (pagecache): `build`
     returns the data (or a finished response), the places whose words it holds, and
@@ -247,7 +248,7 @@ def _served(
             until = min(until, pagecache.open_set_changes(now))
         return response, until
 
-    return pagecache.serve(request, render)
+    return pagecache.serve(request, render, personal=personal)
 
 
 class DirectoryFilters(Schema):
@@ -358,7 +359,7 @@ class NearestQuery(Schema):
     throttle=[ClientRateThrottle(settings.SEARCH_RATE)],
 )
 def nearest(request: HttpRequest, query: Query[NearestQuery]) -> Any:
-    response = _served(request, lambda now: _nearest(request, query, now))
+    response = _served(request, lambda now: _nearest(request, query, now), personal=True)
     recorder.record(request, response)  # counted without knowing who (docs/demand.md)
     return response
 

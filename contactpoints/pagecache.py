@@ -153,11 +153,24 @@ _recent = _Recent(max_bytes=32 * 1024 * 1024)
 
 
 def serve(
-    request: HttpRequest, render: Callable[[datetime], tuple[HttpResponse, datetime]]
+    request: HttpRequest,
+    render: Callable[[datetime], tuple[HttpResponse, datetime]],
+    *,
+    personal: bool = False,
 ) -> HttpResponse:
     """The cached answer for this address, or `render(now)`'s (the response and the
-    moment it stops being right), kept for the next asker when it is a 200."""
+    moment it stops being right), kept for the next asker when it is a 200.
+
+    A `personal` answer (a search: its address holds what the resident typed, a postcode or
+    their position) is never kept — not in the shared cache, not in this process, not by a
+    shared proxy — so nothing holds it once it is sent (docs/demand.md)."""
     now = timezone.now()
+    if personal:
+        response, until = render(now)
+        if response.status_code == 200:
+            fresh = max(0, min(MAX_AGE, int((until - now).total_seconds())))
+            response["Cache-Control"] = f"private, max-age={fresh}"
+        return response
     key = page_key(request.get_full_path())
     found = _recent.get(key)
     if found is None or found["until"] <= now:

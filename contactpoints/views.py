@@ -170,7 +170,9 @@ def _search(request: HttpRequest, template: str, limit: int = 10) -> HttpRespons
         response = render(request, template, context, status=429)
         response["Retry-After"] = str(int(_search_throttle.wait() or 60) + 1)
         return response
-    response = pagecache.serve(request, lambda now: _search_results(request, template, limit, now))
+    response = pagecache.serve(
+        request, lambda now: _search_results(request, template, limit, now), personal=True
+    )
     recorder.record(request, response)  # counted without knowing who (docs/demand.md)
     return response
 

@@ -2,9 +2,9 @@
 
 A search's facts — the postcode district searched (or, for a location or a place name, a
 grid square of about 2 km), what was asked for, and the walk to the nearest contact point
-open at the moment searched for, in bands — are worked out once when its answer is
-computed and kept with the cached answer (`pagecache`), so a search answered from the cache
-costs a counter increment in memory. Counts are written to the database in batches
+open at the moment searched for, in bands — are worked out with its answer (a search's
+answer is never cached: it is made for the person who asked) and added to a counter in
+memory. Counts are written to the database in batches
 (`DEMAND_FLUSH_SECONDS`), added to the day's rows by one upsert; when a write fails they
 stay in memory for the next. A worker stopped without warning loses at most that many
 seconds of counts: a published figure is a count of searches, not a record anyone relies

@@ -5,16 +5,20 @@ The chain, first answer wins:
 1. A full postcode in the local gazetteer (imported from ONSPD / Code-Point Open).
 2. A postcode district ("W2"): the mean position of its postcodes in the gazetteer.
 3. Anything else (place names, postcodes newer than the gazetteer): a remote geocoder
-   through geopy — Nominatim by default — rate-limited, with a timeout, cached. It can be
+   through geopy — Nominatim by default — rate-limited, with a timeout. It can be
    switched off, and when it is off, slow, failing or refusing, the resident gets a clear
    message rather than an error page.
 
-Search terms are never logged: they can be a home address.
+Search terms are never logged or kept: they can be a home address. A remote answer is
+cached only when it is an area — a town, a suburb, a neighbourhood (Nominatim's
+`place_rank` up to 25) — under a keyed hash of what was typed, so the cache never holds
+the words, a postcode, a street, a building or an address; "not found" is not cached.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import math
 from dataclasses import dataclass
@@ -154,8 +158,24 @@ def _geocode() -> RateLimiter:
     )
 
 
+# Nominatim's place_rank: 4 country … 16 city, 19 village, 20 suburb, 22 neighbourhood;
+# 26 and over are streets, buildings and addresses.
+CACHED_UP_TO_RANK = 25
+
+
 def _cache_key(text: str) -> str:
-    return "geocode:" + hashlib.sha256(text.lower().encode()).hexdigest()
+    """A keyed hash (the site's secret key): no one holding the cache alone can try
+    guesses against it."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), text.lower().encode(), hashlib.sha256)
+    return "geocode:" + digest.hexdigest()
+
+
+def _is_area(location: Any) -> bool:
+    rank = (getattr(location, "raw", None) or {}).get("place_rank")
+    try:
+        return rank is not None and int(rank) <= CACHED_UP_TO_RANK
+    except (TypeError, ValueError):
+        return False
 
 
 def _remote(text: str, client: HttpRequest | None) -> Place:
@@ -163,8 +183,6 @@ def _remote(text: str, client: HttpRequest | None) -> Place:
         raise LocationError(NOT_FOUND)
     key = _cache_key(text)
     cached = django_cache.get(key)
-    if cached == "not-found":
-        raise LocationError(NOT_FOUND)
     if cached:
         return Place(*cached)
     if client is not None:
@@ -179,15 +197,15 @@ def _remote(text: str, client: HttpRequest | None) -> Place:
         logger.warning("Remote geocoder failed: %s", type(error).__name__)
         raise LocationError(UNAVAILABLE, retryable=True) from error
     if location is None or not _in_great_britain(location.latitude, location.longitude):
-        django_cache.set(key, "not-found", settings.GEOCODER_CACHE_SECONDS)
         raise LocationError(NOT_FOUND)
     label = str(location.address).split(", United Kingdom")[0][:120]
     place = Place(float(location.latitude), float(location.longitude), label, "geocoder")
-    django_cache.set(
-        key,
-        (place.latitude, place.longitude, place.label, place.source),
-        settings.GEOCODER_CACHE_SECONDS,
-    )
+    if _is_area(location):
+        django_cache.set(
+            key,
+            (place.latitude, place.longitude, place.label, place.source),
+            settings.GEOCODER_CACHE_SECONDS,
+        )
     return place
 
 

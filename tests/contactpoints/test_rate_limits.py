@@ -36,16 +36,19 @@ def test_place_names_reaching_the_geocoder_are_limited_per_client(
     gazetteer: None,  # noqa: F811
     remote: list[str],  # noqa: F811
 ) -> None:
-    for n in range(10):
+    assert client.get("/search/", {"q": "Paddington"}).status_code == 200  # an area: kept
+    for n in range(9):
         assert client.get("/search/", {"q": f"Nowhere {n}"}).status_code == 400  # not found
-    refused = client.get("/search/", {"q": "Paddington"})
+    refused = client.get("/search/", {"q": "Nowhere again"})
     assert refused.status_code == 429
     assert 0 < int(refused["Retry-After"]) <= 61
     assert "search by postcode" in refused.content.decode()
     assert len(remote) == 10  # the eleventh never reached the geocoder
-    # Postcodes, coordinates and answers the geocoder already gave are not limited.
+    # Postcodes, coordinates and areas the geocoder already gave are not limited; an
+    # answer it never gave ("not found" is not kept) is.
     assert client.get("/search/", {"q": "WC2N 4JP"}).status_code == 200
-    assert client.get("/search/", {"q": "Nowhere 3"}).status_code == 400
+    assert client.get("/search/", {"q": "paddington"}).status_code == 200
+    assert client.get("/search/", {"q": "Nowhere 3"}).status_code == 429
     api = client.get("/api/v1/contact-points/nearest", {"postcode": "W6 7NX"})
     assert api.status_code == 429
     assert "Retry-After" in api

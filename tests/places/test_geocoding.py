@@ -44,6 +44,19 @@ class StandIn(BaseHTTPRequestHandler):
                     "lat": "51.5154",
                     "lon": "-0.1755",
                     "display_name": "Paddington, City of Westminster, London, United Kingdom",
+                    "place_rank": 20,  # a suburb
+                    "addresstype": "suburb",
+                }
+            ]
+            status = 200
+        elif "acacia" in text.lower():  # a house: an address someone typed
+            body = [
+                {
+                    "lat": "51.4712345",
+                    "lon": "-0.0198765",
+                    "display_name": "10, Acacia Avenue, Lewisham, London, SE13 5JZ, United Kingdom",
+                    "place_rank": 30,
+                    "addresstype": "house",
                 }
             ]
             status = 200
@@ -103,13 +116,24 @@ def test_postcodes_come_from_the_gazetteer_without_asking_the_remote(
     assert remote == []
 
 
-def test_place_names_go_to_the_remote_and_are_cached(remote: list[str]) -> None:
+def test_place_names_go_to_the_remote_and_areas_are_cached(remote: list[str]) -> None:
     place = locate("Paddington")
     assert place.source == "geocoder"
     assert place.label == "Paddington, City of Westminster, London"
     assert place.coordinates == (51.5154, -0.1755)
     assert locate("paddington").coordinates == place.coordinates
     assert remote == ["Paddington"]  # the second answer came from the cache
+
+
+def test_addresses_and_not_found_are_never_cached(remote: list[str]) -> None:
+    """An address someone typed is not kept: asked again, it goes to the geocoder again."""
+    home = locate("10 Acacia Avenue")
+    assert home.coordinates == (51.4712345, -0.0198765)
+    assert locate("10 acacia avenue").coordinates == home.coordinates
+    for _ in range(2):
+        with pytest.raises(LocationError):
+            locate("Nowhereville")
+    assert remote == ["10 Acacia Avenue", "10 acacia avenue", "Nowhereville", "Nowhereville"]
 
 
 def test_a_postcode_missing_from_the_gazetteer_asks_the_remote(remote: list[str]) -> None:
