@@ -37,6 +37,7 @@ run: install ## Migrate, load postcodes, the real London list and the demo, serv
 	$(DEV) $(RUN) python manage.py generate_demand
 	$(DEV) $(RUN) python manage.py generate_feedback
 	$(DEV) $(RUN) python manage.py load_demo_reviews
+	$(DEV) $(RUN) python manage.py daily
 	$(DEV) $(RUN) python manage.py runserver 127.0.0.1:8000
 
 # gunicorn's sync workers: two per core plus one (gunicorn's own advice; each serves one
@@ -69,24 +70,26 @@ import-wards: install ## Import the London wards in $(WARDS) for the coverage ma
 	  $(DEV) $(RUN) python manage.py import_boundaries "$(WARDS)" --source "2013 wards (generalised)"; \
 	else echo "No ward boundaries at $(WARDS): /coverage/ will have no wards. See README, 'Coverage'."; fi
 
-lint: install ## ruff (lint + format check), mypy, makemigrations --check
+lint: install ## ruff (lint + format check), mypy, lint-imports (the layers), makemigrations --check
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(DEV) $(RUN) mypy .
+	$(RUN) lint-imports
 	$(DEV) $(RUN) python manage.py makemigrations --check --dry-run
 
 format: install ## Apply ruff's fixes and formatting
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
-test: lint ## Lint, then the whole test suite on SQLite (browser tests need /usr/bin/chromium)
-	$(RUN) pytest
+test: lint ## Lint, then the whole test suite on SQLite, on every core (browser tests need /usr/bin/chromium)
+	@start=$$(date +%s); $(RUN) pytest -n auto; status=$$?; \
+	  echo "make test: the suite took $$(( $$(date +%s) - start )) s"; exit $$status
 
 test-fast: install ## The suite without the browser tests
-	$(RUN) pytest -m "not browser"
+	$(RUN) pytest -n auto -m "not browser"
 
 test-browser: install ## Only the browser tests (Playwright + Debian's Chromium)
-	$(RUN) pytest -m browser
+	$(RUN) pytest -n auto -m browser
 
 check-deploy: install ## Django's deployment checklist against production settings
 	DEBUG=false SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \

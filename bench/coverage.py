@@ -28,11 +28,11 @@ from contactpoints import pagecache
 from contactpoints.models import ContactPoint, Kind, OpeningRule, Status
 from coverage import london, scenarios
 from coverage.models import Scenario
+from demo.visits import synthetic_user
 from places.boundaries import import_boundaries
 from places.gazetteer import import_postcodes
 from places.models import Postcode
 from tests.shared_data import LONDON_POSTCODES, LONDON_WARDS
-from visits.synthetic import synthetic_user
 
 WEEK = date(2026, 11, 30)
 

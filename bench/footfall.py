@@ -29,7 +29,7 @@ from django.test import Client
 from django.utils import timezone
 
 from bench.visits import officer_with_session
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from users.models import User
 from visits import services
 from visits.footfall import COLUMNS, footfall_import

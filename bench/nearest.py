@@ -28,8 +28,8 @@ from django.conf import settings
 from django.db import connection
 
 from contactpoints import geo, nearby, pagecache, search
-from contactpoints.hours import LONDON
 from contactpoints.models import ContactPoint, Kind, OpeningRule, Status
+from core.time import LONDON
 from places.geocoding import Place
 from tests.shared_data import LONDON_POSTCODES
 

@@ -23,10 +23,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contactpoints.models import ContactPoint, Kind
-from reviews import release, usage
+from demo.visits import synthetic_user
+from publishing import release, usage
+from publishing.rollup import usage_rebuild
 from visits.models import Purpose, StaffedSession, Visit
-from visits.services import usage_rebuild
-from visits.synthetic import synthetic_user
 
 PURPOSES = list(Purpose.values)
 

@@ -35,9 +35,9 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from contactpoints.models import ContactPoint, Kind
+from publishing.rollup import usage_verify
 from users.models import User
 from visits.models import Assignment, SessionState, StaffedSession, Visit
-from visits.services import usage_verify
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = "benchmarkcsrftokenbenchmarkcsrf1"  # 32 characters: an unmasked CSRF secret

@@ -54,15 +54,34 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "simple_history",
     "leaflet",
+    # The house, from the bottom up (docs/architecture.md; lint-imports enforces it).
     "core",
     "users",
     "places",
     "contactpoints",
     "visits",
-    "reviews",
+    "publishing",
     "coverage",
     "demand",
     "feedback",
+    "reviews",
+    "demo",
+]
+
+# Apps above visits that keep figures in step with its records, inside the same
+# transaction (visits.hooks).
+VISIT_LISTENERS = ["publishing.rollup"]
+# Apps told of every search the finder, the widget and the API answer (core.hooks).
+SEARCH_LISTENERS = ["demand.recorder"]
+# Apps that add a section to a contact point's usage page (publishing.views).
+USAGE_PAGE_SECTIONS = ["feedback.figures"]
+# The day's scheduled work, in order (`manage.py daily`): no page view writes any of it.
+DAILY_TASKS = [
+    "visits.tasks.schedule_sessions",
+    "publishing.tasks.release_usage",
+    "demand.tasks.release_and_forget",
+    "feedback.tasks.release_and_forget",
+    "coverage.tasks.warm",
 ]
 
 MIDDLEWARE = [
@@ -222,11 +241,29 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- Cache ----------------------------------------------------------------------------
-# Shared by every worker without extra services: a table in the database by default
-# (created by a migration). Set CACHE_URL=redis://127.0.0.1:6379/1 for Redis. A per-process
-# cache (locmemcache://) would let workers serve figures older than another worker's.
+# --- Caches ---------------------------------------------------------------------------
+# Shared by every worker: tables in the database by default (made by the migrations), or
+# Redis for many app servers (CACHE_URL=redis://127.0.0.1:6379/1; docs/operations.md). A
+# per-process cache (locmemcache://) would let workers serve pages older than another
+# worker's. Caches hold only what can be recomputed: coordination state (data versions,
+# used tickets, release markers) lives in tables (core.versions).
+# - default: small things (geocoder answers for areas, today's openings), up to
+#   CACHE_ENTRIES of them;
+# - pages: answers of public pages (core.pagecache), sized for traffic: PAGE_CACHE_ENTRIES.
+#   Eviction costs a recomputation, never a wrong page.
+CACHE_ENTRIES: int = env.int("CACHE_ENTRIES", default=10_000)
+PAGE_CACHE_ENTRIES: int = env.int("PAGE_CACHE_ENTRIES", default=100_000)
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
+if "PAGE_CACHE_URL" in env:
+    CACHES["pages"] = env.cache_url("PAGE_CACHE_URL")
+elif CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+    CACHES["pages"] = env.cache_url_config("dbcache://pages_cache")
+else:  # the same server, the pages under their own prefix
+    CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": "pages"}
+for _alias, _entries in (("default", CACHE_ENTRIES), ("pages", PAGE_CACHE_ENTRIES)):
+    if CACHES[_alias]["BACKEND"].endswith(("DatabaseCache", "LocMemCache")):
+        # Past the limit, a tenth of the entries go (Django's default culls a third of 300).
+        CACHES[_alias]["OPTIONS"] = {"MAX_ENTRIES": _entries, "CULL_FREQUENCY": 10}
 
 # --- Geocoding -------------------------------------------------------------------------
 # Postcodes come from the local gazetteer; other searches go to this geopy geocoder.
@@ -269,9 +306,8 @@ SEARCH_WITHIN_KM: int = env.int("SEARCH_WITHIN_KM", default=200)
 GEOCODER_RATE: str = env.str("GEOCODER_RATE", default="10/min")
 
 # --- Usage figures ---------------------------------------------------------------------
-# Search demand (docs/demand.md): counted unless switched off; written in batches.
+# Search demand (docs/demand.md): counted unless switched off; one upsert per search.
 DEMAND_RECORDING: bool = env.bool("DEMAND_RECORDING", default=True)
-DEMAND_FLUSH_SECONDS: float = env.float("DEMAND_FLUSH_SECONDS", default=10.0)
 # Daily counts are deleted this many days after their day, once their month is published.
 DEMAND_RETENTION_DAYS: int = env.int("DEMAND_RETENTION_DAYS", default=90)
 

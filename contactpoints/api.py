@@ -17,13 +17,13 @@ from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 
-from config.client import ClientRateThrottle
-from demand import recorder
+from core import pagecache, versions
+from core.client import ClientRateThrottle
+from core.spreadsheets import csv_response
 from places import geocoding, postcodes
 
-from . import hours, pagecache, search
+from . import freshness, hours, search
 from .models import FACILITIES, SERVICES, UNCONFIRMED, Basis, ContactPoint, Fact, Kind, Status
-from .spreadsheets import csv_response
 
 api = NinjaAPI(
     title="Contact Points open data API",
@@ -229,26 +229,31 @@ def _feature(properties: dict[str, Any], cp: ContactPoint) -> dict[str, Any]:
 
 def _served(
     request: HttpRequest,
-    build: Callable[[datetime], tuple[Any, ...]],  # data, places shown, by open[, kept]
+    build: Callable[[datetime], tuple[Any, ...]],  # data, places shown, by open
     *,
+    kind: str,
+    choices: str = "",
     as_csv: bool = False,
     personal: bool = False,
 ) -> HttpResponse:
-    """The answer from the shared cache until its content can change (pagecache): `build`
-    returns the data (or a finished response), the places whose words it holds, and
-    whether who is open now decides which places it lists."""
+    """The answer from the page cache until its content can change (core.pagecache):
+    `build` returns the data (or a finished response), the places whose words it holds,
+    and whether who is open now decides which places it lists. `choices`: the cleaned
+    parameters that made it."""
 
     def render(now: datetime) -> tuple[HttpResponse, datetime]:
-        data, shown, by_open, *kept = build(now)
+        data, shown, by_open = build(now)
         response = data if as_csv else api.create_response(request, data, status=200)
-        if kept:  # what the view notes about the answer (a search's facts)
-            response.kept = kept[0]  # type: ignore[union-attr]
-        until = pagecache.shown_changes(shown, now)
+        until = freshness.shown_changes(shown, now)
         if by_open:
-            until = min(until, pagecache.open_set_changes(now))
+            until = min(until, freshness.open_set_changes(now))
         return response, until
 
-    return pagecache.serve(request, render, personal=personal)
+    return pagecache.serve(
+        # The answers hold links made from the host asked.
+        kind=kind, choices=f"{request.get_host()}|{choices}", depends_on=(versions.PLACES,),
+        render=render, personal=personal,
+    )  # fmt: skip
 
 
 class DirectoryFilters(Schema):
@@ -288,7 +293,7 @@ def list_contact_points(request: HttpRequest, filters: Query[DirectoryFilters]) 
         features = [_feature(_properties(request, cp, now), cp) for cp in places]
         return {"type": "FeatureCollection", "features": features}, places, filters.open_now
 
-    return _served(request, build)
+    return _served(request, build, kind="api-list", choices=filters.model_dump_json())
 
 
 @api.get(
@@ -305,7 +310,8 @@ def list_contact_points(request: HttpRequest, filters: Query[DirectoryFilters]) 
     },
 )
 def contact_points_csv(request: HttpRequest, filters: Query[DirectoryFilters]) -> HttpResponse:
-    return _served(request, lambda now: _csv(request, filters, now), as_csv=True)
+    return _served(request, lambda now: _csv(request, filters, now), as_csv=True,
+                   kind="api-csv", choices=filters.model_dump_json())  # fmt: skip
 
 
 def _csv(
@@ -359,14 +365,13 @@ class NearestQuery(Schema):
     throttle=[ClientRateThrottle(settings.SEARCH_RATE)],
 )
 def nearest(request: HttpRequest, query: Query[NearestQuery]) -> Any:
-    response = _served(request, lambda now: _nearest(request, query, now), personal=True)
-    recorder.record(request, response)  # counted without knowing who (docs/demand.md)
-    return response
+    return _served(request, lambda now: _nearest(request, query, now), kind="nearest",
+                   personal=True)  # fmt: skip
 
 
 def _nearest(
     request: HttpRequest, query: NearestQuery, now: datetime
-) -> tuple[dict[str, Any], list[ContactPoint], bool, recorder.Facts]:
+) -> tuple[dict[str, Any], list[ContactPoint], bool]:
     place = _place(request, query)
     open_at = query.open_at
     if open_at is not None and timezone.is_naive(open_at):
@@ -391,10 +396,9 @@ def _nearest(
         "features": [feature(cp, distance) for cp, distance in found.results],
         "nearest_open": feature(*found.nearest_open) if found.nearest_open else None,
     }
-    searched = recorder.facts(
-        place, moment=open_at or now, open_now=open_at is not None, facility=bool(query.facility)
-    )
-    return data, found.shown, open_at is None, searched  # nearest_open: who is open now
+    search.answered(request, place, moment=open_at or now, open_now=open_at is not None,
+                    facility=bool(query.facility))  # fmt: skip
+    return data, found.shown, open_at is None  # nearest_open: who is open now
 
 
 def _place(request: HttpRequest, query: NearestQuery) -> geocoding.Place:
@@ -423,7 +427,8 @@ def _place(request: HttpRequest, query: NearestQuery) -> geocoding.Place:
     tags=["contact points"],
 )
 def contact_point(request: HttpRequest, slug: str) -> Any:
-    return _served(request, lambda now: _contact_point(request, slug, now))
+    return _served(request, lambda now: _contact_point(request, slug, now), kind="api-place",
+                   choices=slug)  # fmt: skip
 
 
 def _contact_point(

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import icalendar
 
+from core.time import midnight
+
 from . import hours
 
 SCHEMA_DAYS = [f"https://schema.org/{name}" for name in calendar.day_name]
@@ -209,16 +211,16 @@ def _day_minutes(day: date, earlier: hours.DayHours, own: hours.DayHours) -> Min
     before (`earlier`). OSM reads every rule a day at a time, so the export states each
     day this way and never relies on a time range running past midnight (a later rule
     for the next day, such as a bank holiday, would cut it off)."""
-    midnight = hours.midnight(day)
-    next_midnight = hours.midnight(day + timedelta(days=1))
+    start_of_day = midnight(day)
+    next_midnight = midnight(day + timedelta(days=1))
     intervals = []
     for session in (*earlier.sessions, *own.sessions):
-        start, end = max(session.start, midnight), min(session.end, next_midnight)
+        start, end = max(session.start, start_of_day), min(session.end, next_midnight)
         if start >= end:
             continue
         intervals.append(
             (
-                0 if start == midnight else _wall_minutes(start),
+                0 if start == start_of_day else _wall_minutes(start),
                 24 * 60 if end == next_midnight else _wall_minutes(end),
             )
         )

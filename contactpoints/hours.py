@@ -23,13 +23,13 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
+
+from core.time import LONDON, local
+from core.time import at as _at
 
 from . import bank_holidays
-
-LONDON = ZoneInfo("Europe/London")
 
 # How far ahead to look for the next session before saying there is none.
 HORIZON_DAYS = 400
@@ -50,23 +50,6 @@ def bank_holiday_name(day: date) -> str | None:
     """The name of the England & Wales bank holiday on `day`, or None: GOV.UK's list
     (substitute days, never the weekend dates they replace). See bank_holidays.py."""
     return bank_holidays.name(day)
-
-
-def local(when: datetime) -> datetime:
-    """`when` in London time. Naive datetimes are refused: they are a bug upstream."""
-    if when.tzinfo is None:
-        raise ValueError("naive datetime: pass an aware datetime")
-    return when.astimezone(LONDON)
-
-
-def _at(day: date, moment: time) -> datetime:
-    """The instant (UTC) at which London clocks show `moment` on `day`."""
-    return datetime.combine(day, moment, tzinfo=LONDON).astimezone(UTC)
-
-
-def midnight(day: date) -> datetime:
-    """The instant (UTC) at which local date `day` begins."""
-    return _at(day, time(0))
 
 
 def _monday(day: date) -> date:

@@ -28,7 +28,7 @@ from django.utils.text import slugify
 from places import postcodes
 from places.models import Postcode
 
-from . import hours, pagecache
+from . import hours
 from .models import (
     UNCONFIRMED,
     Basis,
@@ -400,7 +400,6 @@ def import_rows(
 
 
 def _write(row: Parsed, result: Result) -> None:
-    pagecache.changed()  # bulk writes below send no signals
     existing = ContactPoint.objects.filter(slug=row.slug).first()
     cp = existing or ContactPoint(slug=row.slug)
     before = _snapshot(cp) if existing else None

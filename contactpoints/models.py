@@ -807,16 +807,3 @@ class FactCheck(models.Model):
         if today and self.checked_on and today - self.checked_on > STALE_AFTER:
             text += " — over a year ago, so it may have changed"
         return text
-
-
-class RateWindow(models.Model):
-    """How many requests one client made in one window of a rate limit (config.client):
-    one row per client, limit and window, counted by a single upsert so every worker
-    counts together. Rows are removed once their window is over."""
-
-    key = models.CharField(max_length=150, primary_key=True)
-    count = models.PositiveIntegerField(default=0)
-    expires = models.DateTimeField(db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.count}"

@@ -7,8 +7,8 @@ bounding box in SQL took several queries a search, and "open now" meant reading 
 of every candidate in each ring (seconds at 03:00 with 10,000 places, when none is open).
 A scan of 100,000 coordinates takes about a millisecond, wherever on Earth the search is.
 
-Kept under `pagecache.version()`, which changes on any committed edit of a contact point,
-its hours or its facts: an edit is seen by the next search in every worker.
+Kept under the `places` data version (`core.versions`), which changes with any edit of a
+contact point, its hours or its facts: an edit is seen by the next search in every worker.
 
 "Open at": for each London day asked about, the sessions of every place that can be open
 during it (those of the day before, for overnight sessions, and of the day) are held as
@@ -27,7 +27,9 @@ from datetime import date, datetime, timedelta
 import numpy as np
 from django.conf import settings
 
-from . import geo, pagecache
+from core import versions
+
+from . import geo
 from .hours import local
 from .models import FACILITIES, ContactPoint, ContactPointQuerySet
 
@@ -245,7 +247,7 @@ _building = threading.Lock()
 def index() -> Index:
     """The index of the current data version (one cache read when it is up to date)."""
     global _current
-    version = pagecache.version()
+    version = versions.current(versions.PLACES)[0]
     if _current is None or _current.version != version:
         with _building:
             if _current is None or _current.version != version:

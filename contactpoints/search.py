@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.http import HttpRequest
 
+from core import hooks
 from places.geocoding import Place
 
 from . import nearby
@@ -130,3 +132,14 @@ _loaded = _Loaded(_LOADED_KEPT)
 def load(pks: Iterable[int], version: int) -> dict[int, ContactPoint]:
     """These places with their hours, as of data version `version`."""
     return _loaded.get(pks, version)
+
+
+def answered(
+    request: HttpRequest, place: Place, *, moment: datetime, open_now: bool, facility: bool
+) -> None:
+    """A search was answered: tell the apps that listen (settings.SEARCH_LISTENERS — the
+    search demand counts), who decide what to keep of it (docs/demand.md)."""
+    hooks.tell(
+        "SEARCH_LISTENERS", "search_answered", request=request, place=place, moment=moment,
+        open_now=open_now, facility=facility,
+    )  # fmt: skip

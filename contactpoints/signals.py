@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
-from . import pagecache
-from .models import ContactPoint, FactCheck, HoursException, OpeningRule
+from .models import ContactPoint, HoursException, OpeningRule
 
 hours_changed = Signal()  # keyword argument: contact_point_id
 
@@ -34,18 +33,3 @@ def _hours_row_changed(sender: Any, instance: OpeningRule | HoursException, **kw
 @receiver(post_save, sender=ContactPoint)
 def _contact_point_saved(sender: Any, instance: ContactPoint, **kwargs: Any) -> None:
     announce(instance.pk)
-
-
-def _public_data_changed(sender: Any, **kwargs: Any) -> None:
-    """Any change to what public pages show makes every cached page stale (pagecache)."""
-    pagecache.changed()
-
-
-# Only the models public pages show: every other save (a visit logged at a counter, say)
-# is not slowed by this.
-for _shown in (ContactPoint, OpeningRule, HoursException, FactCheck):
-    post_save.connect(_public_data_changed, sender=_shown, dispatch_uid=f"pagecache-{_shown}")
-    post_delete.connect(_public_data_changed, sender=_shown, dispatch_uid=f"pagecache-d-{_shown}")
-m2m_changed.connect(
-    _public_data_changed, sender=ContactPoint.replaces.through, dispatch_uid="pagecache-lineage"
-)

@@ -18,12 +18,12 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, ListView, TemplateView
 
-from config.client import ClientRateThrottle
-from demand import recorder
+from core import pagecache, versions
+from core.client import ClientRateThrottle
 from places import geocoding
 from places.geocoding import Place
 
-from . import exports, hours, pagecache
+from . import exports, freshness, hours
 from . import search as search_module
 from .forms import DirectoryFilterForm, SearchForm
 from .maps import map_config
@@ -170,11 +170,10 @@ def _search(request: HttpRequest, template: str, limit: int = 10) -> HttpRespons
         response = render(request, template, context, status=429)
         response["Retry-After"] = str(int(_search_throttle.wait() or 60) + 1)
         return response
-    response = pagecache.serve(
-        request, lambda now: _search_results(request, template, limit, now), personal=True
-    )
-    recorder.record(request, response)  # counted without knowing who (docs/demand.md)
-    return response
+    return pagecache.serve(
+        kind="search", choices="", depends_on=(), personal=True,
+        render=lambda now: _search_results(request, template, limit, now),
+    )  # fmt: skip
 
 
 def _search_results(
@@ -208,12 +207,10 @@ def _search_results(
     shown = [r.contact_point for r in context["results"]]
     if context["fallback"]:
         shown.append(context["fallback"].contact_point)
-    until = min(pagecache.shown_changes(shown, now), pagecache.open_set_changes(now))
+    until = min(freshness.shown_changes(shown, now), freshness.open_set_changes(now))
     response = render(request, template, context)
-    response.kept = recorder.facts(  # type: ignore[attr-defined]
-        place, moment=open_at or now, open_now=open_at is not None,
-        facility=bool(data["facilities"]),
-    )  # fmt: skip
+    search_module.answered(request, place, moment=open_at or now, open_now=open_at is not None,
+                    facility=bool(data["facilities"]))  # fmt: skip
     return response, until
 
 
@@ -232,12 +229,21 @@ class DirectoryView(ListView):
             if self.form.is_bound and not self.form.is_valid():
                 response.status_code = 400
             response.render()  # type: ignore[attr-defined]
-            until = pagecache.shown_changes(self.shown, now)
+            until = freshness.shown_changes(self.shown, now)
             if self.form.is_bound and self.form.is_valid() and self.form.cleaned_data["open_now"]:
-                until = min(until, pagecache.open_set_changes(now))
+                until = min(until, freshness.open_set_changes(now))
             return response, until
 
-        return pagecache.serve(request, page)
+        form = DirectoryFilterForm(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            return page(timezone.now())[0]  # a 400: made for the asker, not kept
+        # Kept under the cleaned choices: junk parameters neither multiply pages nor
+        # get past the cache.
+        choices = f"{sorted((form.cleaned_data or {}).items()) if form.is_bound else ''}"
+        choices += f"|page={request.GET.get('page', '1')}"
+        return pagecache.serve(
+            kind="directory", choices=choices, depends_on=(versions.PLACES,), render=page
+        )
 
     def get_queryset(self) -> QuerySet[ContactPoint]:
         queryset = ContactPoint.objects.published().with_hours()
@@ -287,13 +293,16 @@ class ContactPointDetailView(DetailView):
             self.now = now
             response = super(ContactPointDetailView, self).get(request, *args, **kwargs)
             response.render()  # type: ignore[attr-defined]
-            until = pagecache.shown_changes([self.object, *self.shown], now)
+            until = freshness.shown_changes([self.object, *self.shown], now)
             if self.shown or not self.open_now:
                 # A closed place lists the nearest open ones: who is open decides them.
-                until = min(until, pagecache.open_set_changes(now))
+                until = min(until, freshness.open_set_changes(now))
             return response, until
 
-        return pagecache.serve(request, page)
+        return pagecache.serve(
+            kind="place", choices=str(kwargs.get("slug")), depends_on=(versions.PLACES,),
+            render=page,
+        )  # fmt: skip
 
     def get_queryset(self) -> QuerySet[ContactPoint]:
         return (

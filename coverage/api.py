@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
-from contactpoints import pagecache
+from core import pagecache, versions
 
 from . import london
 from .views import BadChoice, Choice, _until, summary
@@ -45,4 +45,7 @@ def coverage(request: HttpRequest) -> Any:
         data = summary(figures, london.london_map(), choice.unit)
         return JsonResponse(data), _until(now)
 
-    return pagecache.serve(request, render)
+    return pagecache.serve(
+        kind="api-coverage", choices=choice.canonical,
+        depends_on=(versions.PLACES, versions.AREAS), render=render,
+    )  # fmt: skip

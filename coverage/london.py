@@ -1,14 +1,17 @@
 """Coverage of London from the database: every postcode in the gazetteer (placed in the
 ward drawn on the map that contains it), every published, operating contact point with a
-location, and their hours in a chosen week. Results are kept in the shared cache under
-the data version (an edit of any contact point or its hours makes them stale), the
-gazetteer and the week; `manage.py coverage` computes them ahead of the first visitor."""
+location, and their hours in a chosen week. Results are kept in the database
+(`WeekFigures`) under the data versions (an edit of any contact point, its hours, the
+gazetteer or the wards makes them stale) and the week; the daily command (and
+`manage.py coverage`) works them out ahead of the first visitor."""
 
 from __future__ import annotations
 
 import hashlib
+import pickle
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,15 +20,15 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 
-from contactpoints import pagecache
-from contactpoints.hours import LONDON, local
 from contactpoints.models import ContactPoint, ContactPointQuerySet, Status
+from core import versions
+from core.time import LONDON, local
 from places.models import Area, AreaKind, Population, PopulationKind, Postcode
 
 from . import engine
+from .models import WeekFigures
 
 HOURS = 168
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -85,10 +88,8 @@ class London:
 
 
 def _gazetteer_stamp() -> str:
-    postcodes = Postcode.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
-    areas = Area.objects.aggregate(n=Count("pk"))
-    people = Population.objects.aggregate(n=Count("pk"), last=Max("imported_at"))
-    return f"{postcodes['n']}:{postcodes['last']}:{areas['n']}:{people['n']}:{people['last']}"
+    """The gazetteer, wards and population as loaded now (their data version)."""
+    return str(versions.current(versions.AREAS)[0])
 
 
 _maps: dict[str, Map] = {}
@@ -296,22 +297,54 @@ def pairs_of(where: Map, places: engine.Places) -> tuple[np.ndarray, ...]:
 
 def _key(monday: date, historical: bool) -> str:
     m = method()
-    made_of = f"{pagecache.version()}|{_gazetteer_stamp()}|{monday}|{historical}|{m}"
-    return "coverage:" + hashlib.sha256(made_of.encode()).hexdigest()
+    made_of = f"{versions.current(versions.PLACES, versions.AREAS)}|{monday}|{historical}|{m}"
+    return hashlib.sha256(made_of.encode()).hexdigest()
+
+
+# Sets of figures kept in the database (a week each, under its data versions), and in
+# each process.
+KEPT = 40
+_weeks: OrderedDict[str, London] = OrderedDict()
 
 
 def london(day: date | None = None) -> London:
-    """The figures for the week containing `day` (default: this week), from the cache or
-    computed now. A week before this one is worked out as it was (`located_on`)."""
+    """The figures for the week containing `day` (default: this week): this process's copy,
+    else the database's (`WeekFigures`), else worked out now and kept in both. A week
+    before this one is worked out as it was (`located_on`)."""
     this_week = week_of(local(datetime.now(tz=LONDON)).date())
     monday = week_of(day or this_week)
     historical = monday < this_week
     key = _key(monday, historical)
-    found = cache.get(key)
+    with _lock:
+        found = _weeks.get(key)
     if found is None:
-        found = compute(monday, historical=historical)
-        cache.set(key, found, 8 * 24 * 3600)
+        stored = WeekFigures.objects.filter(key=key).values_list("data", flat=True).first()
+        if stored is not None:
+            found = pickle.loads(zlib.decompress(stored))  # noqa: S301 (our own figures)
+        else:
+            found = compute(monday, historical=historical)
+            _store(key, found)
+        with _lock:
+            _weeks[key] = found
+            while len(_weeks) > 8:
+                _weeks.popitem(last=False)
     return found
+
+
+def _store(key: str, figures: London) -> None:
+    data = zlib.compress(pickle.dumps(figures, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    WeekFigures.objects.bulk_create([WeekFigures(key=key, data=data)], ignore_conflicts=True)
+    old = WeekFigures.objects.order_by("-made_at").values_list("pk", flat=True)[KEPT:]
+    WeekFigures.objects.filter(pk__in=list(old)).delete()
+
+
+def warm(today: date) -> int:
+    """Work out this week's figures and the weeks compared with it, ahead of readers;
+    returns how many weeks are ready."""
+    days = [era.day or today for era in eras()]
+    for day in days:
+        london(day)
+    return len(days)
 
 
 MAX_WEEKS = 26

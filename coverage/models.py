@@ -52,3 +52,18 @@ class Scenario(models.Model):
         if self.pk and Scenario.objects.filter(pk=self.pk, frozen__isnull=False).exists():
             raise ScenarioIsFrozen("Published with a review: make a new scenario to change it.")
         super().save(*args, **kwargs)
+
+
+class WeekFigures(models.Model):
+    """A week's coverage figures as worked out (`coverage.london.compute`), kept in the
+    database under what they were made of — the places and areas data versions, the week,
+    the method — so that no reader waits for seconds of work a cache evicted: the daily
+    command works them out ahead (`coverage.tasks.warm`). Older sets are dropped as new
+    ones are kept (`london.KEPT`)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    made_at = models.DateTimeField(auto_now_add=True)
+    data = models.BinaryField(help_text="The figures, pickled and compressed (our own data).")
+
+    def __str__(self) -> str:
+        return f"Coverage figures {self.key[:12]}… made {self.made_at:%Y-%m-%d %H:%M}"

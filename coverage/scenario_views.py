@@ -10,14 +10,13 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 from django_otp.decorators import otp_required
 
-from contactpoints.hours import LONDON, local
+from core.time import LONDON, local
+from places import svg
 from places.models import Area, AreaKind
-from reviews.models import Review, ReviewStatus
 
-from . import london, scenarios, svg
+from . import london, scenarios
 from .forms import ScenarioForm, operating
 from .models import Scenario
 from .views import unavailable
@@ -190,20 +189,6 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "hours": [f"{h:02d}" for h in range(24)],
         "seconds": seconds,
-        "drafts": Review.objects.filter(status=ReviewStatus.DRAFT),
         "middle": thresholds[len(thresholds) // 2],
     }
     return render(request, "coverage/scenario_detail.html", context)
-
-
-@staff_required
-@require_POST
-@permission_required("coverage.change_scenario", raise_exception=True)
-def scenario_cite(request: HttpRequest, pk: int) -> HttpResponse:
-    scenario = get_object_or_404(Scenario, pk=pk, frozen__isnull=True)
-    review = Review.objects.filter(
-        pk=request.POST.get("review") or 0, status=ReviewStatus.DRAFT
-    ).first()
-    scenario.review = review
-    scenario.save(update_fields=["review", "updated_at"])
-    return redirect("coverage:scenario", pk=scenario.pk)

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from contactpoints.hours import LONDON, local
 from contactpoints.models import ContactPoint
+from core.time import LONDON, local
 
 from . import engine, london
 from .models import Scenario

@@ -12,6 +12,5 @@ urlpatterns = [
     path("scenarios/new/", scenario_views.scenario_new, name="scenario-new"),
     path("scenarios/map.svg", scenario_views.scenario_map, name="scenario-map"),
     path("scenarios/<int:pk>/", scenario_views.scenario_detail, name="scenario"),
-    path("scenarios/<int:pk>/cite/", scenario_views.scenario_cite, name="scenario-cite"),
     path("<str:code>/", views.borough, name="borough"),
 ]

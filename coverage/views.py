@@ -12,12 +12,13 @@ import numpy as np
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 
-from contactpoints import pagecache
-from contactpoints.hours import local, midnight
-from contactpoints.spreadsheets import csv_response
+from core import pagecache, versions
+from core.spreadsheets import csv_response
+from core.time import local, midnight
+from places import svg
 from places.models import Area, AreaKind, PopulationKind
 
-from . import london, svg
+from . import london
 
 # Named parts of the week (hours of the week: Monday 00:00–01:00 is hour 0).
 WHEN = {
@@ -108,6 +109,11 @@ class Choice:
         if self.start is None or self.end is None:
             return found
         return f"{found}&from={self.start.isoformat()}&to={self.end.isoformat()}"
+
+    @property
+    def canonical(self) -> str:
+        """The choice as a page cache key."""
+        return f"{self.within}|{self.when}|{self.start}|{self.end}|{self.count}"
 
     @property
     def unit(self) -> str:
@@ -258,10 +264,14 @@ def _asked(request: HttpRequest) -> Choice | HttpResponse:
 
 
 def _serve(
-    request: HttpRequest, render: Callable[[datetime], tuple[HttpResponse, datetime]]
+    request: HttpRequest,
+    kind: str,
+    choice: Choice,
+    render: Callable[[datetime], tuple[HttpResponse, datetime]],
 ) -> HttpResponse:
-    """`pagecache.serve`, with the figures' availability checked only when a page is
-    computed (a 503 is never kept), so a cached page costs no look at the gazetteer."""
+    """`core.pagecache.serve` under the cleaned choice (unknown parameters neither make
+    new pages nor get past the cache), with the figures' availability checked only when a
+    page is computed (a 503 is never kept)."""
 
     def checked(now: datetime) -> tuple[HttpResponse, datetime]:
         missing = unavailable(request)
@@ -272,7 +282,10 @@ def _serve(
         except BadChoice as error:  # people asked for, none loaded: never kept
             return _bad(request, error), now
 
-    return pagecache.serve(request, checked)
+    return pagecache.serve(
+        kind=kind, choices=choice.canonical,
+        depends_on=(versions.PLACES, versions.AREAS), render=checked,
+    )  # fmt: skip
 
 
 def population(where: london.Map) -> dict[str, Any] | None:
@@ -334,7 +347,7 @@ def index(request: HttpRequest) -> HttpResponse:
         }
         return TemplateResponse(request, "coverage/index.html", context).render(), _until(now)
 
-    return _serve(request, render)
+    return _serve(request, "coverage-index", choice, render)
 
 
 def borough(request: HttpRequest, code: str) -> HttpResponse:
@@ -379,7 +392,7 @@ def borough(request: HttpRequest, code: str) -> HttpResponse:
         }
         return TemplateResponse(request, "coverage/borough.html", context).render(), _until(now)
 
-    return _serve(request, render)
+    return _serve(request, f"coverage-borough-{code}", choice, render)
 
 
 def download(request: HttpRequest) -> HttpResponse:
@@ -414,7 +427,7 @@ def download(request: HttpRequest) -> HttpResponse:
         name += ".csv"
         return csv_response(name, header, rows), _until(now)
 
-    return _serve(request, render)
+    return _serve(request, "coverage-csv", choice, render)
 
 
 def _periods_by_key(overall: np.ndarray) -> dict[str, dict[str, float | None]]:
@@ -515,4 +528,4 @@ def geojson(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response, _until(now)
 
-    return _serve(request, render)
+    return _serve(request, "coverage-geojson", choice, render)

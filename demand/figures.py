@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from reviews.noise import margin, shown
-from reviews.usage import Period
+from publishing.noise import margin, shown
+from publishing.usage import Period
 
 from .models import UNMET, DemandMonth, Walk
 from .recorder import CELL_DEGREES

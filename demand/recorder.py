@@ -1,14 +1,12 @@
 """Counting finder searches without knowing who searched.
 
-A search's facts — the postcode district searched (or, for a location or a place name, a
+The finder, the widget and the API tell this module of every search they answer
+(`search_answered`, named in settings.SEARCH_LISTENERS: `contactpoints.search` never imports
+demand). Its facts — the postcode district searched (or, for a location or a place name, a
 grid square of about 2 km), what was asked for, and the walk to the nearest contact point
-open at the moment searched for, in bands — are worked out with its answer (a search's
-answer is never cached: it is made for the person who asked) and added to a counter in
-memory. Counts are written to the database in batches
-(`DEMAND_FLUSH_SECONDS`), added to the day's rows by one upsert; when a write fails they
-stay in memory for the next. A worker stopped without warning loses at most that many
-seconds of counts: a published figure is a count of searches, not a record anyone relies
-on.
+open at the moment searched for, in bands — are worked out then and added to the day's
+row by one upsert, in the request: nothing waits in memory, so nothing is lost when a
+worker stops.
 
 Nothing about the person is kept: no address, full postcode, IP address, cookie or exact
 time (the hour only). Requests with Global Privacy Control (`Sec-GPC: 1`) or Do Not Track
@@ -17,22 +15,18 @@ time (the hour only). Requests with Global Privacy Control (`Sec-GPC: 1`) or Do 
 
 from __future__ import annotations
 
-import atexit
 import logging
 import math
-import threading
-import time
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 
 from contactpoints import nearby
-from contactpoints.hours import local
+from core.time import local
 from places.geocoding import Place
 
 from .models import SearchCount, Walk
@@ -89,61 +83,33 @@ def declines(request: HttpRequest) -> bool:
     )
 
 
-class Buffer:
-    """Counts waiting to be written, per (day, area, hour, open_now, facility, walk)."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[tuple[date, str, int, bool, bool, str]] = Counter()
-        self.lock = threading.Lock()
-        self.written = time.monotonic()
-
-    def add(self, key: tuple[date, str, int, bool, bool, str]) -> None:
-        with self.lock:
-            self.counts[key] += 1
-            due = time.monotonic() - self.written >= settings.DEMAND_FLUSH_SECONDS
-        if due:
-            self.flush()
-
-    def flush(self) -> None:
-        with self.lock:
-            taken, self.counts = self.counts, Counter()
-            self.written = time.monotonic()
-        if not taken:
-            return
-        try:
-            write(taken)
-        except DatabaseError:
-            logger.warning("Search counts not written yet (%d kinds); kept for later.", len(taken))
-            with self.lock:
-                self.counts.update(taken)
-
-
-def write(counts: Counter[tuple[date, str, int, bool, bool, str]]) -> None:
-    """Add the counts to the day's rows: one upsert for the batch."""
+def count(key: tuple[date, str, int, bool, bool, str], n: int = 1) -> None:
+    """Add `n` searches to a day's row: one upsert."""
     quote = connection.ops.quote_name
     table = quote(SearchCount._meta.db_table)
     columns = ["day", "area", "hour", "open_now", "facility", "walk", "synthetic"]
     names = ", ".join(quote(c) for c in columns)
-    count = quote("count")
+    counted = quote("count")
     sql = (
-        f"INSERT INTO {table} ({names}, {count}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "  # noqa: S608 (our own names, quoted)
-        f"ON CONFLICT ({names}) DO UPDATE SET {count} = {table}.{count} + EXCLUDED.{count}"
+        f"INSERT INTO {table} ({names}, {counted}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "  # noqa: S608 (our own names, quoted)
+        f"ON CONFLICT ({names}) DO UPDATE SET {counted} = {table}.{counted} + EXCLUDED.{counted}"
     )
-    rows = [(*key, False, n) for key, n in sorted(counts.items())]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*key, False, n])
 
 
-buffer = Buffer()
-atexit.register(buffer.flush)
-
-
-def record(request: HttpRequest, response: HttpResponse) -> None:
-    """Count the search this response answered, if it did and the browser allows it."""
-    found = getattr(response, "kept", None)
-    if response.status_code != 200 or not isinstance(found, Facts):
-        return
+def search_answered(
+    *, request: HttpRequest, place: Place, moment: datetime, open_now: bool, facility: bool
+) -> None:
+    """A search was answered (a 200): count it, if counting is on and the browser allows.
+    `moment`: the time searched for, or now."""
     if not settings.DEMAND_RECORDING or declines(request):
         return
-    moment = local(timezone.now())
-    buffer.add((moment.date(), found.area, moment.hour, found.open_now, found.facility, found.walk))
+    found = facts(place, moment=moment, open_now=open_now, facility=facility)
+    now = local(timezone.now())
+    try:
+        with transaction.atomic():  # a savepoint: a failed count leaves the answer alone
+            count((now.date(), found.area, now.hour, found.open_now, found.facility, found.walk))
+    except DatabaseError:
+        # The resident still gets their answer; this one search is not counted.
+        logger.warning("A search count could not be written; that search is not counted.")

@@ -20,15 +20,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 
-from contactpoints.hours import local
+from core.time import local, next_month
 from places.models import Postcode
-from reviews.noise import Budget, Measurement, add_noise
-from reviews.release import next_month, release_due
+from publishing.noise import Budget, Measurement, add_noise
+from publishing.release import release_due
 
 from .models import UNMET, DemandMonth, SearchCount, Walk
 from .recorder import CELL_DEGREES
-
-STATE_KEY = "demand:release-state"
 
 # What one month's release measures, and what each measurement costs per search.
 BUDGET = Budget(
@@ -81,10 +79,10 @@ def released_months() -> list[date]:
     return list(DemandMonth.objects.values_list("month", flat=True))
 
 
-def release(today: date | None = None) -> None:
-    """Release every month that is due (cheap when none is)."""
-    release_due(
-        STATE_KEY, DemandMonth.objects.all(),
+def release(today: date | None = None) -> int:
+    """Release every month that is due; returns how many."""
+    return release_due(
+        DemandMonth.objects.all(),
         lambda: SearchCount.objects.aggregate(first=Min("day"))["first"], release_month, today,
     )  # fmt: skip
 

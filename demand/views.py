@@ -4,28 +4,25 @@ table, and CSV."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.core.cache import cache
 from django.db.models import Avg
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from contactpoints.spreadsheets import csv_response
-from coverage import svg
+from core import pagecache, versions
+from core.spreadsheets import csv_response
+from core.time import months_from, next_month
+from places import svg
 from places.models import Area, AreaKind, Postcode
-from reviews.release import next_month
-from reviews.usage import MAX_PUBLIC_MONTHS, Period
-from reviews.views import MonthField, _months_from
+from publishing.usage import MAX_PUBLIC_MONTHS, Period
+from publishing.views import MonthField
 
 from . import figures, release
 from .models import Walk
-
-CACHE_SECONDS = 24 * 3600
 
 
 class PeriodForm(forms.Form):
@@ -43,7 +40,7 @@ class PeriodForm(forms.Form):
         first, last = self.released[0], self.released[-1]
         start, end = data.get("start"), data.get("end")
         end = end or last
-        start = start or max(first, _months_from(end, -11))
+        start = start or max(first, months_from(end, -11))
         for name, value in (("start", start), ("end", end)):
             if not first <= value <= last:
                 self.add_error(
@@ -96,26 +93,7 @@ def _map(rows: list[figures.Row]) -> dict[str, Any] | None:
             "view_box": frame.view_box, "steps": svg.STEPS}  # fmt: skip
 
 
-def _cached(key_parts: str, build: Any) -> HttpResponse:
-    latest = release.released_months()[-1:]  # a new month: new pages
-    key = "demand-page:" + hashlib.sha256(f"{latest}|{key_parts}".encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        response = build()
-        if response.status_code == 200:
-            disposition = response.get("Content-Disposition")
-            cache.set(key, (response.content, response["Content-Type"], disposition),
-                      CACHE_SECONDS)  # fmt: skip
-        return response
-    content, content_type, disposition = found
-    response = HttpResponse(content, content_type=content_type)
-    if disposition:
-        response["Content-Disposition"] = disposition
-    return response
-
-
 def index(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
-    release.release()
     released = release.released_months()
     form = PeriodForm(request.GET, released)
     if not form.is_valid():
@@ -136,7 +114,11 @@ def index(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
         }  # fmt: skip
         return render(request, "demand/index.html", context)
 
-    return _cached(f"{as_csv}|{period.start}|{period.end}", build)
+    return pagecache.serve(
+        kind="demand", choices=f"{as_csv}|{period.start}|{period.end}",
+        depends_on=(versions.FIGURES, versions.AREAS),
+        render=lambda now: (build(), now + timedelta(days=1)),  # until the next release
+    )  # fmt: skip
 
 
 def _csv(found: figures.Demand) -> HttpResponse:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contactpoints.models import ContactPoint
-from reviews.noise import margin, shown
-from reviews.usage import Period
+from publishing.noise import margin, shown
+from publishing.usage import Period
 
 from .models import QUESTIONS, FeedbackMonth
 from .release import BUDGET
@@ -77,4 +77,15 @@ def to_json(feedback: Feedback) -> dict[str, object]:
             answers.question: {label: f"about {n:,}" for label, n in answers.counts}
             for answers in feedback.questions
         },
+    }
+
+
+def usage_section(*, contact_point: ContactPoint, period: Period) -> dict[str, object]:
+    """The "What visitors told us" section of a contact point's usage page (named in
+    settings.USAGE_PAGE_SECTIONS; publishing.views asks for it)."""
+    return {
+        "template": "feedback/usage_section.html",
+        "feedback": for_place(contact_point, period),
+        "contact_point": contact_point,
+        "period": period,
     }

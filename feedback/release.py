@@ -16,14 +16,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
 
-from contactpoints.hours import local
 from contactpoints.models import ContactPoint
-from reviews import release as usage_release
-from reviews.noise import Budget, Measurement, add_noise
+from core.time import local, next_month
+from publishing import release as usage_release
+from publishing.noise import Budget, Measurement, add_noise
 
 from .models import QUESTIONS, FeedbackMonth, Response
-
-STATE_KEY = "feedback:release-state"
 
 # What one month's release measures, and what each measurement costs per answer.
 BUDGET = Budget(
@@ -40,10 +38,10 @@ BUDGET = Budget(
 Counts = dict[int, dict[str, int]]  # contact point -> {"responses": n, "question:answer": n}
 
 
-def release(today: date | None = None) -> None:
-    """Release every month that is due (cheap when none is)."""
-    usage_release.release_due(
-        STATE_KEY, FeedbackMonth.objects.all(),
+def release(today: date | None = None) -> int:
+    """Release every month that is due; returns how many."""
+    return usage_release.release_due(
+        FeedbackMonth.objects.all(),
         lambda: Response.objects.aggregate(first=Min("day"))["first"], release_month, today,
     )  # fmt: skip
 
@@ -59,7 +57,7 @@ def keys() -> list[str]:
 def month_counts(month: date) -> tuple[Counts, bool]:
     """Every contact point's true counts for `month` (never published as they are), and
     whether any answer is synthetic."""
-    end = usage_release.next_month(month)
+    end = next_month(month)
     counts: Counts = {
         pk: dict.fromkeys(keys(), 0) for pk in ContactPoint.objects.values_list("pk", flat=True)
     }
@@ -102,7 +100,6 @@ def release_month(month: date) -> bool:
                 month=month, cells=noisy_cells(counts), epsilon=BUDGET.epsilon,
                 synthetic=synthetic,
             )  # fmt: skip
-            usage_release.public_changed()  # the usage pages show these answers
     except IntegrityError:
         return False
     return True
@@ -115,7 +112,7 @@ def forget_daily_answers(today: date | None = None) -> int:
     before = today - timedelta(days=settings.FEEDBACK_RETENTION_DAYS)
     deleted = 0
     for month in FeedbackMonth.objects.filter(month__lt=before).values_list("month", flat=True):
-        end = min(usage_release.next_month(month), before)
+        end = min(next_month(month), before)
         found, _ = Response.objects.filter(day__gte=month, day__lt=end).delete()
         deleted += found
     return deleted

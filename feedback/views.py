@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
-from config.client import ClientRateThrottle
-from contactpoints.hours import local, midnight
 from contactpoints.models import ContactPoint
+from core.client import ClientRateThrottle
+from core.time import local, midnight
 
 from .forms import FASTEST_SECONDS, OLDEST_SECONDS, FeedbackForm, read_ticket, ticket_for
 from .models import QUESTIONS, Response

@@ -32,7 +32,7 @@ from geopy.exc import GeopyError
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import get_geocoder_for_service
 
-from config.client import GeocoderRateThrottle
+from core.client import GeocoderRateThrottle
 
 from . import postcodes
 from .models import Postcode

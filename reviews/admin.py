@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+
+from coverage.models import Scenario
 
 from . import services
 from .models import Correction, Finding, ProgressUpdate, Recommendation, Review
@@ -65,6 +68,30 @@ class CorrectionInline(admin.TabularInline):
         return False
 
 
+class ReviewForm(forms.ModelForm):
+    """A draft review's form, with the coverage scenarios it cites (their figures are
+    frozen with it when it is published)."""
+
+    scenarios = forms.ModelMultipleChoiceField(
+        queryset=Scenario.objects.filter(frozen__isnull=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Scenarios from the coverage pages whose figures this review cites.",
+    )
+
+    class Meta:
+        model = Review
+        fields = [
+            "title", "slug", "period_start", "period_end", "contact_points", "summary", "body",
+            "cites_coverage", "cites_demand", "cites_feedback",
+        ]  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["scenarios"].initial = Scenario.objects.filter(review=self.instance)
+
+
 FROZEN_WHEN_PUBLISHED = [
     "title",
     "slug",
@@ -81,6 +108,7 @@ FROZEN_WHEN_PUBLISHED = [
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
+    form = ReviewForm
     list_display = ["title", "status", "author", "approved_by", "published_at", "preview"]
     list_filter = ["status"]
     search_fields = ["title", "summary"]
@@ -113,6 +141,17 @@ class ReviewAdmin(admin.ModelAdmin):
         if not change:
             obj.author = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if not form.instance.is_published and "scenarios" in form.cleaned_data:
+            services.review_cite_scenarios(
+                review=form.instance, scenarios=list(form.cleaned_data["scenarios"])
+            )
+
+    def get_fields(self, request: HttpRequest, obj: Review | None = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        return [f for f in fields if f != "scenarios"] if _published(obj) else fields
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not Correction:

@@ -9,11 +9,17 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from contactpoints.hours import local
 from contactpoints.models import ContactPoint
+from core.time import local, next_month
+from coverage import evidence as coverage_evidence
+from coverage.models import Scenario
+from demand import evidence as demand_evidence
+from demand import release as demand_release
+from feedback import evidence as feedback_evidence
+from feedback import release as feedback_release
+from publishing import release, usage
 from users.models import User
 
-from . import release, usage
 from .models import (
     Correction,
     ProgressUpdate,
@@ -22,7 +28,6 @@ from .models import (
     Review,
     ReviewStatus,
 )
-from .signals import review_publishing
 
 
 def review_scope(review: Review) -> QuerySet[ContactPoint]:
@@ -50,32 +55,55 @@ def review_period(review: Review) -> usage.Period:
                 f"The figures for {month:%B %Y} are not published yet (each month is "
                 "published a week after it ends): end the review's period earlier."
             )
-        month = release.next_month(month)
+        month = next_month(month)
     return period
 
 
-@transaction.atomic
 def review_publish(*, review: Review, approver: User) -> Review:
     """Approve and publish. The author cannot approve their own review. The usage figures
     for the review's period and scope, as the public usage pages show them, are frozen into
-    it; from then on the review is final (see Review.save)."""
-    review = Review.objects.select_for_update().get(pk=review.pk)
+    it, with the evidence it cites (coverage, scenarios, search demand, visitor feedback);
+    from then on the review is final (Review.save, and the database's triggers).
+
+    The evidence is worked out first, by direct calls to the apps that own it (a
+    scenario's figures take seconds), and only then is the review's row locked, checked
+    again and written, in one short transaction."""
+    review = Review.objects.get(pk=review.pk)  # as stored, not as the caller holds it
+    _check_may_publish(review, approver)
+    # Months due are released first (the daily command normally has), each in its own
+    # transaction, so the review freezes figures that are published.
+    release.release()
+    demand_release.release()
+    feedback_release.release()
+    scope = review_scope(review)
+    cited = {
+        **coverage_evidence.for_review(review),
+        **demand_evidence.for_review(review),
+        **feedback_evidence.for_review(review, scope),
+    }
+    scenarios = coverage_evidence.scenarios_for(review)
+    with transaction.atomic():
+        review = Review.objects.select_for_update().get(pk=review.pk)
+        _check_may_publish(review, approver)
+        snapshot = usage.snapshot(review_period(review), review_scope(review))
+        evidence = cited | coverage_evidence.freeze(scenarios)
+        if evidence:
+            snapshot["evidence"] = evidence
+        review.snapshot = snapshot
+        review.status = ReviewStatus.PUBLISHED
+        review.approved_by = approver
+        review.published_at = timezone.now()
+        review.save()
+    return review
+
+
+def _check_may_publish(review: Review, approver: User) -> None:
     if not approver.has_perm("reviews.publish_review"):
         raise PermissionDenied("You cannot approve reviews.")
     if review.author_id == approver.pk:
         raise ValidationError("A second person must approve a review: not its author.")
     if review.status == ReviewStatus.PUBLISHED:
         raise ValidationError("This review is already published.")
-    release.release()
-    period = review_period(review)
-    review.snapshot = usage.snapshot(period, review_scope(review))
-    for _receiver, evidence in review_publishing.send(sender=Review, review=review):
-        review.snapshot.setdefault("evidence", {}).update(evidence or {})
-    review.status = ReviewStatus.PUBLISHED
-    review.approved_by = approver
-    review.published_at = timezone.now()
-    review.save()
-    return review
 
 
 @transaction.atomic
@@ -112,3 +140,16 @@ def recommendation_progress(
     recommendation.status = status
     recommendation.save(update_fields=["status"])
     return update
+
+
+@transaction.atomic
+def review_cite_scenarios(*, review: Review, scenarios: list[Scenario]) -> None:
+    """A draft review cites these coverage scenarios (and no others): their figures are
+    frozen with it when it is published."""
+    if Review.objects.filter(pk=review.pk, status=ReviewStatus.PUBLISHED).exists():
+        raise ValidationError("A published review cites what it cited when it was published.")
+    chosen = [s.pk for s in scenarios]
+    Scenario.objects.filter(review=review, frozen__isnull=True).exclude(pk__in=chosen).update(
+        review=None
+    )
+    Scenario.objects.filter(pk__in=chosen, frozen__isnull=True).update(review=review)

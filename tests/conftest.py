@@ -1,4 +1,5 @@
 import importlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,13 +15,6 @@ def _fast_password_hasher() -> Any:
     """Production hashes passwords slowly on purpose; tests create many users and need
     none of that strength."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _search_counts_written_at_once() -> Any:
-    """Deployed, search counts are written every few seconds; tests read them at once."""
-    with override_settings(DEMAND_FLUSH_SECONDS=0):
         yield
 
 
@@ -49,10 +43,16 @@ def _flushes_past_published_records() -> Any:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _collected_static(django_db_blocker: object) -> None:
+def _collected_static(django_db_blocker: object, worker_id: str) -> Any:
     """Tests run with production settings, whose static storage serves hashed names from
-    a manifest: collect once, so a template naming a missing file fails as it would live."""
-    call_command("collectstatic", "--noinput", verbosity=0)
+    a manifest: collect once, so a template naming a missing file fails as it would live.
+    Each parallel worker (pytest-xdist) collects into its own folder."""
+    from django.conf import settings
+
+    root = Path(settings.STATIC_ROOT) / f"tests-{worker_id}"
+    with override_settings(STATIC_ROOT=root):
+        call_command("collectstatic", "--noinput", verbosity=0)
+        yield
 
 
 def _commits(request: pytest.FixtureRequest) -> bool:

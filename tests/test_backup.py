@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
+from publishing import rollup
 from tests.factories import ContactPointFactory, staff_user
 from users import roles
 from visits import services
@@ -44,7 +45,7 @@ def test_a_restored_backup_holds_every_visit(tmp_path: Path) -> None:
     call_command("restore_database", str(path), "--yes", stdout=io.StringIO())
     assert set(Visit.objects.values_list("idempotency_key", flat=True)) == keys
     assert Visit.history.count() == 25
-    assert services.usage_verify() == []
+    assert rollup.usage_verify() == []
 
 
 def test_restoring_needs_a_backup(tmp_path: Path) -> None:

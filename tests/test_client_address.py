@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.test import Client, RequestFactory
 
-from config.client import client_ip
+from core.client import client_ip
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
-from config.client import client_ip
+from core.client import client_ip
 
 from .models import SignInThrottle
 

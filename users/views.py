@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from contactpoints.hours import local
+from core.time import local
 
 from .forms import StaffSignInForm
 

@@ -28,8 +28,8 @@ from django.db import IntegrityError
 from django.db.models import TextChoices
 from django.utils import timezone
 
-from contactpoints.hours import LONDON, local
 from contactpoints.models import ContactPoint
+from core.time import LONDON, local
 from users.models import User
 
 from . import services

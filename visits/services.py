@@ -6,26 +6,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, ExtractHour, TruncDate
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from contactpoints.hours import LONDON, local
 from contactpoints.models import ContactPoint
+from core import hooks
+from core.time import local
 from users.models import User
 
 from .models import (
-    FAMILIES,
-    HOURS,
     NOT_HELD,
-    TALLIES,
     Assignment,
     HeardVia,
     Outcome,
@@ -34,10 +31,6 @@ from .models import (
     SessionState,
     Source,
     StaffedSession,
-    UsageDay,
-    UsageMonth,
-    UsageRelease,
-    UsageRevisionDue,
     Visit,
 )
 
@@ -60,55 +53,11 @@ def _save(instance: StaffedSession | Visit, user: User | None) -> None:
     instance._history_user = user  # type: ignore[union-attr]  # read by simple-history
     instance.save()
     if isinstance(instance, StaffedSession):
-        _mark_for_revision(instance.contact_point_id, instance.scheduled_start)
-    usage_changed()
+        hooks.tell("VISIT_LISTENERS", "session_changed", session=instance)
 
 
-USAGE_VERSION_KEY = "visits:usage-version"
-
-
-def usage_version() -> int:
-    """Bumped after every committed change to sessions or visits: cached staff figures keyed
-    on it are never served stale. (Public figures have their own version: reviews.release.)"""
-    return int(cache.get_or_set(USAGE_VERSION_KEY, 1, None) or 1)
-
-
-def cache_version_bump(key: str) -> None:
-    try:
-        cache.incr(key)
-    except ValueError:  # not in the cache (yet, or evicted): any new value will do
-        cache.set(key, int(timezone.now().timestamp() * 1000), None)
-
-
-def usage_changed() -> None:
-    """Bump the version once the change is committed, so that no other process can cache
-    figures computed before the change under the new version."""
-    transaction.on_commit(lambda: cache_version_bump(USAGE_VERSION_KEY))
-
-
-def _mark_for_revision(contact_point_id: int, when: datetime) -> None:
-    """A change to a month already released: noted, and its published figures are revised
-    when that is safe (reviews.release)."""
-    month = local(when).date().replace(day=1)
-    if not UsageRelease.objects.filter(month=month).exists():
-        return
-    _note_revisions_due([(contact_point_id, month)])
-
-
-def _note_revisions_due(months: list[tuple[int, date]]) -> None:
-    """Note (contact point, month) pairs as due for revision: one upsert for the lot."""
-    if not months:
-        return
-    quote = connection.ops.quote_name
-    table = quote(UsageRevisionDue._meta.db_table)
-    marks = quote("marks")
-    sql = (
-        f"INSERT INTO {table} ({quote('contact_point_id')}, {quote('month')}, {marks}) "  # noqa: S608 (our own names, quoted)
-        f"VALUES (%s, %s, 1) ON CONFLICT ({quote('contact_point_id')}, {quote('month')}) "
-        f"DO UPDATE SET {marks} = {table}.{marks} + 1"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, sorted(set(months)))
+# The fields of a visit that the figures count it by (hooks: `visit_changed`).
+COUNTED_FIELDS = ["purpose", "heard_via", "private_room", "source", "outcome"]
 
 
 # --- Sessions ----------------------------------------------------------------------------
@@ -389,7 +338,7 @@ def session_correct(*, session: StaffedSession, user: User) -> StaffedSession:
         before.scheduled_start != session.scheduled_start
         or before.contact_point_id != session.contact_point_id
     ):
-        _mark_for_revision(before.contact_point_id, before.scheduled_start)
+        hooks.tell("VISIT_LISTENERS", "session_changed", session=before)  # where it was
     return session
 
 
@@ -447,7 +396,7 @@ def visit_log(
     try:
         with transaction.atomic():
             _save(visit, user)
-            _tally(visit.contact_point_id, visit.arrived_at, visit.session_id)
+            _count(visit, +1)
     except IntegrityError:
         # The same key arrived twice at once: the other request stored it.
         stored = Visit.objects.get(idempotency_key=idempotency_key)
@@ -487,14 +436,13 @@ def visits_bulk_log(
         if v["idempotency_key"] not in known
     ]
     bulk_create_with_history(rows, Visit, batch_size=500, default_user=user)
-    days = {(v.contact_point_id, local(v.arrived_at).date()): v.arrived_at for v in rows}
-    for (cp_id, _day), when in sorted(days.items()):
-        _tally(cp_id, when, None)
-    for session_id in sorted({v.session_id for v in rows if v.session_id}):
-        StaffedSession.objects.filter(pk=session_id).update(
-            visit_count=Visit.objects.counted().filter(session_id=session_id).count()
-        )
-    usage_changed()
+    by_session: dict[int, int] = {}
+    for visit in rows:
+        assert visit.session_id is not None  # an imported row belongs to a held session
+        by_session[visit.session_id] = by_session.get(visit.session_id, 0) + 1
+    for session_id, n in sorted(by_session.items()):
+        StaffedSession.objects.filter(pk=session_id).update(visit_count=F("visit_count") + n)
+    hooks.tell("VISIT_LISTENERS", "visits_counted", visits=rows)
     return len(rows)
 
 
@@ -540,6 +488,7 @@ def visit_update(
     """The optional second tap: add details to a visit just logged."""
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     _require(user, visit.contact_point)
+    before = {field: getattr(visit, field) for field in COUNTED_FIELDS}
     for name, value in (
         ("private_room", private_room),
         ("heard_via", heard_via),
@@ -550,7 +499,8 @@ def visit_update(
             setattr(visit, name, value)
     visit.full_clean(exclude=["session", "contact_point", "recorded_by"])
     _save(visit, user)
-    _tally(visit.contact_point_id, visit.arrived_at, visit.session_id)
+    if visit.withdrawn_at is None:
+        hooks.tell("VISIT_LISTENERS", "visit_changed", before=before, visit=visit)
     return visit
 
 
@@ -573,72 +523,27 @@ def visit_withdraw(*, visit: Visit, user: User) -> Visit:
     if visit.withdrawn_at is None:
         visit.withdrawn_at = timezone.now()
         _save(visit, user)
-        _tally(visit.contact_point_id, visit.arrived_at, visit.session_id)
+        _count(visit, -1)
     return visit
 
 
-# --- The usage roll-up -------------------------------------------------------------------
+# --- Counts kept in step ----------------------------------------------------------------
+#
+# The apps above are told of every change to what is counted, in the same transaction
+# (settings.VISIT_LISTENERS: the published figures' roll-up), through these events:
+# visit_counted(visit, sign), visits_counted(visits), visit_changed(before, visit) and
+# session_changed(session).
 
 
-def _tally_columns() -> dict[str, Count]:
-    """One count per roll-up column, over visits annotated with their London `hour`."""
-    return {
-        column: Count("pk", filter=Q(**{field: value}))
-        for column, (field, value) in {**TALLIES, **HOURS}.items()
-    }
-
-
-def _with_hour(visits: QuerySet[Visit]) -> QuerySet[Visit]:
-    return visits.annotate(hour=ExtractHour("arrived_at", tzinfo=LONDON))
-
-
-def _tally(contact_point_id: int, when: datetime, session_id: int | None) -> None:
-    """Recount one contact point's London day, and one session, from the visits: lock the
-    roll-up row first, then count, so that concurrent writers queue behind each other and
-    the last to commit counts every visit committed before it (PostgreSQL's READ COMMITTED
-    gives each statement a fresh view). Called inside the writer's transaction.
-
-    The day's visits at one place are few (tens, a few hundred at a 24-hour counter), so
-    they are read once and counted here: cheaper than a query with one filtered count per
-    column, whose building alone cost more than the counting."""
-    day = local(when).date()
-    start = datetime.combine(day, datetime.min.time(), tzinfo=LONDON)
-    days = UsageDay.objects.select_for_update().filter(contact_point_id=contact_point_id, day=day)
-    row = days.first()
-    if row is None:  # the first visit of the day: make the row, then hold it until commit
-        UsageDay.objects.bulk_create(
-            [UsageDay(contact_point_id=contact_point_id, day=day)], ignore_conflicts=True
+def _count(visit: Visit, sign: int) -> None:
+    """`visit` starts (+1) or stops (−1) counting: its session's count moves by one in
+    place (the row's lock held until commit: concurrent taps queue, none is lost), and the
+    apps above are told (the published figures' roll-up)."""
+    if visit.session_id:
+        StaffedSession.objects.filter(pk=visit.session_id).update(
+            visit_count=F("visit_count") + sign
         )
-        row = days.get()
-    fields = [field for field, _choices in FAMILIES.values()]
-    counts: dict[str, int] = dict.fromkeys(["visits", *TALLIES, *HOURS], 0)
-    for *values, arrived_at in (
-        Visit.objects.counted()
-        .filter(contact_point_id=contact_point_id, arrived_at__gte=start)
-        .filter(arrived_at__lt=start + timedelta(days=1))
-        .values_list(*fields, "arrived_at")
-    ):
-        counts["visits"] += 1
-        for prefix, value in zip(FAMILIES, values, strict=True):
-            counts[f"{prefix}_{value}"] += 1
-        counts[f"hour_{local(arrived_at).hour:02d}"] += 1
-    UsageDay.objects.filter(pk=row.pk).update(**counts)
-    if session_id:
-        StaffedSession.objects.select_for_update().filter(pk=session_id).first()
-        StaffedSession.objects.filter(pk=session_id).update(
-            visit_count=Visit.objects.counted().filter(session_id=session_id).count()
-        )
-    _mark_for_revision(contact_point_id, when)
-
-
-def _rollup_rows() -> QuerySet[Visit, dict[str, Any]]:
-    return (
-        _with_hour(Visit.objects.counted())
-        .annotate(day=TruncDate("arrived_at", tzinfo=LONDON))
-        .values("contact_point", "day")
-        .annotate(count=Count("pk"), **_tally_columns())
-        .order_by("contact_point", "day")
-    )
+    hooks.tell("VISIT_LISTENERS", "visit_counted", visit=visit, sign=sign)
 
 
 def _session_counts() -> Subquery:
@@ -652,97 +557,14 @@ def _session_counts() -> Subquery:
     )
 
 
-@transaction.atomic
-def usage_rebuild() -> int:
-    """Rebuild the roll-up and every session's visit count from the visits (after bulk
-    loads, or to mend a difference `usage_verify` found). Released months are marked for
-    revision. Returns the number of days."""
-    UsageDay.objects.all().delete()
-    columns = [*TALLIES, *HOURS]
-    created = UsageDay.objects.bulk_create(
-        (
-            UsageDay(
-                contact_point_id=row["contact_point"],
-                day=row["day"],
-                visits=row["count"],
-                **{column: row[column] for column in columns},
-            )
-            for row in _rollup_rows().iterator(chunk_size=5000)
-        ),
-        batch_size=2000,
-    )
+def sessions_recount() -> None:
+    """Every session's visit count, counted again from the visits."""
     StaffedSession.objects.update(visit_count=Coalesce(_session_counts(), 0))
-    _mark_released_for_revision()
-    usage_changed()
-    return len(created)
 
 
-def _mark_released_for_revision() -> None:
-    """After a bulk change, every released month with figures is checked again on the next
-    release."""
-    released = list(UsageRelease.objects.values_list("month", flat=True))
-    if not released:
-        return
-    months = set(released)
-    touched = set(UsageMonth.objects.current().values_list("contact_point_id", "month"))
-    touched |= {
-        (cp, day.replace(day=1))
-        for cp, day in UsageDay.objects.filter(day__gte=min(released)).values_list(
-            "contact_point_id", "day"
-        )
-    } | {
-        (cp, local(start).date().replace(day=1))
-        for cp, start in StaffedSession.objects.filter(
-            scheduled_start__gte=datetime.combine(min(released), datetime.min.time(), LONDON)
-        ).values_list("contact_point_id", "scheduled_start")
-    }
-    _note_revisions_due([(cp, month) for cp, month in touched if month in months])
-
-
-@dataclass(frozen=True)
-class Drift:
-    """A difference between the roll-up and the visits it counts."""
-
-    what: str
-    key: str
-    stored: dict[str, int]
-    counted: dict[str, int]
-
-
-def usage_verify() -> list[Drift]:
-    """Compare the roll-up (every day, every column) and every session's visit count with
-    the visits themselves. An empty list means no drift."""
-    columns = ["visits", *TALLIES, *HOURS]
-    counted = {
-        (row["contact_point"], row["day"]): {
-            "visits": row["count"],
-            **{c: row[c] for c in columns[1:]},
-        }
-        for row in _rollup_rows()
-    }
-    stored = {
-        (row["contact_point_id"], row["day"]): {c: row[c] for c in columns}
-        for row in UsageDay.objects.values("contact_point_id", "day", *columns)
-    }
-    found = []
-    for key in sorted(counted.keys() | stored.keys()):
-        zero = dict.fromkeys(columns, 0)
-        have, want = stored.get(key, zero), counted.get(key, zero)
-        if have != want:
-            differing = [c for c in columns if have[c] != want[c]]
-            found.append(
-                Drift(
-                    "day",
-                    f"contact point {key[0]} on {key[1]}",
-                    {c: have[c] for c in differing},
-                    {c: want[c] for c in differing},
-                )
-            )
+def sessions_miscounted() -> list[tuple[int, int, int]]:
+    """Sessions whose kept count differs from their visits: (session, kept, counted)."""
     sessions = StaffedSession.objects.annotate(counted=Coalesce(_session_counts(), 0)).exclude(
         visit_count=F("counted")
     )
-    for pk, have_n, want_n in sessions.values_list("pk", "visit_count", "counted"):
-        found.append(
-            Drift("session", f"session {pk}", {"visit_count": have_n}, {"visit_count": want_n})
-        )
-    return found
+    return list(sessions.values_list("pk", "visit_count", "counted"))

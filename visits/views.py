@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_otp.decorators import otp_required
 
-from contactpoints.hours import local
 from contactpoints.models import ContactPoint
+from core.time import local
 
 from . import footfall, services
 from .forms import FootfallUploadForm, NotHeldForm, VisitDetailsForm, VisitForm
@@ -55,16 +55,12 @@ def _assigned(user: Any) -> Any:
 
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The officer's day: assigned contact points and today's sessions."""
+    """The officer's day: assigned contact points and today's sessions. Reading only: the
+    sessions were made ahead, by the daily command and whenever hours change."""
     now = timezone.now()
     today = local(now).date()
     start = datetime.combine(today, datetime.min.time(), tzinfo=local(now).tzinfo)
     contact_points = list(_assigned(request.user).with_hours())
-    if not request.user.has_perm("visits.view_all_contact_points"):
-        # On demand for an officer's own contact points; for everyone else the daily
-        # `schedule_sessions` command has made them.
-        for cp in contact_points:
-            services.sessions_schedule(contact_point=cp, start=start, end=start + timedelta(days=1))
     sessions = (
         StaffedSession.objects.visible_to(request.user)
         .filter(scheduled_start__gte=start, scheduled_start__lt=start + timedelta(days=1))

@@ -9,7 +9,7 @@ import re
 import socket
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ import time_machine
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Map tiles and every other outside host are unreachable here: refuse them at once.
@@ -183,12 +183,15 @@ def app_context(browser: Browser) -> Iterator[BrowserContext]:
 WEDNESDAY_EVENING = datetime(2026, 11, 25, 19, 5, tzinfo=LONDON)
 
 
+DAY = timedelta(days=1)
+
+
 @pytest.fixture
 def counter(live_server: object) -> Iterator[str]:
     """The demo loaded, an officer ("officer", two backup codes) assigned to the Beethoven
     Centre, the clock at its Wednesday evening session: the live server's address."""
-    from contactpoints.demo import load_demo
     from contactpoints.models import ContactPoint
+    from demo.places import load_demo
     from tests.factories import staff_user
     from users import roles
 
@@ -199,4 +202,9 @@ def counter(live_server: object) -> Iterator[str]:
     for code in ("code0001", "code0002"):
         device.token_set.create(token=code)
     with time_machine.travel(WEDNESDAY_EVENING, tick=True):
+        from core.time import midnight
+        from visits.services import sessions_schedule
+
+        day = WEDNESDAY_EVENING.date()  # today's session, as the daily command makes it
+        sessions_schedule(contact_point=beethoven, start=midnight(day), end=midnight(day) + DAY)
         yield live_server.url  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from playwright.sync_api import Browser, Page, expect
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from tests.browser.conftest import assert_accessible, new_context
 from tests.factories import ContactPointFactory, OpeningRuleFactory
 from tests.shared_data import load_westminster

@@ -9,7 +9,7 @@ import time_machine
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from tests.browser.conftest import assert_accessible, new_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from playwright.sync_api import Browser, expect
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from feedback.models import Response
 from tests.browser.conftest import assert_accessible
 from tests.factories import ContactPointFactory

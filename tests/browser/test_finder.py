@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from places.gazetteer import import_postcodes
 from tests.browser.conftest import assert_accessible, new_context
 from tests.shared_data import CODEPOINT_RAW

@@ -8,12 +8,12 @@ import pytest
 import time_machine
 from playwright.sync_api import Page, expect
 
-from contactpoints.demo import load_demo
-from contactpoints.hours import LONDON
-from feedback import synthetic as feedback_synthetic
-from reviews.demo import PUBLISHED_SLUG, load_demo_reviews
+from core.time import LONDON
+from demo import feedback as feedback_synthetic
+from demo.places import load_demo
+from demo.reviews import PUBLISHED_SLUG, load_demo_reviews
+from demo.visits import generate
 from tests.browser.conftest import assert_accessible
-from visits.synthetic import generate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

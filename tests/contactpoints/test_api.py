@@ -13,7 +13,7 @@ from django.test import Client
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from places.models import Postcode
 from tests.factories import ContactPointFactory, HoursExceptionFactory, OpeningRuleFactory
 

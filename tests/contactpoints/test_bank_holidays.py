@@ -11,7 +11,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from contactpoints import bank_holidays
-from contactpoints.hours import LONDON, Schedule, WeeklyRule
+from contactpoints.hours import Schedule, WeeklyRule
+from core.time import LONDON
 from tests.shared_data import SHARED_DATA
 
 OFFICIAL = SHARED_DATA / "calendar" / "bank-holidays-england-and-wales-2024-2028.csv"

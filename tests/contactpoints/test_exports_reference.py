@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contactpoints import hours
 from contactpoints.exports import OSM_HORIZON_DAYS, osm_opening_hours
 from contactpoints.hours import DatedException, Recurrence, Schedule, WeeklyRule
+from core.time import midnight
 from tests.reference.evaluators import read_osm
 from tests.reference.schedules import TODAY, schedules_strategy, site_intervals
 
@@ -23,7 +23,7 @@ YEAR = 366
 def assert_evaluator_agrees(
     schedules: list[Schedule], today: date = TODAY, days: int = YEAR
 ) -> None:
-    start, end = hours.midnight(today), hours.midnight(today + timedelta(days=days))
+    start, end = midnight(today), midnight(today + timedelta(days=days))
     values = [osm_opening_hours(s, today) for s in schedules]
     readings = read_osm([(v, start, end) for v in values])
     for schedule, value, reading in zip(schedules, values, readings, strict=True):

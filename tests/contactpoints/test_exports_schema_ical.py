@@ -11,7 +11,7 @@ means inside their horizons.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import icalendar
@@ -22,9 +22,9 @@ from django.utils.html import escape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contactpoints import hours
 from contactpoints.exports import SCHEMA_HORIZON_DAYS, icalendar_feed, schema_opening_hours
 from contactpoints.hours import DatedException, Recurrence, Schedule, WeeklyRule
+from core.time import LONDON, local, midnight
 from tests.reference.schedules import TODAY, schedules_strategy, site_intervals
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -54,14 +54,14 @@ def read_schema(
             opens, closes = _clock(spec["opens"]), _clock(spec["closes"])
             if opens == closes == time(0):
                 continue  # closed all day
-            start = datetime.combine(day, opens, tzinfo=hours.LONDON)
+            start = datetime.combine(day, opens, tzinfo=LONDON)
             if closes == time(23, 59):
-                end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=hours.LONDON)
+                end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=LONDON)
             elif closes <= opens:
-                end = datetime.combine(day + timedelta(days=1), closes, tzinfo=hours.LONDON)
+                end = datetime.combine(day + timedelta(days=1), closes, tzinfo=LONDON)
             else:
-                end = datetime.combine(day, closes, tzinfo=hours.LONDON)
-            spans.append((start.astimezone(hours.UTC), end.astimezone(hours.UTC)))
+                end = datetime.combine(day, closes, tzinfo=LONDON)
+            spans.append((start.astimezone(UTC), end.astimezone(UTC)))
     return _merge(spans)
 
 
@@ -85,7 +85,7 @@ def _clip(
 
 def assert_schema_agrees(schedule: Schedule, today: date = TODAY, days: int = 366) -> None:
     regular, special = schema_opening_hours(schedule, today)
-    start, end = hours.midnight(today), hours.midnight(today + timedelta(days=days))
+    start, end = midnight(today), midnight(today + timedelta(days=days))
     # Sessions that began the evening before `today` are not the export's to say.
     said = _clip(read_schema(regular, special, today, days), start, end)
     expected = site_intervals(schedule, start, end)
@@ -137,7 +137,7 @@ def read_ical(body: bytes, start: datetime, end: datetime) -> list[tuple[datetim
 @settings(max_examples=25, deadline=None)
 @given(schedules_strategy())
 def test_icalendar_feed_expands_to_the_sessions(schedule: Schedule) -> None:
-    start, end = hours.midnight(TODAY), hours.midnight(TODAY + timedelta(days=90))
+    start, end = midnight(TODAY), midnight(TODAY + timedelta(days=90))
     sessions = schedule.sessions_between(start, end)
     body = icalendar_feed(name="Test", uid_prefix="t@test", url="https://x/", sessions=sessions)
     expected = _merge([(s.start, s.end) for s in sessions])
@@ -156,7 +156,7 @@ def test_every_demo_place_in_all_three_formats(client: Client) -> None:
     call_command("load_demo", verbosity=0)
     places = list(ContactPoint.objects.published().operating().with_hours())
     assert len(places) >= 30  # the Westminster history and the real 2025 Met list
-    today = hours.local(datetime.now(hours.UTC)).date()
+    today = local(datetime.now(UTC)).date()
     schedules = [cp.schedule() for cp in places]
     assert_evaluator_agrees(schedules, today)
     for cp, schedule in zip(places, schedules, strict=True):
@@ -168,7 +168,7 @@ def test_every_demo_place_in_all_three_formats(client: Client) -> None:
         assert escape(page.context["osm_opening_hours"]) in page.content.decode()
         feed = client.get(f"{cp.get_absolute_url()}sessions.ics")
         assert feed.status_code == 200
-        now = datetime.now(hours.UTC)
+        now = datetime.now(UTC)
         start, end = now, now + timedelta(days=80)
         assert _clip(read_ical(feed.content, start, end), start, end) == site_intervals(
             schedule, start, end

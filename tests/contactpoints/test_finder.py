@@ -9,8 +9,8 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client
 
-from contactpoints.hours import LONDON
 from contactpoints.models import Kind
+from core.time import LONDON
 from places.models import Postcode
 from tests.factories import ContactPointFactory, OpeningRuleFactory
 

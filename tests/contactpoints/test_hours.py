@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from contactpoints.hours import (
     LAST_WEEK,
-    LONDON,
     DatedException,
     Recurrence,
     Schedule,
@@ -17,6 +16,7 @@ from contactpoints.hours import (
     describe_rule,
     find_overlaps,
 )
+from core.time import LONDON
 
 WED, THU, SAT, SUN = 2, 3, 5, 6
 NO_HOLIDAYS: dict[date, str] = {}

@@ -7,7 +7,7 @@ import csv
 import gzip
 import io
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,10 +15,10 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from contactpoints import hours
-from contactpoints.demo import MET_LIST
 from contactpoints.importer import COLUMNS
 from contactpoints.models import Basis, ContactPoint, Fact, Status
+from core.time import midnight
+from demo.places import MET_LIST
 from places.models import Postcode
 from tests.shared_data import SHARED_DATA
 
@@ -55,7 +55,7 @@ def run(path: Path) -> str:
     return out.getvalue()
 
 
-@time_machine.travel(datetime(2026, 11, 27, 12, tzinfo=hours.UTC), tick=False)
+@time_machine.travel(datetime(2026, 11, 27, 12, tzinfo=UTC), tick=False)
 def test_the_template_imports_and_a_rerun_changes_nothing() -> None:
     assert "2 created" in run(TEMPLATE)
     assert "2 unchanged" in run(TEMPLATE)
@@ -68,7 +68,7 @@ def test_the_template_imports_and_a_rerun_changes_nothing() -> None:
     assert brixton.schedule().rules_valid_on(date(2026, 11, 27))[0].valid_from == date(2026, 3, 3)
 
 
-@time_machine.travel(datetime(2026, 11, 27, 12, tzinfo=hours.UTC), tick=False)
+@time_machine.travel(datetime(2026, 11, 27, 12, tzinfo=UTC), tick=False)
 def test_every_bad_row_is_reported_and_nothing_is_imported(tmp_path: Path) -> None:
     rows = [
         row(),
@@ -103,7 +103,7 @@ def test_a_file_with_unknown_columns_is_refused(tmp_path: Path) -> None:
         run(path)
 
 
-@time_machine.travel(datetime(2026, 11, 27, 12, tzinfo=hours.UTC), tick=False)
+@time_machine.travel(datetime(2026, 11, 27, 12, tzinfo=UTC), tick=False)
 def test_geojson_and_new_hours_keep_the_old_ones_until_they_change(tmp_path: Path) -> None:
     def geojson(hours_text: str, hours_from: str) -> Path:
         properties = row(hours=hours_text, hours_from=hours_from)
@@ -121,7 +121,7 @@ def test_geojson_and_new_hours_keep_the_old_ones_until_they_change(tmp_path: Pat
     assert "1 updated" in run(geojson("Th 10:00-12:00", "2027-01-01"))
     schedule = ContactPoint.objects.with_hours().get().schedule()
     assert [s.local_start.date() for s in schedule.sessions_between(
-        hours.midnight(date(2026, 12, 28)), hours.midnight(date(2027, 1, 11))
+        midnight(date(2026, 12, 28)), midnight(date(2027, 1, 11))
     )] == [date(2026, 12, 30), date(2027, 1, 7)]  # fmt: skip
 
 

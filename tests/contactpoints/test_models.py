@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from contactpoints.hours import LONDON
 from contactpoints.models import ContactPoint, Status
+from core.time import LONDON
 from tests.factories import ContactPointFactory, HoursExceptionFactory, OpeningRuleFactory
 
 pytestmark = pytest.mark.django_db

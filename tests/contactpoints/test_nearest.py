@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contactpoints import geo, nearby, search
-from contactpoints.hours import LONDON
 from contactpoints.models import ContactPoint
+from core.time import LONDON
 from places.geocoding import Place
 from tests.factories import ContactPointFactory, OpeningRuleFactory
 

@@ -11,8 +11,8 @@ from django.db import DatabaseError, connection
 from django.test import Client
 from django.urls import reverse
 
-from contactpoints.hours import LONDON
 from contactpoints.models import Kind, Status
+from core.time import LONDON
 from tests.factories import ContactPointFactory, HoursExceptionFactory, OpeningRuleFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ import time_machine
 from django.test import Client
 from geopy.distance import geodesic
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from places.boundaries import BoundaryFileError, import_boundaries
 from places.models import Area, Postcode
 from tests.factories import ContactPointFactory, OpeningRuleFactory

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from geopy.distance import geodesic
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from places.models import Area, AreaKind, Population, Postcode
 from places.population import PopulationFileError, import_population
 from tests.factories import ContactPointFactory, OpeningRuleFactory

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from geopy.distance import geodesic
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from coverage.models import Scenario, ScenarioIsFrozen
 from places.models import Postcode
 from reviews.services import review_publish
@@ -128,7 +128,7 @@ def test_a_cited_scenario_is_frozen_when_its_review_is_published(planner: Client
 
 
 def test_a_new_place_put_where_the_map_is_clicked(planner: Client) -> None:
-    from coverage import svg
+    from places import svg
     from places.models import Area, AreaKind
 
     westminster = Area.objects.get(kind=AreaKind.BOROUGH)

@@ -16,12 +16,12 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from demand import figures, release
 from demand.models import UNMET, DemandMonth, SearchCount, Walk
 from places.models import Postcode
-from reviews import noise
-from reviews.usage import Period
+from publishing import noise
+from publishing.usage import Period
 from tests.reference import attacker
 
 pytestmark = pytest.mark.django_db
@@ -118,9 +118,11 @@ def test_each_month_is_published_once_with_its_noise_kept() -> None:
     build([Search(0, 1, 3, 19, False, Walk.OVER_30)] * 40 + [Search(1, 1, 3, 9, True, "10")] * 9)
     client = Client()
     with time_machine.travel(datetime(2026, 11, 6, 12, tzinfo=LONDON), tick=False):
+        call_command("daily", stdout=io.StringIO())  # October is not due yet
         early = client.get("/demand/").content.decode()
     assert "No search figures have been published yet" in early
     with time_machine.travel(NOW, tick=False):
+        call_command("daily", stdout=io.StringIO())
         page = client.get("/demand/").content.decode()
         table = client.get("/demand/demand.csv").content
         stored = DemandMonth.objects.get(month=MONTHS[1])
@@ -190,6 +192,7 @@ def test_the_page_lists_areas_above_the_noise_and_the_csv_all() -> None:
 def test_bad_periods_are_told_plainly(client: Client) -> None:
     build([Search(0, 0, 3, 19, False, Walk.OVER_30)] * 6)
     with time_machine.travel(NOW, tick=False):
+        release.release()
         future = client.get("/demand/?start=2026-11&end=2026-11")
         garbage = client.get("/demand/?start=soon")
     assert future.status_code == garbage.status_code == 400
@@ -206,14 +209,15 @@ def test_daily_counts_are_deleted_after_the_retention_period(client: Client) -> 
         count=4,
     )  # fmt: skip
     with time_machine.travel(NOW, tick=False):
+        release.release()
         before = client.get("/demand/demand.csv?start=2026-09&end=2026-10").content
     out = io.StringIO()
     # On 2 February 2027 the counts before 4 November 2026 (90 days) go, their months being
     # published; 10 November's stay.
     with time_machine.travel(datetime(2027, 2, 2, 12, tzinfo=LONDON), tick=False):
-        call_command("demand_retention", stdout=out)
+        call_command("daily", stdout=out)
     assert sorted(SearchCount.objects.values_list("day", flat=True)) == [date(2026, 11, 10)]
-    assert "2 daily search counts deleted" in out.getvalue()
+    assert "2 daily count(s) deleted" in out.getvalue()
     cache.clear()
     with time_machine.travel(NOW, tick=False):
         assert client.get("/demand/demand.csv?start=2026-09&end=2026-10").content == before

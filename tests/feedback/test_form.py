@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from feedback.models import Response
 from tests.factories import ContactPointFactory
 

@@ -4,18 +4,20 @@ retention period, the published figures kept."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, datetime, time
 
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from feedback import release
 from feedback.models import FeedbackMonth, Response
-from reviews import noise
+from publishing import noise
 from tests.factories import ContactPointFactory, OpeningRuleFactory
 from tests.reference import attacker
 from visits import services
@@ -51,6 +53,7 @@ def _section(page: str) -> str:
 def test_answers_are_shown_with_their_noise_kept(client: Client, library: object) -> None:
     give(library, [(10, "yes", "yes", "yes", "poster")] * 40 + [(10, "no", "no", "no", "poster")])
     with time_machine.travel(NOW, tick=False):
+        call_command("daily", stdout=io.StringIO())
         page = client.get("/usage/library/?start=2026-10&end=2026-10").content.decode()
         stored = FeedbackMonth.objects.get(month=date(2026, 10, 1)).cells
         give(library, [(10, "no", "no", "no", "website")] * 20)  # late: changes nothing
@@ -115,19 +118,18 @@ def test_padding_with_ones_own_answers_reveals_no_more_than_the_budget(library: 
 def test_answers_are_deleted_after_the_retention_period_the_published_figures_kept(
     client: Client, library: object
 ) -> None:
-    from django.core.management import call_command
-
     give(library, [(10, "yes", "yes", "yes", "poster")] * 6)
     Response.objects.filter(day=date(2026, 10, 8)).update(synthetic=True)
     with time_machine.travel(NOW, tick=False):
+        call_command("daily", stdout=io.StringIO())
         before = client.get("/usage/library/?start=2026-10&end=2026-10").content.decode()
     assert "Includes synthetic demo data: not real answers." in before
     # 90 days after 8 October (6 January) the answers go; the published figures stay.
     with time_machine.travel(datetime(2027, 1, 5, 12, tzinfo=LONDON), tick=False):
-        call_command("feedback_retention", stdout=__import__("io").StringIO())
+        call_command("feedback_retention", stdout=io.StringIO())
     assert Response.objects.count() == 6  # not yet 90 days old
     with time_machine.travel(datetime(2027, 1, 7, 12, tzinfo=LONDON), tick=False):
-        call_command("feedback_retention", stdout=__import__("io").StringIO())
+        call_command("feedback_retention", stdout=io.StringIO())
     assert not Response.objects.exists()
     cache.clear()
     with time_machine.travel(NOW, tick=False):

@@ -7,8 +7,8 @@ from datetime import date, datetime, time, timedelta
 
 from hypothesis import strategies as st
 
-from contactpoints import hours
 from contactpoints.hours import DatedException, Recurrence, Schedule, WeeklyRule
+from core.time import local
 
 TODAY = date(2026, 11, 27)  # 2026 has 53 ISO weeks: fortnights cross its end
 
@@ -18,8 +18,8 @@ def site_intervals(
 ) -> list[tuple[datetime, datetime]]:
     """`hours.py`'s open intervals within [start, end), touching sessions merged."""
     merged: list[tuple[datetime, datetime]] = []
-    first = hours.local(start).date() - timedelta(days=1)
-    days = (hours.local(end).date() - first).days + 1
+    first = local(start).date() - timedelta(days=1)
+    days = (local(end).date() - first).days + 1
     for session in schedule.iter_sessions(first, days):
         a, b = max(session.start, start), min(session.end, end)
         if a >= b:

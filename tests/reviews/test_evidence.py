@@ -10,7 +10,7 @@ import time_machine
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from demand.models import DemandMonth, SearchCount
 from feedback.models import FeedbackMonth, Response
 from reviews.models import Review

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from reviews import services
 from reviews.markdown import render
 from reviews.models import (

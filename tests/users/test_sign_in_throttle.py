@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from tests.factories import staff_user
 from users import roles
 from users.throttle import pause_for

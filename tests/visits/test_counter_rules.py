@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from tests.conftest import sign_in
 from tests.factories import ContactPointFactory, OpeningRuleFactory, staff_user
 from users import roles

@@ -6,7 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
+from publishing import rollup
 from tests.conftest import sign_in
 from tests.factories import ContactPointFactory, OpeningRuleFactory, staff_user
 from users import roles
@@ -224,5 +225,5 @@ def test_ten_thousand_rows_in_one_upload(beethoven, manager, django_assert_max_n
     assert (result.errors, result.created) == ([], 10_000)
     session = StaffedSession.objects.get()
     assert session.visit_count == 10_000
-    assert services.usage_verify() == []
+    assert rollup.usage_verify() == []
     assert Visit.history.filter(history_user=manager).count() == 10_000

@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 
-from contactpoints.hours import LONDON
+from core.time import LONDON
 from tests.factories import ContactPointFactory, staff_user
 from users import roles
 from visits import services

@@ -7,13 +7,15 @@ from datetime import datetime, time, timedelta
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import timezone
 
-from contactpoints.hours import LONDON
+from core.time import LONDON, local
 from tests.conftest import sign_in
 from tests.factories import ContactPointFactory, OpeningRuleFactory, staff_user
 from users import roles
 from visits import services
 from visits.models import StaffedSession, Visit
+from visits.tasks import schedule_sessions
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +28,7 @@ def officer_client(client: Client, beethoven) -> Client:
 
 
 def _todays_session(client: Client) -> StaffedSession:
+    schedule_sessions(today=local(timezone.now()).date())  # what the daily command does
     response = client.get("/staff/")
     assert response.status_code == 200
     return response.context["sessions"][0]

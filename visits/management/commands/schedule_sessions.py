@@ -3,8 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from contactpoints.hours import LONDON, local
 from contactpoints.models import ContactPoint
+from core.time import LONDON, local
 from visits.services import sessions_schedule
 
 

@@ -1,0 +1,88 @@
+"""Public answers made once and served from the page cache until they stop being right: the
+one page-cache helper every public view uses (docs/architecture.md, "Caches").
+
+A view names what its answer depends on — the data versions (`core.versions`) and its
+cleaned choices, never the raw query string, so junk parameters neither multiply pages nor
+get past the cache — and says until when the answer is right. The answer is kept in the
+`pages` cache alias (sized for traffic, separate from the `default` cache, which holds small
+things: an eviction costs one recomputation, never a lost coordination state), with an
+ETag, Last-Modified and a public max-age of at most a minute, so browsers and a shared proxy
+can reuse it too.
+
+An answer made for one person (a search: what they typed is in it) is never kept: pass
+`personal=True` and it is sent `private`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+
+from django.core.cache import caches
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.http import http_date
+
+from . import versions
+
+# Browsers and shared caches may reuse an answer this long at most: an edit reaches them
+# within a minute.
+MAX_AGE = 60
+# Headers a kept answer carries besides its body.
+KEPT_HEADERS = ("Content-Disposition",)
+
+Render = Callable[[datetime], tuple[HttpResponse, datetime]]
+
+
+def key_for(kind: str, choices: str, depends_on: tuple[str, ...]) -> str:
+    """Where an answer is kept: its kind, its cleaned choices and the current versions of
+    the data it depends on (one query)."""
+    made_of = f"{kind}|{choices}|{versions.current(*depends_on)}"
+    return f"page:{kind}:" + hashlib.sha256(made_of.encode()).hexdigest()
+
+
+def serve(
+    *,
+    kind: str,
+    choices: str,
+    depends_on: tuple[str, ...],
+    render: Render,
+    personal: bool = False,
+) -> HttpResponse:
+    """The kept answer, or `render(now)`'s — the response and the moment it stops being
+    right — kept for the next asker when it is a 200."""
+    now = timezone.now()
+    if personal:
+        response, until = render(now)
+        if response.status_code == 200:
+            response["Cache-Control"] = f"private, max-age={_fresh(until, now)}"
+        return response
+    pages = caches["pages"]
+    key = key_for(kind, choices, depends_on)
+    found = pages.get(key)
+    if found is not None and found["until"] > now:
+        response = HttpResponse(found["content"], content_type=found["type"])
+        for header, value in found["headers"].items():
+            response[header] = value
+    else:
+        response, until = render(now)
+        if response.status_code != 200 or until <= now:
+            return response
+        found = {
+            "content": response.content,
+            "type": response["Content-Type"],
+            "headers": {h: response[h] for h in KEPT_HEADERS if response.has_header(h)},
+            "made": now,
+            "until": until,
+            "etag": '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
+        }
+        pages.set(key, found, max(1, int((until - now).total_seconds()) + 1))
+    response["Cache-Control"] = f"public, max-age={_fresh(found['until'], now)}"
+    response["ETag"] = found["etag"]
+    response["Last-Modified"] = http_date(found["made"].timestamp())
+    return response
+
+
+def _fresh(until: datetime, now: datetime) -> int:
+    return max(0, min(MAX_AGE, int((until - now).total_seconds())))

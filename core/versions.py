@@ -1,0 +1,90 @@
+"""Data versions (`DataVersion`): one number per kind of published data, changed in the
+transaction that changes the data — by triggers the migrations install (`bumped_by`), so no
+write can forget it, whatever path it takes — and read with one indexed query. Cached
+pages, exports and each worker's in-memory copies are kept under the version, so a change
+reaches every worker at its next request, and nothing made before it is served after.
+
+A bump does not add one: it draws a new random 63-bit number. So a version never comes
+back — not after a transaction that bumped it rolls back and another bumps it again, not
+after the database is restored from a backup — and no worker can mistake a copy it made
+from other data for a current one.
+
+Coordination state lives here, in the database, never in a cache: a cache may evict at any
+moment (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+
+PLACES = "places"  # contact points, their hours and facts: everything the pages about them say
+FIGURES = "figures"  # published months of usage, search demand and visitor feedback
+AREAS = "areas"  # the postcode gazetteer, ward boundaries and population figures
+
+
+def current(*names: str) -> tuple[int, ...]:
+    """The versions of `names`, in one query (0 for one never bumped)."""
+    from .models import DataVersion
+
+    found = dict(DataVersion.objects.filter(name__in=names).values_list("name", "value"))
+    return tuple(found.get(name, 0) for name in names)
+
+
+def bump(name: str) -> None:
+    """Change `name`'s version in the current transaction (for writes no trigger sees)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_bump_sql(name, connection.vendor))
+
+
+def _bump_sql(name: str, vendor: str) -> str:
+    fresh = "floor(random() * 9e18)::bigint" if vendor == "postgresql" else "abs(random())"
+    return (
+        f'INSERT INTO "core_dataversion" ("name", "value") VALUES (\'{name}\', {fresh}) '  # noqa: S608 (our own names)
+        f'ON CONFLICT ("name") DO UPDATE SET "value" = {fresh}'
+    )
+
+
+def _trigger_sql(name: str, table: str, vendor: str) -> tuple[list[str], list[str]]:
+    """The statements that make `table`'s writes bump `name`, and those that undo them."""
+    trigger = f"{table}_bumps_{name}"
+    if vendor == "postgresql":
+        create = [
+            f'CREATE OR REPLACE FUNCTION "{trigger}"() RETURNS trigger LANGUAGE plpgsql '
+            f"AS $$ BEGIN {_bump_sql(name, vendor)}; RETURN NULL; END $$",
+            f'CREATE TRIGGER "{trigger}" AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
+            f'FOR EACH STATEMENT EXECUTE FUNCTION "{trigger}"()',
+        ]
+        drop = [f'DROP TRIGGER IF EXISTS "{trigger}" ON "{table}"',
+                f'DROP FUNCTION IF EXISTS "{trigger}"()']  # fmt: skip
+        return create, drop
+    events = ("INSERT", "UPDATE", "DELETE")
+    create = [
+        f'CREATE TRIGGER "{trigger}_{event.lower()}" AFTER {event} ON "{table}" '
+        f"FOR EACH ROW BEGIN {_bump_sql(name, vendor)}; END"
+        for event in events
+    ]
+    return create, [f'DROP TRIGGER IF EXISTS "{trigger}_{event.lower()}"' for event in events]
+
+
+def bumped_by(name: str, tables: list[str]) -> Any:
+    """A migration operation: every insert, update or delete on `tables` changes `name`'s
+    version in the same transaction (one bump per statement on PostgreSQL, per row on
+    SQLite). SQLite drops a table's triggers when a migration rebuilds the table: such a
+    migration runs this again (tests/test_versions.py checks they are all there)."""
+    from django.db import migrations
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        for table in tables:
+            create, _drop = _trigger_sql(name, table, schema_editor.connection.vendor)
+            for statement in create:
+                schema_editor.execute(statement)
+
+    def backwards(apps: Any, schema_editor: Any) -> None:
+        for table in tables:
+            _create, drop = _trigger_sql(name, table, schema_editor.connection.vendor)
+            for statement in drop:
+                schema_editor.execute(statement)
+
+    return migrations.RunPython(forwards, backwards)

@@ -1,0 +1,15 @@
+"""Daily work of search demand (`manage.py daily`)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from . import release
+
+
+def release_and_forget(*, today: date) -> str:
+    """Publish every month that is due, then delete the daily counts past the retention
+    period whose month is published."""
+    released = release.release(today)
+    deleted = release.forget_daily_counts(today)
+    return f"{released} month(s) published; {deleted} daily count(s) deleted"

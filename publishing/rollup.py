@@ -1,0 +1,244 @@
+"""The daily roll-up of the visits (`UsageDay`), kept in step inside each writer's
+transaction, and the notes that a released month changed (`UsageRevisionDue`).
+
+`visits.services` records visits and sessions and knows nothing of figures: it tells the
+modules named in `settings.VISIT_LISTENERS` — this one — what changed, inside its own
+transaction (`visits.hooks`). A counted visit adds one to its day's row: to the visits,
+to one category of each family and to its hour, in one UPDATE that holds the row's lock
+until the writer commits, so concurrent officers queue behind each other and nothing is
+counted twice or lost (no recount per tap). A visit that stops counting takes one away; a
+visit whose details change moves from its old categories to its new ones.
+
+`usage_rebuild` counts everything again from the visits; `usage_verify` compares (both
+through `manage.py verify_usage`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractHour, TruncDate
+
+from core.time import LONDON, local, midnight
+from visits import services as visit_services
+from visits.models import StaffedSession, Visit
+
+from .models import FAMILIES, HOURS, TALLIES, UsageDay, UsageMonth, UsageRelease, UsageRevisionDue
+
+# The fields of a visit the roll-up counts by (besides the time it arrived).
+COUNTED_FIELDS = [field for field, _choices in FAMILIES.values()]
+
+
+def columns_of(categories: dict[str, Any], arrived_at: datetime) -> list[str]:
+    """The roll-up columns one visit counts in: the visits, one category per family, its
+    London hour."""
+    families = [f"{prefix}_{categories[field]}" for prefix, (field, _c) in FAMILIES.items()]
+    return ["visits", *families, HOURS[local(arrived_at).hour]]
+
+
+def _add(contact_point_id: int, day: date, columns: list[str], sign: int) -> None:
+    """Add `sign` to each of `columns` of one day's row, making the row first if need be."""
+    quote = connection.ops.quote_name
+    table = quote(UsageDay._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('contact_point_id')}, {quote('day')}, "
+            + ", ".join(quote(c) for c in ["visits", *TALLIES, *HOURS])
+            + ") VALUES (%s, %s"
+            + ", 0" * (1 + len(TALLIES) + len(HOURS))
+            + f") ON CONFLICT ({quote('contact_point_id')}, {quote('day')}) DO NOTHING",
+            [contact_point_id, day],
+        )
+        counts: dict[str, int] = {}
+        for column in columns:
+            counts[column] = counts.get(column, 0) + sign
+        assignments = ", ".join(f"{quote(c)} = {quote(c)} + %s" for c in counts)
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} "  # noqa: S608 (our own names, quoted)
+            f"WHERE {quote('contact_point_id')} = %s AND {quote('day')} = %s",
+            [*counts.values(), contact_point_id, day],
+        )
+
+
+def visit_counted(*, visit: Visit, sign: int) -> None:
+    """`visit` starts counting (+1: logged) or stops (−1: withdrawn). In the writer's
+    transaction."""
+    categories = {field: getattr(visit, field) for field in COUNTED_FIELDS}
+    day = local(visit.arrived_at).date()
+    _add(visit.contact_point_id, day, columns_of(categories, visit.arrived_at), sign)
+    _note_if_released(visit.contact_point_id, visit.arrived_at)
+
+
+def visit_changed(*, before: dict[str, Any], visit: Visit) -> None:
+    """A counted visit's details changed (`before`: its counted fields as they were)."""
+    day = local(visit.arrived_at).date()
+    old = columns_of(before, visit.arrived_at)
+    new = columns_of({field: getattr(visit, field) for field in COUNTED_FIELDS}, visit.arrived_at)
+    moved = [c for c in old if c not in new], [c for c in new if c not in old]
+    if moved[0] or moved[1]:
+        _add(visit.contact_point_id, day, moved[0], -1)
+        _add(visit.contact_point_id, day, moved[1], +1)
+        _note_if_released(visit.contact_point_id, visit.arrived_at)
+
+
+def visits_counted(*, visits: list[Visit]) -> None:
+    """Many visits start counting at once (an imported sheet): one update per day's column
+    set, grouped."""
+    grouped: dict[tuple[int, date, tuple[str, ...]], int] = {}
+    for visit in visits:
+        categories = {field: getattr(visit, field) for field in COUNTED_FIELDS}
+        key = (visit.contact_point_id, local(visit.arrived_at).date(),
+               tuple(columns_of(categories, visit.arrived_at)))  # fmt: skip
+        grouped[key] = grouped.get(key, 0) + 1
+    for (contact_point_id, day, columns), n in sorted(grouped.items()):
+        _add(contact_point_id, day, list(columns), n)
+    _note_revisions_due(
+        [(cp, day.replace(day=1)) for cp, day, _c in grouped if _released(day.replace(day=1))]
+    )
+
+
+def session_changed(*, session: StaffedSession) -> None:
+    """A session was scheduled, started, ended, cancelled or corrected."""
+    _note_if_released(session.contact_point_id, session.scheduled_start)
+
+
+# --- Released months that changed ------------------------------------------------------
+
+
+def _released(month: date) -> bool:
+    return UsageRelease.objects.filter(month=month).exists()
+
+
+def _note_if_released(contact_point_id: int, when: datetime) -> None:
+    """A change to a month already released: noted, and its published figures are revised
+    when that is safe (publishing.release)."""
+    month = local(when).date().replace(day=1)
+    if _released(month):
+        _note_revisions_due([(contact_point_id, month)])
+
+
+def _note_revisions_due(months: list[tuple[int, date]]) -> None:
+    """Note (contact point, month) pairs as due for revision: one upsert each."""
+    if not months:
+        return
+    quote = connection.ops.quote_name
+    table = quote(UsageRevisionDue._meta.db_table)
+    marks = quote("marks")
+    sql = (
+        f"INSERT INTO {table} ({quote('contact_point_id')}, {quote('month')}, {marks}) "  # noqa: S608 (our own names, quoted)
+        f"VALUES (%s, %s, 1) ON CONFLICT ({quote('contact_point_id')}, {quote('month')}) "
+        f"DO UPDATE SET {marks} = {table}.{marks} + 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, sorted(set(months)))
+
+
+# --- Counting everything again ---------------------------------------------------------
+
+
+def _rollup_rows() -> QuerySet[Visit, dict[str, Any]]:
+    """Every day's counts, straight from the visits, in the database."""
+    columns = {
+        column: Count("pk", filter=Q(**{field: value}))
+        for column, (field, value) in TALLIES.items()
+    } | {column: Count("pk", filter=Q(hour=h)) for h, column in enumerate(HOURS)}
+    return (
+        Visit.objects.counted()
+        .annotate(hour=ExtractHour("arrived_at", tzinfo=LONDON))
+        .annotate(day=TruncDate("arrived_at", tzinfo=LONDON))
+        .values("contact_point", "day")
+        .annotate(count=Count("pk"), **columns)
+        .order_by("contact_point", "day")
+    )
+
+
+@transaction.atomic
+def usage_rebuild() -> int:
+    """Rebuild the roll-up and every session's visit count from the visits (after bulk
+    loads, or to mend a difference `usage_verify` found). Released months are noted for
+    revision. Returns the number of days."""
+    UsageDay.objects.all().delete()
+    columns = [*TALLIES, *HOURS]
+    created = UsageDay.objects.bulk_create(
+        (
+            UsageDay(
+                contact_point_id=row["contact_point"],
+                day=row["day"],
+                visits=row["count"],
+                **{column: row[column] for column in columns},
+            )
+            for row in _rollup_rows().iterator(chunk_size=5000)
+        ),
+        batch_size=2000,
+    )
+    visit_services.sessions_recount()
+    _note_released_for_revision()
+    return len(created)
+
+
+def _note_released_for_revision() -> None:
+    """After a bulk change, every released month with figures is checked again on the next
+    release."""
+    released = list(UsageRelease.objects.values_list("month", flat=True))
+    if not released:
+        return
+    months = set(released)
+    touched = set(UsageMonth.objects.current().values_list("contact_point_id", "month"))
+    touched |= {
+        (cp, day.replace(day=1))
+        for cp, day in UsageDay.objects.filter(day__gte=min(released)).values_list(
+            "contact_point_id", "day"
+        )
+    } | {
+        (cp, local(start).date().replace(day=1))
+        for cp, start in StaffedSession.objects.filter(
+            scheduled_start__gte=midnight(min(released))
+        ).values_list("contact_point_id", "scheduled_start")
+    }
+    _note_revisions_due([(cp, month) for cp, month in touched if month in months])
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A difference between the roll-up and the visits it counts."""
+
+    what: str
+    key: str
+    stored: dict[str, int]
+    counted: dict[str, int]
+
+
+def usage_verify() -> list[Drift]:
+    """Compare the roll-up (every day, every column) and every session's visit count with
+    the visits themselves. An empty list means no drift."""
+    columns = ["visits", *TALLIES, *HOURS]
+    counted = {
+        (row["contact_point"], row["day"]): {
+            "visits": row["count"],
+            **{c: row[c] for c in columns[1:]},
+        }
+        for row in _rollup_rows()
+    }
+    stored = {
+        (row["contact_point_id"], row["day"]): {c: row[c] for c in columns}
+        for row in UsageDay.objects.values("contact_point_id", "day", *columns)
+    }
+    found = []
+    zero = dict.fromkeys(columns, 0)
+    for key in sorted(counted.keys() | stored.keys()):
+        have, want = stored.get(key, zero), counted.get(key, zero)
+        if have != want:
+            differing = [c for c in columns if have[c] != want[c]]
+            found.append(
+                Drift("day", f"contact point {key[0]} on {key[1]}",
+                      {c: have[c] for c in differing}, {c: want[c] for c in differing})
+            )  # fmt: skip
+    for pk, have_n, want_n in visit_services.sessions_miscounted():
+        found.append(
+            Drift("session", f"session {pk}", {"visit_count": have_n}, {"visit_count": want_n})
+        )
+    return found
