@@ -97,7 +97,7 @@ check-deploy: install ## Django's deployment checklist against production settin
 
 PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/contactpoints_bench
 
-bench: install ## Benchmarks on SQLite, then on PostgreSQL at 127.0.0.1:5432 if reachable (restarts it once: faults)
+bench: install ## Benchmarks on SQLite, then on PostgreSQL at 127.0.0.1:5432 if reachable (faults: on its own cluster and Redis)
 	DATABASE_URL= $(RUN) python -m bench
 	@if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
 	  DATABASE_URL=$(PG_BENCH_URL) $(RUN) python -m bench; \

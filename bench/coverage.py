@@ -24,7 +24,6 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
-from contactpoints import pagecache
 from contactpoints.models import ContactPoint, Kind, OpeningRule, Status
 from coverage import london, scenarios
 from coverage.models import Scenario
@@ -86,7 +85,6 @@ def run(argv: list[str]) -> None:
                             closes=clock(rng.choice([17, 20, 22])))
                 for cp in made for d in rng.sample(range(7), rng.randint(1, 6))
             )  # fmt: skip
-            pagecache.bump()
         places = london.places_open(WEEK)[1]
         cold = _recompute()  # wards and postcodes placed, then the week
         london.london_map()

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from bench.visits import officer_with_session
 from core.time import LONDON
+from publishing import rollup
 from users.models import User
 from visits import services
 from visits.footfall import COLUMNS, footfall_import
@@ -158,4 +159,4 @@ def run(argv: list[str]) -> None:
         f"{len(quiet + busy)} (target: none failed, none lost, longest ≤ "
         f"{TARGET_TAP_WAIT_MS:,} ms): {verdict}"
     )
-    assert not services.usage_verify(), "the roll-up drifted"
+    assert not rollup.usage_verify(), "the roll-up drifted"

@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from contactpoints import geo, nearby, pagecache, search
+from contactpoints import geo, nearby, search
 from contactpoints.models import ContactPoint, Kind, OpeningRule, Status
 from core.time import LONDON
 from places.geocoding import Place
@@ -80,7 +80,6 @@ def populate(count: int, positions: list[tuple[float, float]], rng: random.Rando
             OpeningRule.objects.bulk_create(rules)
             rules = []
     OpeningRule.objects.bulk_create(rules)
-    pagecache.bump()  # bulk writes send no signals
 
 
 def _timed(

@@ -15,9 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.cache import cache
-
-from core import versions
+from core import caching, versions
 from core.time import local, midnight
 
 COUNTDOWN = timedelta(minutes=60)  # "closes in N minutes" is shown in the last hour
@@ -54,7 +52,7 @@ def _boundaries(day_key: str) -> list[datetime]:
     from .models import ContactPoint
 
     key = f"contactpoints:boundaries:{versions.current(versions.PLACES)[0]}:{day_key}"
-    found = cache.get(key)
+    found = caching.get("default", key)
     if found is not None:
         return list(found)
     today = datetime.fromisoformat(day_key).date()
@@ -65,7 +63,7 @@ def _boundaries(day_key: str) -> list[datetime]:
         for session in schedule.sessions_between(start, end):
             instants.update((session.start, session.end))
     result = sorted(instants)
-    cache.set(key, result, 24 * 3600)
+    caching.set("default", key, result, 24 * 3600)
     return result
 
 

@@ -19,12 +19,11 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
-from django.core.cache import caches
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from . import versions
+from . import caching, versions
 
 # Browsers and shared caches may reuse an answer this long at most: an edit reaches them
 # within a minute.
@@ -58,9 +57,8 @@ def serve(
         if response.status_code == 200:
             response["Cache-Control"] = f"private, max-age={_fresh(until, now)}"
         return response
-    pages = caches["pages"]
     key = key_for(kind, choices, depends_on)
-    found = pages.get(key)
+    found = caching.get("pages", key)
     if found is not None and found["until"] > now:
         response = HttpResponse(found["content"], content_type=found["type"])
         for header, value in found["headers"].items():
@@ -77,7 +75,7 @@ def serve(
             "until": until,
             "etag": '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
         }
-        pages.set(key, found, max(1, int((until - now).total_seconds()) + 1))
+        caching.set("pages", key, found, max(1, int((until - now).total_seconds()) + 1))
     response["Cache-Control"] = f"public, max-age={_fresh(found['until'], now)}"
     response["ETag"] = found["etag"]
     response["Last-Modified"] = http_date(found["made"].timestamp())

@@ -89,3 +89,15 @@ class FeedbackMonth(models.Model):
 
     def __str__(self) -> str:
         return f"Visitor feedback, {self.month:%B %Y}"
+
+
+class UsedTicket(models.Model):
+    """A feedback form's ticket that has been used (its nonce): a replay is refused by the
+    unique constraint, whatever a cache does. Forgotten once the ticket has expired (a day:
+    `feedback.forms.OLDEST_SECONDS`), by the daily command."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    used_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Ticket used at {self.used_at:%Y-%m-%d %H:%M}"

@@ -21,7 +21,8 @@ from core.time import local, next_month
 from publishing import release as usage_release
 from publishing.noise import Budget, Measurement, add_noise
 
-from .models import QUESTIONS, FeedbackMonth, Response
+from .forms import OLDEST_SECONDS
+from .models import QUESTIONS, FeedbackMonth, Response, UsedTicket
 
 # What one month's release measures, and what each measurement costs per answer.
 BUDGET = Budget(
@@ -115,4 +116,11 @@ def forget_daily_answers(today: date | None = None) -> int:
         end = min(next_month(month), before)
         found, _ = Response.objects.filter(day__gte=month, day__lt=end).delete()
         deleted += found
+    return deleted
+
+
+def forget_used_tickets() -> int:
+    """Forget the used tickets that have expired anyway (a ticket lives a day)."""
+    expired = timezone.now() - timedelta(seconds=OLDEST_SECONDS)
+    deleted, _ = UsedTicket.objects.filter(used_at__lt=expired).delete()
     return deleted

@@ -12,4 +12,8 @@ def release_and_forget(*, today: date) -> str:
     whose month is published."""
     released = release.release(today)
     deleted = release.forget_daily_answers(today)
-    return f"{released} month(s) published; {deleted} answer(s) deleted"
+    tickets = release.forget_used_tickets()
+    return (
+        f"{released} month(s) published; {deleted} answer(s) deleted; "
+        f"{tickets} expired ticket(s) forgotten"
+    )

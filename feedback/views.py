@@ -1,7 +1,8 @@
 """/feedback/<slug>/: four questions about a visit, anonymous, reached from the QR code on
 the poster and the card at the counter. Floods and stuffing are limited without knowing who
 answers: a per-address budget (kept under a keyed hash), a signed ticket per form shown (used
-once, not answered faster than a person reads), an empty trap field, and one response per
+once — the used ones are rows with a unique nonce — and not answered faster than a person
+reads), an empty trap field, and one response per
 device and contact point per day (a cookie holding only the day). docs/feedback.md."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import segno
 from django.conf import settings
-from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,8 +24,8 @@ from contactpoints.models import ContactPoint
 from core.client import ClientRateThrottle
 from core.time import local, midnight
 
-from .forms import FASTEST_SECONDS, OLDEST_SECONDS, FeedbackForm, read_ticket, ticket_for
-from .models import QUESTIONS, Response
+from .forms import FASTEST_SECONDS, FeedbackForm, read_ticket, ticket_for
+from .models import QUESTIONS, Response, UsedTicket
 
 COOKIE_SALT = "feedback-day"
 
@@ -94,12 +95,15 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
                                        "again later.", 429)  # fmt: skip
         response["Retry-After"] = str(int(max(t.wait() or 600 for t in refused)) + 1)
         return response
-    if not cache.add(f"feedback-ticket:{ticket['n']}", True, OLDEST_SECONDS):
+    try:
+        with transaction.atomic():  # the ticket used and the answers kept, or neither
+            UsedTicket.objects.create(nonce=str(ticket["n"])[:32])
+            Response.objects.create(
+                contact_point=cp, day=local(timezone.now()).date(),
+                **{name: form.cleaned_data[name] for name in QUESTIONS},
+            )  # fmt: skip
+    except IntegrityError:  # this ticket was used already: counted once
         return _page(request, cp, None, 409, already=True)
-    Response.objects.create(
-        contact_point=cp, day=local(timezone.now()).date(),
-        **{name: form.cleaned_data[name] for name in QUESTIONS},
-    )  # fmt: skip
     response = redirect("feedback:thanks", slug=cp.slug)
     now = local(timezone.now())
     response.set_signed_cookie(

@@ -26,12 +26,12 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache as django_cache
 from django.http import HttpRequest
 from geopy.exc import GeopyError
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import get_geocoder_for_service
 
+from core import caching
 from core.client import GeocoderRateThrottle
 
 from . import postcodes
@@ -182,7 +182,7 @@ def _remote(text: str, client: HttpRequest | None) -> Place:
     if not settings.GEOCODER:
         raise LocationError(NOT_FOUND)
     key = _cache_key(text)
-    cached = django_cache.get(key)
+    cached = caching.get("default", key)
     if cached:
         return Place(*cached)
     if client is not None:
@@ -201,11 +201,10 @@ def _remote(text: str, client: HttpRequest | None) -> Place:
     label = str(location.address).split(", United Kingdom")[0][:120]
     place = Place(float(location.latitude), float(location.longitude), label, "geocoder")
     if _is_area(location):
-        django_cache.set(
-            key,
-            (place.latitude, place.longitude, place.label, place.source),
+        caching.set(
+            "default", key, (place.latitude, place.longitude, place.label, place.source),
             settings.GEOCODER_CACHE_SECONDS,
-        )
+        )  # fmt: skip
     return place
 
 

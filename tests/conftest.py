@@ -1,9 +1,11 @@
 import importlib
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -78,14 +80,43 @@ def _staff_roles(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _shared_cache_emptied_after_committed_tests(request: pytest.FixtureRequest) -> Any:
-    """The shared cache lives in a database table that flushing between transactional
-    tests does not empty: empty it, so no test sees another's cached pages."""
+def _caches_emptied(request: pytest.FixtureRequest) -> Any:
+    """No test sees another's cached answers. A database cache rolls back with each test's
+    transaction, but not with a transactional test's flush; a Redis cache (CACHE_URL=redis,
+    as CI runs the cache tests) keeps everything: empty them."""
+    from django.core.cache import caches
+
+    in_database = all(
+        config["BACKEND"].endswith("DatabaseCache") for config in settings.CACHES.values()
+    )
+    if not in_database:
+        for alias in settings.CACHES:
+            caches[alias].clear()
     yield
     if _commits(request):
-        from django.core.cache import cache
+        for alias in settings.CACHES:
+            caches[alias].clear()
 
-        cache.clear()
+
+@pytest.fixture(scope="session", autouse=True)
+def _a_redis_database_per_worker(worker_id: str) -> Any:
+    """Parallel workers sharing one Redis would empty each other's caches: each worker
+    takes its own database number (1 + its index)."""
+    redis = {
+        alias: config
+        for alias, config in settings.CACHES.items()
+        if config["BACKEND"].endswith("RedisCache")
+    }
+    if not redis:
+        yield
+        return
+    number = 1 + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
+    own = {
+        alias: {**config, "LOCATION": re.sub(r"/\d+$", f"/{number}", config["LOCATION"])}
+        for alias, config in settings.CACHES.items()
+    }
+    with override_settings(CACHES=own):
+        yield
 
 
 def sign_in(client: Client, user: Any) -> Client:

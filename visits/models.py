@@ -264,3 +264,20 @@ class Visit(models.Model):
     def __str__(self) -> str:
         when = f"{self.arrived_at:%Y-%m-%d %H:%M}"
         return f"{self.get_purpose_display()} at {self.contact_point}, {when}"
+
+
+class CheckedSheet(models.Model):
+    """A footfall sheet checked and shown to its officer, waiting for "confirm" (a token in
+    the page): kept in a table, not a cache, so a busy cache never loses it. Removed when
+    imported, or by the daily command once it has expired."""
+
+    KEPT_FOR = timedelta(minutes=30)  # from the check to "confirm"
+
+    token = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    checked_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}, checked {self.checked_at:%Y-%m-%d %H:%M}"

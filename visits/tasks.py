@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 from contactpoints.models import ContactPoint
 from core.time import midnight
 
+from .models import CheckedSheet
 from .services import sessions_schedule
 
 AHEAD_DAYS = 14
@@ -20,4 +23,9 @@ def schedule_sessions(*, today: date) -> str:
         sessions_schedule(contact_point=cp, start=begin, end=begin + timedelta(days=AHEAD_DAYS))
         for cp in ContactPoint.objects.operating().with_hours()
     )
-    return f"{created} new session(s) scheduled for the next {AHEAD_DAYS} days"
+    expired = timezone.now() - CheckedSheet.KEPT_FOR
+    forgotten, _ = CheckedSheet.objects.filter(checked_at__lt=expired).delete()
+    return (
+        f"{created} new session(s) scheduled for the next {AHEAD_DAYS} days; "
+        f"{forgotten} expired footfall check(s) forgotten"
+    )

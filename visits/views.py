@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,7 +29,7 @@ from core.time import local
 
 from . import footfall, services
 from .forms import FootfallUploadForm, NotHeldForm, VisitDetailsForm, VisitForm
-from .models import Purpose, SessionState, StaffedSession, Visit
+from .models import CheckedSheet, Purpose, SessionState, StaffedSession, Visit
 
 staff_required = otp_required(if_configured=False)
 
@@ -284,11 +283,6 @@ def visit_undo(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     return redirect("staff:home")
 
 
-# A checked sheet waits this long for its confirmation (in the shared cache, for the user
-# who uploaded it only).
-CHECKED_FOR = 30 * 60
-
-
 @staff_required
 def footfall_upload(request: HttpRequest) -> HttpResponse:
     """Import a paper footfall sheet in two steps: upload, and see every problem by row or
@@ -299,14 +293,17 @@ def footfall_upload(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "columns": footfall.COLUMNS, "codes": _codes()}
     status = 200
     if request.method == "POST" and "confirm" in request.POST:
-        checked = cache.get(f"footfall:{request.POST['confirm']}")
-        if not checked or checked["user"] != request.user.pk:
+        checked = CheckedSheet.objects.filter(
+            token=str(request.POST["confirm"])[:32], user=request.user.pk,
+            checked_at__gte=timezone.now() - CheckedSheet.KEPT_FOR,
+        ).first()  # fmt: skip
+        if checked is None:
             form = FootfallUploadForm()
             context |= {"form": form, "expired": True}
             return render(request, "visits/footfall_upload.html", context, status=400)
-        cache.delete(f"footfall:{request.POST['confirm']}")
-        result = footfall.footfall_import(content=checked["content"], user=request.user)  # type: ignore[arg-type]
-        context |= {"result": result, "imported": not result.errors, "name": checked["name"]}
+        result = footfall.footfall_import(content=bytes(checked.content), user=request.user)  # type: ignore[arg-type]
+        checked.delete()
+        context |= {"result": result, "imported": not result.errors, "name": checked.name}
         status = 400 if result.errors else 200
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -320,10 +317,11 @@ def footfall_upload(request: HttpRequest) -> HttpResponse:
             status = 400 if result.errors else 200
             if not result.errors and result.new:
                 token = uuid.uuid4().hex
-                cache.set(
-                    f"footfall:{token}",
-                    {"user": request.user.pk, "content": content, "name": upload.name},
-                    CHECKED_FOR,
+                CheckedSheet.objects.create(
+                    token=token,
+                    user_id=request.user.pk,
+                    name=str(upload.name)[:255],
+                    content=content,
                 )
                 context["token"] = token
     elif request.method == "POST":

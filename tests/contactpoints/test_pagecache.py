@@ -14,7 +14,7 @@ from contactpoints.models import ContactPoint
 from core.time import LONDON
 from tests.factories import ContactPointFactory, OpeningRuleFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.cache]
 
 WEDNESDAY = datetime(2026, 11, 25, tzinfo=LONDON)
 

@@ -20,7 +20,7 @@ from places.models import Area, Postcode
 from tests.factories import ContactPointFactory, OpeningRuleFactory
 from tests.shared_data import load_westminster
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.cache]
 NOW = datetime(2026, 11, 25, 12, tzinfo=LONDON)  # a Wednesday
 
 

@@ -22,7 +22,7 @@ from places.models import Postcode
 from tests.factories import ContactPointFactory
 from tests.places.test_geocoding import remote  # noqa: F401 (the stand-in geocoder)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.cache]
 
 ADDRESS = "203.0.113.77"  # the searcher's IP address
 POSTCODE = "SE13 5JZ"

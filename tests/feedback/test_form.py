@@ -14,7 +14,7 @@ from core.time import LONDON
 from feedback.models import Response
 from tests.factories import ContactPointFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.cache]
 NOON = datetime(2026, 11, 25, 12, tzinfo=LONDON)
 ANSWERS = {"found_easily": "difficult", "spoke_privately": "no", "got_what_needed": "yes",
            "heard_via": "poster"}  # fmt: skip

@@ -17,7 +17,7 @@ from places import geocoding
 from places.geocoding import LocationError, from_coordinates, locate
 from places.models import Postcode
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.cache]
 
 
 class StandIn(BaseHTTPRequestHandler):
@@ -46,6 +46,17 @@ class StandIn(BaseHTTPRequestHandler):
                     "display_name": "Paddington, City of Westminster, London, United Kingdom",
                     "place_rank": 20,  # a suburb
                     "addresstype": "suburb",
+                }
+            ]
+            status = 200
+        elif text.lower().startswith("area "):  # any number of towns and suburbs
+            n = int(text.split()[1])
+            body = [
+                {
+                    "lat": f"{51.3 + (n % 500) / 1000:.4f}",
+                    "lon": f"{-0.4 + n // 500 / 100:.4f}",
+                    "display_name": f"Area {n}, London, United Kingdom",
+                    "place_rank": 20,
                 }
             ]
             status = 200

@@ -23,7 +23,7 @@ from users import roles
 from visits import services
 from visits.models import StaffedSession, Visit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.cache]
 
 # October 2026 is published (it ended, and a week has passed); November is not.
 NOW = datetime(2026, 11, 20, 12, tzinfo=LONDON)
