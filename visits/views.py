@@ -317,11 +317,9 @@ def footfall_upload(request: HttpRequest) -> HttpResponse:
             status = 400 if result.errors else 200
             if not result.errors and result.new:
                 token = uuid.uuid4().hex
+                user: Any = request.user  # signed in (staff_required)
                 CheckedSheet.objects.create(
-                    token=token,
-                    user_id=request.user.pk,
-                    name=str(upload.name)[:255],
-                    content=content,
+                    token=token, user=user, name=str(upload.name)[:255], content=content
                 )
                 context["token"] = token
     elif request.method == "POST":
