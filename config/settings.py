@@ -71,6 +71,9 @@ INSTALLED_APPS = [
 # Apps above visits that keep figures in step with its records, inside the same
 # transaction (visits.hooks).
 VISIT_LISTENERS = ["publishing.rollup"]
+# Apps told when a place's hours change, in the same transaction (contactpoints.services):
+# visits keeps the sessions not yet started in step.
+HOURS_LISTENERS = ["visits.services"]
 # Apps told of every search the finder, the widget and the API answer (core.hooks).
 SEARCH_LISTENERS = ["demand.recorder"]
 # Apps that add a section to a contact point's usage page (publishing.views).

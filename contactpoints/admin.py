@@ -14,7 +14,9 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import hours
+from core.admin import ServiceAdmin
+
+from . import hours, services
 from .models import (
     EXCEPTION_FIELDS,
     FACILITIES,
@@ -105,7 +107,7 @@ class FactCheckAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContactPoint)
-class ContactPointAdmin(admin.ModelAdmin):
+class ContactPointAdmin(ServiceAdmin):
     list_display = ["name", "kind", "borough", "status", "is_published", "status_now", "updated_at"]
     list_filter = [
         "is_published",
@@ -193,13 +195,19 @@ class ContactPointAdmin(admin.ModelAdmin):
     def unpublish(self, request: HttpRequest, queryset: QuerySet[ContactPoint]) -> None:
         self._set_published(request, queryset, False)
 
+    def save_model(self, request: HttpRequest, obj: ContactPoint, form: Any, change: bool) -> None:
+        services.contact_point_save(contact_point=obj, user=request.user)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # hours, exceptions, facts
+        services.hours_changed(contact_point_id=form.instance.pk)
+
     def _set_published(
         self, request: HttpRequest, queryset: QuerySet[ContactPoint], published: bool
     ) -> None:
         changed = 0
         for contact_point in queryset.exclude(is_published=published):
-            contact_point.is_published = published
-            contact_point.save(update_fields=["is_published", "updated_at"])
+            services.contact_point_publish(contact_point=contact_point, published=published)
             self.log_change(request, contact_point, "Published" if published else "Unpublished")
             changed += 1
         verb = "published" if published else "unpublished"

@@ -28,7 +28,7 @@ from django.utils.text import slugify
 from places import postcodes
 from places.models import Postcode
 
-from . import hours
+from . import hours, services
 from .models import (
     UNCONFIRMED,
     Basis,
@@ -422,6 +422,7 @@ def _write(row: Parsed, result: Result) -> None:
         _replace_hours(cp, row)
     for fact, values in row.facts.items():
         FactCheck.objects.update_or_create(contact_point=cp, fact=fact, defaults=values)
+    services.hours_changed(contact_point_id=cp.pk)  # the sessions follow its hours
 
 
 def _snapshot(cp: ContactPoint) -> dict[str, Any]:

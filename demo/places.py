@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
-from contactpoints import importer
+from contactpoints import importer, services
 from contactpoints.models import (
     UNCONFIRMED,
     Basis,
@@ -477,4 +477,5 @@ def load_demo(*, reset: bool = False) -> tuple[int, int]:
         )
         cp.replaces.set([by_slug[s] for s in demo.replaces])
         _demo_facts(cp, demo)
+        services.hours_changed(contact_point_id=cp.pk)  # as the back office does
     return created, restored

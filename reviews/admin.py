@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from core.admin import ServiceAdmin
 from coverage.models import Scenario
 
 from . import services
@@ -107,7 +108,7 @@ FROZEN_WHEN_PUBLISHED = [
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ServiceAdmin):
     form = ReviewForm
     list_display = ["title", "status", "author", "approved_by", "published_at", "preview"]
     list_filter = ["status"]

@@ -11,6 +11,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ServiceAdmin
+
 from . import services
 from .models import Assignment, StaffedSession, Visit
 
@@ -42,7 +44,7 @@ class VisitInline(admin.TabularInline):
 
 
 @admin.register(StaffedSession)
-class StaffedSessionAdmin(SimpleHistoryAdmin):
+class StaffedSessionAdmin(ServiceAdmin, SimpleHistoryAdmin):
     list_display = [
         "contact_point",
         "scheduled_start",
@@ -64,18 +66,15 @@ class StaffedSessionAdmin(SimpleHistoryAdmin):
         self, request: HttpRequest, obj: StaffedSession, form: Any, change: bool
     ) -> None:
         # Through the service, like every other write: checked, audited, and the usage
-        # figures follow.
-        try:
-            services.session_correct(session=obj, user=request.user)  # type: ignore[arg-type]
-        except ValidationError as error:
-            self.message_user(request, "; ".join(error.messages), messages.ERROR)
+        # figures follow. A refusal saves nothing (ServiceAdmin).
+        services.session_correct(session=obj, user=request.user)  # type: ignore[arg-type]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # record it as not held instead: the advertised session stays counted
 
 
 @admin.register(Visit)
-class VisitAdmin(SimpleHistoryAdmin):
+class VisitAdmin(ServiceAdmin, SimpleHistoryAdmin):
     """Visits are logged at the counter or imported; here a manager corrects categories or
     withdraws a visit logged by mistake. Nothing about a visitor can be typed in."""
 

@@ -138,9 +138,10 @@ def _untouched_ahead(contact_point_id: int, now: datetime) -> QuerySet[StaffedSe
     )
 
 
-def follow_hours(sender: object, contact_point_id: int, **kwargs: object) -> None:
-    """`hours_changed` receiver: keep the sessions not yet started in step. Most saves
-    have none scheduled ahead: one query, and the hours are not loaded."""
+def hours_changed(*, contact_point_id: int) -> None:
+    """A place's hours changed (told by contactpoints.services, through settings.
+    HOURS_LISTENERS, in the same transaction): keep the sessions not yet started in step.
+    Most saves have none scheduled ahead: one query, and the hours are not loaded."""
     now = timezone.now()
     if not _untouched_ahead(contact_point_id, now).exists():
         return

@@ -8,6 +8,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 
+from contactpoints import services as contactpoints_services
 from core.time import LONDON
 from tests.factories import ContactPointFactory, staff_user
 from users import roles
@@ -220,19 +221,18 @@ def test_a_session_cannot_be_started_days_early_or_after_it_ended(beethoven, ses
 
 
 @time_machine.travel(WEDNESDAY, tick=False)
-def test_changed_hours_regenerate_the_sessions_not_yet_started(
-    beethoven, session, django_capture_on_commit_callbacks
-) -> None:
+def test_changed_hours_regenerate_the_sessions_not_yet_started(beethoven, session) -> None:
     """The Wednesday session is under way; when the Saturday hours move to Sunday, the
     Saturday sessions ahead (untouched) become Sunday ones; the Wednesday one stays."""
     officer = staff_user("pc", roles.OFFICER, beethoven)
     services.session_start(session=session, user=officer)
     start = datetime(2026, 11, 23, tzinfo=LONDON)
     services.sessions_schedule(contact_point=beethoven, start=start, end=start + timedelta(days=21))
-    with django_capture_on_commit_callbacks(execute=True):
-        saturday = beethoven.opening_rules.get(weekday=5)
-        saturday.weekday = 6
-        saturday.save()
+    saturday = beethoven.opening_rules.get(weekday=5)
+    saturday.weekday = 6
+    saturday.save()
+    # As the back office and the importer do after writing hours: in the same transaction.
+    contactpoints_services.hours_changed(contact_point_id=beethoven.pk)
     days = [
         s.scheduled_start.astimezone(LONDON).strftime("%a %d")
         for s in StaffedSession.objects.filter(contact_point=beethoven).order_by("scheduled_start")
