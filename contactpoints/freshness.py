@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from core import caching, versions
 from core.time import local, midnight
+
+from . import openings
 
 COUNTDOWN = timedelta(minutes=60)  # "closes in N minutes" is shown in the last hour
 
@@ -46,30 +47,9 @@ def shown_changes(contact_points: Iterable[Any], now: datetime) -> datetime:
     return soonest
 
 
-def _boundaries(day_key: str) -> list[datetime]:
-    """Every opening and closing of every published place, yesterday to the day after
-    tomorrow: computed once per data version and day."""
-    from .models import ContactPoint
-
-    key = f"contactpoints:boundaries:{versions.current(versions.PLACES)[0]}:{day_key}"
-    found = caching.get("default", key)
-    if found is not None:
-        return list(found)
-    today = datetime.fromisoformat(day_key).date()
-    # From the day before yesterday: its overnight sessions end yesterday.
-    start, end = midnight(today - timedelta(days=2)), midnight(today + timedelta(days=3))
-    instants: set[datetime] = set()
-    for schedule in ContactPoint.objects.published().operating().schedules().values():
-        for session in schedule.sessions_between(start, end):
-            instants.update((session.start, session.end))
-    result = sorted(instants)
-    caching.set("default", key, result, 24 * 3600)
-    return result
-
-
 def open_set_changes(now: datetime) -> datetime:
     """The next moment any published place opens or closes (or midnight)."""
-    instants = _boundaries(local(now).date().isoformat())
+    instants = openings.around(local(now).date()).instants()
     index = bisect.bisect_right(instants, now)
     following = instants[index] if index < len(instants) else _next_midnight(now)
     return min(following, _next_midnight(now))

@@ -147,12 +147,11 @@ class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
         }
 
     def open_pks(self, when: datetime) -> set[int]:
-        """Primary keys of those open at `when`. Opening rules are too rich for SQL, so
-        the candidates' schedules (for that day and the day before, for overnight
-        sessions) are evaluated by `contactpoints.hours`."""
-        today = hours.local(when).date()
-        schedules = self.filter(status=Status.OPEN).schedules(on=[today - timedelta(days=1), today])
-        return {pk for pk, schedule in schedules.items() if schedule.is_open_at(when)}
+        """Primary keys of those open at `when` (contactpoints.openings: opening rules are
+        too rich for SQL, so each candidate's schedule lays out its sessions)."""
+        from . import openings
+
+        return openings.open_pks(self, when)
 
     def open_at(self, when: datetime) -> ContactPointQuerySet:
         """Those open at `when`, as a queryset."""

@@ -22,14 +22,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import numpy as np
 from django.conf import settings
 
 from core import versions
 
-from . import geo
+from . import geo, openings
 from .hours import local
 from .models import FACILITIES, ContactPoint, ContactPointQuerySet
 
@@ -129,20 +129,12 @@ class Index:
             if found is not None:
                 self._days.move_to_end(day)
                 return found
-        days = (day - timedelta(days=1), day)
-        rows, starts, ends = [], [], []
-        schedules = _located().schedules(on=days)
+        # Who is open when: the one derivation (contactpoints.openings), mapped to rows.
+        sessions = openings.around(day)
         where = dict(zip(self.pks.tolist(), range(len(self)), strict=True))
-        for pk, schedule in schedules.items():
-            row = where.get(pk)
-            if row is None:  # published since the index was built: the next version has it
-                continue
-            for each in days:
-                for session in schedule.sessions_on(each):
-                    rows.append(row)
-                    starts.append(session.start.timestamp())
-                    ends.append(session.end.timestamp())
-        found = _Day(np.array(rows, dtype=np.int64), np.array(starts), np.array(ends))
+        rows = np.array([where.get(pk, -1) for pk in sessions.pks.tolist()], dtype=np.int64)
+        indexed = rows >= 0  # not located, or published since the index was built: skipped
+        found = _Day(rows[indexed], sessions.starts[indexed], sessions.ends[indexed])
         with self._lock:
             self._days[day] = found
             while len(self._days) > _DAYS_KEPT:

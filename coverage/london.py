@@ -22,6 +22,7 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Q
 
+from contactpoints import openings
 from contactpoints.models import ContactPoint, ContactPointQuerySet, Status
 from core import versions
 from core.time import LONDON, local
@@ -233,24 +234,21 @@ def places_open(
     start = datetime.combine(monday - timedelta(days=1), clock(0), tzinfo=LONDON)
     end = datetime.combine(monday + timedelta(days=7), clock(0), tzinfo=LONDON)
     keys = sorted(coordinates)
-    schedules = located.schedules()
+    # Who is open when: the one derivation (contactpoints.openings).
+    sessions = openings.between(located, start, end)
+    row_of = {pk: row for row, pk in enumerate(keys)}
     is_open = np.zeros((len(keys), HOURS), dtype=bool)
-    unrecorded = []
-    for row, pk in enumerate(keys):
-        sessions = schedules[pk].sessions_between(start, end)
-        if not sessions:
-            unrecorded.append(names[pk])
-        for session in sessions:
-            lo, hi = np.searchsorted(
-                moments, [session.start.timestamp(), session.end.timestamp()], side="left"
-            )
-            is_open[row, lo:hi] = True
+    lows = np.searchsorted(moments, sessions.starts, side="left")
+    highs = np.searchsorted(moments, sessions.ends, side="left")
+    for pk, lo, hi in zip(sessions.pks.tolist(), lows.tolist(), highs.tolist(), strict=True):
+        is_open[row_of[pk], lo:hi] = True
+    unrecorded = sorted(names[pk] for pk in sessions.without_sessions() if pk in names)
     places = engine.Places(
         np.array([coordinates[pk][0] for pk in keys]),
         np.array([coordinates[pk][1] for pk in keys]),
         is_open,
     )
-    return places, keys, sorted(unrecorded)
+    return places, keys, unrecorded
 
 
 def compute(monday: date, *, historical: bool = False) -> London:

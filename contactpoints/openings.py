@@ -1,0 +1,113 @@
+"""Who is open when: the one place that applies the opening-hours rule (`hours.Schedule`, for
+one place) to many places at once. The directory's "open now", the nearest search's filter,
+the moments a cached page stops being right, and coverage's hours of the week all read
+their answers from here.
+
+The sessions of every place asked about, between two instants, are laid out flat — a
+place, a start and an end per session, as NumPy arrays — so "open at T" is one comparison
+over them, and the moments anyone opens or closes are their starts and ends.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from core import versions
+from core.time import local, midnight
+
+if TYPE_CHECKING:
+    from .models import ContactPointQuerySet
+
+
+@dataclass(frozen=True)
+class Openings:
+    """Sessions of some places between two instants: `pks[i]` is open from `starts[i]`
+    (inclusive) to `ends[i]` (exclusive), as POSIX timestamps; `places`: every place asked
+    about, open or not."""
+
+    pks: np.ndarray  # int64
+    starts: np.ndarray  # float64
+    ends: np.ndarray  # float64
+    places: np.ndarray  # int64, sorted
+
+    def open_at(self, when: datetime) -> set[int]:
+        """The places open at `when` (which must lie between the instants asked about)."""
+        moment = when.timestamp()
+        return set(self.pks[(self.starts <= moment) & (moment < self.ends)].tolist())
+
+    def instants(self) -> list[datetime]:
+        """Every moment one of them opens or closes, in order."""
+        from core.time import LONDON
+
+        moments = np.unique(np.concatenate([self.starts, self.ends]))
+        return [datetime.fromtimestamp(m, tz=LONDON) for m in moments.tolist()]
+
+    def without_sessions(self) -> set[int]:
+        """The places asked about that have no session in the whole stretch."""
+        return set(self.places.tolist()) - set(self.pks.tolist())
+
+
+def between(places: ContactPointQuerySet, start: datetime, end: datetime) -> Openings:
+    """The sessions of `places` that overlap [start, end): their schedules read in three
+    flat queries (`ContactPointQuerySet.schedules`, only the rules and exceptions that can
+    apply to those days), then each place's `hours.Schedule` lays out its sessions."""
+    first = local(start).date() - timedelta(days=1)  # its overnight sessions run into start
+    last = local(end).date()
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    schedules = places.schedules(on=days)
+    pks, starts, ends = [], [], []
+    for pk, schedule in schedules.items():
+        # A session lasts a day at most (one past midnight ends the next day).
+        for session in schedule.sessions_between(start - timedelta(days=1), end):
+            if session.end <= start:
+                continue
+            pks.append(pk)
+            starts.append(session.start.timestamp())
+            ends.append(session.end.timestamp())
+    return Openings(
+        np.array(pks, dtype=np.int64), np.array(starts, dtype=np.float64),
+        np.array(ends, dtype=np.float64), np.array(sorted(schedules), dtype=np.int64),
+    )  # fmt: skip
+
+
+def open_pks(places: ContactPointQuerySet, when: datetime) -> set[int]:
+    """Which of `places` (operating ones only) are open at `when`."""
+    from .models import Status
+
+    return between(places.filter(status=Status.OPEN), when, when + timedelta(seconds=1)).open_at(
+        when
+    )
+
+
+# Every published operating place's sessions from the day before a London day to the day
+# after it, per data version: the stretch a search, a page's freshness and the nearest
+# index ask about. Kept in each process; an edit changes the version.
+_kept: OrderedDict[tuple[int, date], Openings] = OrderedDict()
+_lock = threading.Lock()
+_KEPT = 4
+
+
+def around(day: date) -> Openings:
+    """The published operating places' sessions from the start of the day before `day` to
+    the end of the day after it (computed once per data version and day, per process)."""
+    from .models import ContactPoint
+
+    key = (versions.current(versions.PLACES)[0], day)
+    with _lock:
+        found = _kept.get(key)
+        if found is not None:
+            _kept.move_to_end(key)
+            return found
+    places = ContactPoint.objects.published().operating()
+    found = between(places, midnight(day - timedelta(days=1)), midnight(day + timedelta(days=2)))
+    with _lock:
+        _kept[key] = found
+        while len(_kept) > _KEPT:
+            _kept.popitem(last=False)
+    return found
