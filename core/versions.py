@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
-
 PLACES = "places"  # contact points, their hours and facts: everything the pages about them say
 FIGURES = "figures"  # published months of usage, search demand and visitor feedback
 AREAS = "areas"  # the postcode gazetteer, ward boundaries and population figures
@@ -30,12 +28,6 @@ def current(*names: str) -> tuple[int, ...]:
 
     found = dict(DataVersion.objects.filter(name__in=names).values_list("name", "value"))
     return tuple(found.get(name, 0) for name in names)
-
-
-def bump(name: str) -> None:
-    """Change `name`'s version in the current transaction (for writes no trigger sees)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_bump_sql(name, connection.vendor))
 
 
 def _bump_sql(name: str, vendor: str) -> str:

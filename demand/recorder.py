@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from contactpoints import nearby
 from core.time import local
+from places import postcodes
 from places.geocoding import Place
 
 from .models import SearchCount, Walk
@@ -47,8 +48,10 @@ class Facts:
 def area_of(place: Place) -> str:
     """The postcode district of a postcode search; otherwise the grid square around the
     point, named by its south-west corner ("51.50,-0.15")."""
-    if place.source in ("postcode", "district"):
-        return place.label.split(" ")[0].upper()[:4]
+    if place.source == "postcode":
+        return postcodes.outward_code(place.label)
+    if place.source == "district":
+        return postcodes.compact(place.label.split(" (")[0])
     south = math.floor(place.latitude / CELL_DEGREES) * CELL_DEGREES
     west = math.floor(place.longitude / (CELL_DEGREES * 1.5)) * CELL_DEGREES * 1.5
     return f"{south:.2f},{west:.2f}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -135,10 +135,6 @@ def release_month(month: date) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def released_at(month: date) -> datetime | None:
-    return DemandMonth.objects.filter(month=month).values_list("released_at", flat=True).first()
 
 
 def forget_daily_counts(today: date | None = None) -> int:

@@ -43,7 +43,6 @@ from django.db.models.functions import Coalesce, ExtractIsoWeekDay, Greatest, Le
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from core import versions
 from core.time import local, midnight, month_start, next_month, previous_month
 from visits.models import SessionState, StaffedSession
 
@@ -70,12 +69,6 @@ VISITOR_COLUMNS = ["visits", "sessions_with_visitor", *TALLIES]
 
 def threshold() -> int:
     return int(settings.DISCLOSURE_THRESHOLD)
-
-
-def public_version() -> int:
-    """Changes whenever anything published changes: a month of usage, search demand or
-    visitor feedback released or revised (`core.versions`)."""
-    return versions.current(versions.FIGURES)[0]
 
 
 def last_releasable(today: date) -> date:
