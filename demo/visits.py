@@ -16,11 +16,10 @@ from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from contactpoints.models import ContactPoint, Kind
-from publishing.rollup import usage_rebuild
 from users.models import User
+from visits import services
 from visits.models import (
     HeardVia,
     Outcome,
@@ -118,16 +117,15 @@ def generate(*, days: int = 730, seed: int = 20261127, now: datetime | None = No
             sessions.append(session)
             if session.state == SessionState.HELD:
                 planned_visits.append((session, _visitor_count(rng, cp, slot.end - slot.start)))
-        bulk_create_with_history(sessions, StaffedSession, default_user=user, batch_size=500)
         visits = [
             _visit(rng, cp, session, user, number)
             for session, count in planned_visits
             for number in range(count)
         ]
-        bulk_create_with_history(visits, Visit, default_user=user, batch_size=1000)
-        result.sessions += len(sessions)
-        result.visits += len(visits)
-    usage_rebuild()  # bulk inserts bypass the per-visit roll-up
+        # Through the service, as any history: the roll-up follows in the same transaction.
+        added = services.history_record(user=user, sessions=sessions, visits=visits)
+        result.sessions += added[0]
+        result.visits += added[1]
     return result
 
 

@@ -40,27 +40,38 @@ def columns_of(categories: dict[str, Any], arrived_at: datetime) -> list[str]:
     return ["visits", *families, HOURS[local(arrived_at).hour]]
 
 
+COLUMNS = ["visits", *TALLIES, *HOURS]
+
+
 def _add(contact_point_id: int, day: date, columns: list[str], sign: int) -> None:
-    """Add `sign` to each of `columns` of one day's row, making the row first if need be."""
+    """Add `sign` to each of `columns` of one day's row."""
+    counts: dict[str, int] = {}
+    for column in columns:
+        counts[column] = counts.get(column, 0) + sign
+    _add_many({(contact_point_id, day): counts})
+
+
+def _add_many(increments: dict[tuple[int, date], dict[str, int]]) -> None:
+    """Add each day's counts to its row (making the row first if need be): one UPDATE per
+    day, which holds the row's lock until the writer commits, so concurrent writers queue
+    and none is lost."""
     quote = connection.ops.quote_name
     table = quote(UsageDay._meta.db_table)
+    keys = f"{quote('contact_point_id')}, {quote('day')}"
+    make = (
+        f"INSERT INTO {table} ({keys}, {', '.join(quote(c) for c in COLUMNS)}) "  # noqa: S608 (our own names, quoted)
+        f"VALUES (%s, %s{', 0' * len(COLUMNS)}) ON CONFLICT ({keys}) DO NOTHING"
+    )
+    add = (
+        f"UPDATE {table} SET "  # noqa: S608 (our own names, quoted)
+        + ", ".join(f"{quote(c)} = {quote(c)} + %s" for c in COLUMNS)
+        + f" WHERE {quote('contact_point_id')} = %s AND {quote('day')} = %s"
+    )
+    days = sorted(increments)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({quote('contact_point_id')}, {quote('day')}, "
-            + ", ".join(quote(c) for c in ["visits", *TALLIES, *HOURS])
-            + ") VALUES (%s, %s"
-            + ", 0" * (1 + len(TALLIES) + len(HOURS))
-            + f") ON CONFLICT ({quote('contact_point_id')}, {quote('day')}) DO NOTHING",
-            [contact_point_id, day],
-        )
-        counts: dict[str, int] = {}
-        for column in columns:
-            counts[column] = counts.get(column, 0) + sign
-        assignments = ", ".join(f"{quote(c)} = {quote(c)} + %s" for c in counts)
-        cursor.execute(
-            f"UPDATE {table} SET {assignments} "  # noqa: S608 (our own names, quoted)
-            f"WHERE {quote('contact_point_id')} = %s AND {quote('day')} = %s",
-            [*counts.values(), contact_point_id, day],
+        cursor.executemany(make, days)
+        cursor.executemany(
+            add, [[*(increments[day].get(c, 0) for c in COLUMNS), *day] for day in days]
         )
 
 
@@ -86,19 +97,28 @@ def visit_changed(*, before: dict[str, Any], visit: Visit) -> None:
 
 
 def visits_counted(*, visits: list[Visit]) -> None:
-    """Many visits start counting at once (an imported sheet): one update per day's column
-    set, grouped."""
-    grouped: dict[tuple[int, date, tuple[str, ...]], int] = {}
+    """Many visits start counting at once (an imported sheet, a history loaded): one
+    upsert per contact point and day."""
+    increments: dict[tuple[int, date], dict[str, int]] = {}
     for visit in visits:
         categories = {field: getattr(visit, field) for field in COUNTED_FIELDS}
-        key = (visit.contact_point_id, local(visit.arrived_at).date(),
-               tuple(columns_of(categories, visit.arrived_at)))  # fmt: skip
-        grouped[key] = grouped.get(key, 0) + 1
-    for (contact_point_id, day, columns), n in sorted(grouped.items()):
-        _add(contact_point_id, day, list(columns), n)
+        counts = increments.setdefault((visit.contact_point_id, local(visit.arrived_at).date()), {})
+        for column in columns_of(categories, visit.arrived_at):
+            counts[column] = counts.get(column, 0) + 1
+    _add_many(increments)
+    released = set(UsageRelease.objects.values_list("month", flat=True))
     _note_revisions_due(
-        [(cp, day.replace(day=1)) for cp, day, _c in grouped if _released(day.replace(day=1))]
+        [(cp, day.replace(day=1)) for cp, day in increments if day.replace(day=1) in released]
     )
+
+
+def sessions_changed(*, sessions: list[StaffedSession]) -> None:
+    """Many sessions written at once (a history loaded)."""
+    released = set(UsageRelease.objects.values_list("month", flat=True))
+    months = {
+        (s.contact_point_id, local(s.scheduled_start).date().replace(day=1)) for s in sessions
+    }
+    _note_revisions_due([(cp, month) for cp, month in months if month in released])
 
 
 def session_changed(*, session: StaffedSession) -> None:

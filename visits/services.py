@@ -569,3 +569,29 @@ def sessions_miscounted() -> list[tuple[int, int, int]]:
         visit_count=F("counted")
     )
     return list(sessions.values_list("pk", "visit_count", "counted"))
+
+
+@transaction.atomic
+def history_record(
+    *, user: User, sessions: list[StaffedSession], visits: list[Visit]
+) -> tuple[int, int]:
+    """Record a history of sessions and their visits at once (the demo's synthetic years, a
+    migration from another system): bulk inserts with their history rows, each session's
+    visit count, and the apps above told in bulk. Returns (sessions, visits) added. Called
+    by commands, never from a request: `user` is who the history rows name."""
+    bulk_create_with_history(sessions, StaffedSession, default_user=user, batch_size=500)
+    by_session: dict[int, int] = {}
+    for visit in visits:
+        session = visit.session
+        assert session is not None  # every visit belongs to a session
+        visit.session_id, visit.contact_point_id = session.pk, session.contact_point_id
+        if visit.withdrawn_at is None:
+            by_session[session.pk] = by_session.get(session.pk, 0) + 1
+    bulk_create_with_history(visits, Visit, default_user=user, batch_size=1000)
+    for session_id, n in sorted(by_session.items()):
+        StaffedSession.objects.filter(pk=session_id).update(visit_count=F("visit_count") + n)
+    hooks.tell("VISIT_LISTENERS", "sessions_changed", sessions=sessions)
+    hooks.tell(
+        "VISIT_LISTENERS", "visits_counted", visits=[v for v in visits if v.withdrawn_at is None]
+    )
+    return len(sessions), len(visits)
