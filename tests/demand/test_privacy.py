@@ -46,22 +46,25 @@ def _rows() -> dict[str, set[str]]:
 
 
 def _cache_entries() -> list[str]:
-    """Every key and value in the shared cache, decoded, whatever the backend."""
-    backend = type(caches["default"]).__name__
+    """Every key and value in both caches (the default and the pages), decoded, whatever
+    the backend."""
     entries = []
-    if backend == "DatabaseCache":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT cache_key, value FROM {cache._table}")  # type: ignore[attr-defined]  # noqa: S608
-            for key, value in cursor.fetchall():
-                entries.append(f"{key} {pickle.loads(base64.b64decode(value))!r}")  # noqa: S301 (our own cache)
-    elif backend == "RedisCache":
-        redis = caches["default"]._cache  # type: ignore[attr-defined]
-        client = redis.get_client()
-        for key in client.scan_iter("*"):
-            entries.append(f"{key!r} {redis._serializer.loads(client.get(key))!r}")
-    else:  # LocMemCache
-        for key, value in caches["default"]._cache.items():  # type: ignore[attr-defined]
-            entries.append(f"{key} {pickle.loads(value)!r}")  # noqa: S301
+    for alias in ("default", "pages"):
+        store = caches[alias]
+        backend = type(store).__name__
+        if backend == "DatabaseCache":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT cache_key, value FROM {store._table}")  # type: ignore[attr-defined]  # noqa: S608
+                for key, value in cursor.fetchall():
+                    entries.append(f"{key} {pickle.loads(base64.b64decode(value))!r}")  # noqa: S301 (our own cache)
+        elif backend == "RedisCache":
+            redis = store._cache  # type: ignore[attr-defined]
+            client = redis.get_client()
+            for key in client.scan_iter("*"):
+                entries.append(f"{key!r} {redis._serializer.loads(client.get(key))!r}")
+        else:  # LocMemCache
+            for key, value in store._cache.items():  # type: ignore[attr-defined]
+                entries.append(f"{key} {pickle.loads(value)!r}")  # noqa: S301
     return entries
 
 
