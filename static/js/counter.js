@@ -412,6 +412,8 @@
     setUpApp();
     if (!window.indexedDB || !window.fetch) return;
     setUpCounter();
+    // Taps are queued from here on; until then a form posts as a plain page would.
+    document.documentElement.setAttribute("data-counter", "ready");
     if (channel) channel.onmessage = function () { render(); moveIfDone(); };
     window.addEventListener("online", function () { flush(true); });
     render().then(flush).then(moveIfDone);

@@ -8,7 +8,7 @@ import time_machine
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from tests.browser.conftest import Connection, assert_accessible
-from tests.browser.test_counter import sign_in
+from tests.browser.test_counter import sign_in, start_session
 from tests.factories import staff_user
 from users import roles
 from visits.models import SessionState, StaffedSession, Visit
@@ -36,7 +36,7 @@ def started(page: Page, base: str) -> None:
     answered: the screen changes before it does)."""
     sign_in(page, base)
     page.goto(session_url(base))
-    page.get_by_role("button", name="Start session").click()
+    start_session(page)
     expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
     expect(page.locator("[data-notice]")).to_have_text("Session started.")
 
@@ -64,7 +64,7 @@ def test_the_counter_opens_and_works_with_no_connection_from_a_cold_start(
     page.goto(counter)  # a cold start: a new tab, no connection
     expect(page.get_by_role("heading", name="Beethoven Centre contact point")).to_be_visible()
     app_context.set_offline(True)  # so that the page hears when the connection is back
-    page.get_by_role("button", name="Start session").click()
+    start_session(page)
     expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
     page.get_by_role("button", name="+ Report a crime").click()
     page.get_by_role("button", name="+ Advice or information").click()
@@ -156,7 +156,7 @@ def test_two_tabs_never_lose_each_others_taps(context: BrowserContext, counter: 
     first = context.new_page()
     sign_in(first, base)
     first.goto(session_url(base))
-    first.get_by_role("button", name="Start session").click()
+    start_session(first)
     expect(first.get_by_role("heading", name="Visitors: 0")).to_be_visible()
     expect(first.locator("[data-notice]")).to_have_text("Session started.")
     second = context.new_page()
@@ -201,7 +201,7 @@ def test_every_counter_state_is_accessible(page: Page, counter: str) -> None:
     assert_accessible(page)  # not started
     page.get_by_text("The session is not happening").click()
     assert_accessible(page)
-    page.get_by_role("button", name="Start session").click()
+    start_session(page)
     expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
     expect(page.locator("[data-notice]")).to_have_text("Session started.")
     assert_accessible(page)  # open, nobody yet
@@ -245,7 +245,7 @@ def test_a_round_the_clock_counter_moves_to_the_new_day_at_midnight(
         page.get_by_label("Security code").fill("code0001")
         page.get_by_role("button", name="Sign in").click()
         page.goto(f"{base}/staff/sessions/{first.pk}/")
-        page.get_by_role("button", name="Start session").click()
+        start_session(page)
         expect(page.locator("[data-notice]")).to_have_text("Session started.")
         page.get_by_role("button", name="+ Report a crime").click()
         expect(page.locator("[data-notice]")).to_have_text("Visitor logged: Report a crime.")
