@@ -98,6 +98,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # A sign-in ends SESSION_COOKIE_AGE after it was made, however often it is used.
+    "users.sessions.SignInLifetimeMiddleware",
+    # Who is changing a credential or a permission, for the access history.
+    "users.audit.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -170,7 +174,17 @@ TRUSTED_PROXIES: int = env.int("TRUSTED_PROXIES", default=0)
 NINJA_NUM_PROXIES = TRUSTED_PROXIES
 OTP_TOTP_ISSUER = "Contact Points"
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is an audit trail, read-only
-SESSION_COOKIE_AGE = 12 * 3600  # a working day
+# A sign-in lasts a working day from when it was made, not from its last use
+# (users/sessions.py).
+SESSION_COOKIE_AGE = 12 * 3600
+# Staff set their own passwords from an emailed link (users/passwords.py), valid 3 days.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+# EMAIL_URL as django-environ reads it (smtp+tls://user:password@host:587); while developing
+# emails are printed to the console.
+vars().update(
+    env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+)
+DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="contact-points@localhost")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

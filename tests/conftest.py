@@ -77,6 +77,9 @@ def _staff_roles(request: pytest.FixtureRequest) -> None:
         )
         importlib.import_module("reviews.migrations.0002_review_roles").add(django_apps, None)
         importlib.import_module("coverage.migrations.0002_scenario_roles").grant(django_apps, None)
+        importlib.import_module(
+            "users.migrations.0004_roles_see_pauses_and_only_superusers_change_roles"
+        ).change(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

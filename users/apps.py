@@ -6,4 +6,5 @@ class UsersConfig(AppConfig):
     verbose_name = "Users"
 
     def ready(self) -> None:
-        from . import throttle  # noqa: F401  (connects the sign-in counters)
+        # Signal receivers: the sign-in counters, the sign-in's start, the access history.
+        from . import audit, sessions, throttle  # noqa: F401

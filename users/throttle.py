@@ -1,7 +1,15 @@
 """Pauses after wrong sign-ins, per username and per client address separately.
 
 A wrong password or a wrong security code counts once for the username tried and once for
-the address it came from (config.client.client_ip: the same reading as the rate limits).
+the address it came from (core.client.client_ip: the same reading as the rate limits).
+
+A username's pause must not become a way to keep its owner out, so it follows OWASP's
+device cookies: a browser that has signed in as a user carries a signed cookie naming that
+user and a random nonce. From such a browser, a wrong try counts for that device
+("device:<nonce>") instead of the username, and the username's pause does not apply; from
+any other browser it counts for the username as before. Whoever guesses from elsewhere
+pauses only unknown browsers, and the officer's own phone still signs in. The per-address
+pause applies to every browser.
 After a few free tries a pause begins, one minute at first and twice as long after each
 further wrong try, up to an hour. Tries made during a pause are refused before any
 password is checked and are not counted, so a pause never slides: whoever holds it can
@@ -14,33 +22,91 @@ so simultaneous tries are all counted.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from core.client import client_ip
 
-from .models import SignInThrottle
+from .models import SignInFailure, SignInThrottle
 
 # Free tries before the first pause. An address can be shared (an office, a mobile
 # network), so it has more than a username.
-FREE = {"user": 5, "ip": 20}
+FREE = {"user": 5, "device": 5, "ip": 20}
 FIRST_PAUSE = timedelta(minutes=1)
 LONGEST_PAUSE = timedelta(hours=1)
 FORGET_AFTER = timedelta(days=1)
 
 
+# The device cookie: signed (so it cannot be made up or changed), for the sign-in page only,
+# and remembering the last few people who signed in on this browser (a shared counter phone).
+DEVICE_COOKIE = "cp_device"
+DEVICE_COOKIE_SALT = "users.throttle.device-cookie"
+DEVICE_COOKIE_AGE = 180 * 24 * 3600
+DEVICE_COOKIE_USERS = 5
+
+
+def _username(username: str) -> str:
+    return username.strip().casefold()[:150]
+
+
+def known_devices(request: HttpRequest | None) -> dict[str, str]:
+    """The usernames this browser has signed in as, each with its device nonce; {} when
+    the cookie is missing, altered, or older than DEVICE_COOKIE_AGE."""
+    if request is None or DEVICE_COOKIE not in request.COOKIES:
+        return {}
+    try:
+        entries = signing.loads(
+            request.COOKIES[DEVICE_COOKIE], salt=DEVICE_COOKIE_SALT, max_age=DEVICE_COOKIE_AGE
+        )
+    except signing.BadSignature:
+        return {}
+    if not isinstance(entries, list):
+        return {}
+    return {
+        name: nonce
+        for name, nonce in entries[-DEVICE_COOKIE_USERS:]
+        if isinstance(name, str) and isinstance(nonce, str)
+    }
+
+
+def remember_device(request: HttpRequest, response: Any, username: str) -> None:
+    """After a successful sign-in: a fresh nonce for this user on this browser (the old
+    one's count is dropped), keeping the most recent few users."""
+    devices = known_devices(request)
+    old = devices.pop(_username(username), None)
+    if old:
+        SignInThrottle.objects.filter(key=f"device:{old}").delete()
+    devices[_username(username)] = secrets.token_urlsafe(16)
+    entries = list(devices.items())[-DEVICE_COOKIE_USERS:]
+    response.set_cookie(
+        DEVICE_COOKIE,
+        signing.dumps(entries, salt=DEVICE_COOKIE_SALT),
+        max_age=DEVICE_COOKIE_AGE,
+        path=reverse("accounts:login"),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 def _keys(request: HttpRequest | None, username: str | None) -> list[str]:
     keys = []
     if username:
-        keys.append(f"user:{username.strip().casefold()}"[:200])
+        nonce = known_devices(request).get(_username(username))
+        keys.append(f"device:{nonce}" if nonce else f"user:{_username(username)}")
     if request is not None:
         keys.append(f"ip:{client_ip(request)}")
     return keys
@@ -106,9 +172,25 @@ def _count_failure(
 ) -> None:
     if request is not None and getattr(request, "sign_in_paused_until", None):
         return
-    record_failure(request, credentials.get("username"))
+    username = credentials.get("username")
+    record_failure(request, username)
+    if username:
+        # Kept for the account's owner, who is told at their next sign-in (and the rows
+        # deleted then). No address or password is kept.
+        user = get_user_model().objects.filter(username__iexact=username.strip()).only("pk").first()
+        if user is not None:
+            SignInFailure.objects.create(
+                user=user, known_device=_username(username) in known_devices(request)
+            )
 
 
 @receiver(user_logged_in)
 def _forget_username(sender: Any, request: HttpRequest | None, user: Any, **_: Any) -> None:
-    SignInThrottle.objects.filter(key__in=_keys(None, user.get_username())).delete()
+    SignInThrottle.objects.filter(key=f"user:{_username(user.get_username())}").delete()
+
+
+def failures_since_last_sign_in(user: Any) -> list[SignInFailure]:
+    """The wrong tries for this account since it last signed in, forgotten once read."""
+    failures = list(SignInFailure.objects.filter(user=user).order_by("at"))
+    SignInFailure.objects.filter(pk__in=[f.pk for f in failures]).delete()
+    return failures

@@ -129,3 +129,111 @@ def test_counts_are_forgotten_after_a_day_and_after_signing_in(officer) -> None:
         for _ in range(4):
             assert _try("wrong", code="goodcode2") == 200
         assert _try(RIGHT, code="goodcode3") == 302
+
+
+# --- The owner cannot be held out (OWASP device cookies) ------------------------------------
+def _phone() -> Client:
+    """The officer's own phone: it has signed in as them before, and signed out."""
+    phone = Client(REMOTE_ADDR="192.0.2.10")
+    response = phone.post(
+        "/accounts/login/", {"username": "officer", "password": RIGHT, "otp_token": "goodcode0"}
+    )
+    assert response.status_code == 302
+    phone.post("/accounts/logout/")
+    return phone
+
+
+def _sign_in(client: Client, code: str, password: str = RIGHT) -> int:
+    return client.post(
+        "/accounts/login/", {"username": "officer", "password": password, "otp_token": code}
+    ).status_code
+
+
+def _hold_out(tries: int = 30) -> None:
+    """Someone who knows only the username, guessing from many addresses."""
+    for n in range(tries):
+        _try("guess", address=f"203.0.113.{n}")
+
+
+def test_wrong_tries_elsewhere_do_not_pause_the_officers_own_browser(officer) -> None:
+    with time_machine.travel(NOON, tick=False):
+        phone = _phone()
+        _hold_out()
+        assert _try(RIGHT, code="goodcode1", address="192.0.2.99") == 429  # an unknown browser
+        assert _sign_in(phone, "goodcode1") == 302  # the officer's phone signs in
+
+
+def test_a_known_browsers_own_wrong_tries_still_pause_it(officer) -> None:
+    with time_machine.travel(NOON, tick=False):
+        phone = _phone()
+        assert [_sign_in(phone, "goodcode1", password="wrong") for _ in range(5)] == [200] * 5
+        assert _sign_in(phone, "goodcode1") == 429
+        # Its pause is its own: the username is not paused for other browsers.
+        assert _try(RIGHT, code="goodcode1", address="192.0.2.98") == 302
+
+
+def test_a_made_up_or_borrowed_device_cookie_counts_for_nothing(officer, beethoven) -> None:
+    other = staff_user("other", roles.OFFICER, beethoven)
+    other_device = other.staticdevice_set.create(name="Backup codes")
+    other_device.token_set.create(token="othercode")
+    with time_machine.travel(NOON, tick=False):
+        borrowed = Client(REMOTE_ADDR="192.0.2.20")  # signed in as someone else
+        assert (
+            borrowed.post(
+                "/accounts/login/",
+                {"username": "other", "password": RIGHT, "otp_token": "othercode"},
+            ).status_code
+            == 302
+        )
+        forged = Client(REMOTE_ADDR="192.0.2.21")
+        forged.cookies["cp_device"] = "W1sib2ZmaWNlciIsIngiXV0:forged:signature"
+        _hold_out()
+        assert _sign_in(borrowed, "goodcode1") == 429
+        assert _sign_in(forged, "goodcode1") == 429
+
+
+def test_the_officer_is_told_of_wrong_tries_at_their_next_sign_in(officer) -> None:
+    with time_machine.travel(NOON, tick=False) as clock:
+        phone = _phone()
+        _hold_out(3)
+        clock.shift(timedelta(hours=2))
+        phone.post(
+            "/accounts/login/",
+            {"username": "officer", "password": "typo", "otp_token": "goodcode1"},
+        )
+        clock.shift(timedelta(minutes=1))
+        page = phone.post(
+            "/accounts/login/",
+            {"username": "officer", "password": RIGHT, "otp_token": "goodcode1"},
+            follow=True,
+        )
+        assert page.status_code == 200
+        assert (
+            "4 wrong tries to sign in as you since you last signed in, the last on "
+            "Wednesday 25 November at 14:00 (3 from a browser you have not used)."
+        ) in page.content.decode()
+        # Told once.
+        phone.post("/accounts/logout/")
+        again = phone.post(
+            "/accounts/login/",
+            {"username": "officer", "password": RIGHT, "otp_token": "goodcode2"},
+            follow=True,
+        )
+        assert "wrong tr" not in again.content.decode()
+
+
+def test_managers_see_pauses_and_may_end_one(officer, beethoven) -> None:
+    from tests.conftest import sign_in
+    from users.models import SignInThrottle
+
+    with time_machine.travel(NOON, tick=False):
+        _hold_out(5)
+        manager = sign_in(Client(), staff_user("manager", roles.MANAGER, beethoven))
+        listing = manager.get("/admin/users/signinthrottle/")
+        assert listing.status_code == 200
+        assert "user:officer" in listing.content.decode()
+        pause = SignInThrottle.objects.get(key="user:officer")
+        manager.post(f"/admin/users/signinthrottle/{pause.pk}/delete/", {"post": "yes"})
+        assert _try(RIGHT, code="goodcode1", address="192.0.2.97") == 302
+        analyst = sign_in(Client(), staff_user("analyst", roles.ANALYST))
+        assert analyst.get("/admin/users/signinthrottle/").status_code == 403
