@@ -133,6 +133,12 @@ def _released(month: date) -> bool:
     return UsageRelease.objects.filter(month=month).exists()
 
 
+def month_released(*, when: datetime) -> bool:
+    """Asked by the counter: is the month of `when` published? Then only a manager's
+    correction may change it (visits.services.OFFLINE_GRACE)."""
+    return _released(local(when).date().replace(day=1))
+
+
 def _note_if_released(contact_point_id: int, when: datetime) -> None:
     """A change to a month already released: noted, and its published figures are revised
     when that is safe (publishing.release)."""

@@ -198,13 +198,16 @@ def session_start(
 
 @transaction.atomic
 def session_end(
-    *, session: StaffedSession, user: User, at: datetime | None = None
+    *, session: StaffedSession, user: User, at: datetime | None = None, at_counter: bool = False
 ) -> StaffedSession:
     session = StaffedSession.objects.select_for_update().get(pk=session.pk)
     _require(user, session.contact_point)
     if session.state != SessionState.HELD:
         raise ValidationError("Only a session that was started can be ended.")
     if session.actual_end is None:
+        if at_counter:
+            # Ending a long-forgotten session now would open it to new taps for days.
+            check_counter_may_change(session, session.scheduled_start)
         session.actual_end = max(at or timezone.now(), session.actual_start)  # type: ignore[type-var]
         _save(session, user)
     return session
@@ -235,7 +238,7 @@ def reopen_until(session: StaffedSession, user: User) -> datetime | None:
 
 @transaction.atomic
 def session_reopen(
-    *, session: StaffedSession, user: User, at: datetime | None = None
+    *, session: StaffedSession, user: User, at: datetime | None = None, at_counter: bool = False
 ) -> StaffedSession:
     """Take back "End session": the session runs on as if it had not ended. Pressing it
     twice changes nothing."""
@@ -243,6 +246,8 @@ def session_reopen(
     _require(user, session.contact_point)
     if session.is_open_for_visits:
         return session
+    if at_counter:
+        check_counter_may_change(session, session.actual_end or session.scheduled_start)
     until = reopen_until(session, user)
     if until is None:
         raise ValidationError(
@@ -364,11 +369,13 @@ def visit_log(
     outcome: str = Outcome.NOT_RECORDED,
     language_assistance: bool = False,
     source: str = Source.COUNTER,
+    at_counter: bool = False,
 ) -> Logged:
     """Record one visit, inside a held session. A retried or double-tapped submission
     carries the same key and returns the visit already stored, so nothing is counted twice.
     (Every visit belongs to a session: so a month's published figures exist exactly for the
-    places that advertised sessions in it, which the public sees anyway.)"""
+    places that advertised sessions in it, which the public sees anyway.) `at_counter`: sent
+    from the counter page, so only within its window (check_counter_may_change)."""
     existing = Visit.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         _check_same_place(existing, session, None)
@@ -380,6 +387,8 @@ def visit_log(
     arrived_at = arrived_at or timezone.now()
     session = StaffedSession.objects.get(pk=session.pk)  # as it is now, not as loaded
     _check_in_session(session, arrived_at)
+    if at_counter:
+        check_counter_may_change(session, arrived_at)
     visit = Visit(
         contact_point=contact_point,
         session=session,
@@ -450,6 +459,28 @@ def visits_bulk_log(
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=5)
 
+# What the counter (an officer's phone, perhaps offline) may still change: a session that
+# ended no more than OFFLINE_GRACE ago (a phone without signal over a weekend), in a month
+# whose figures are not yet published. Anything later is a manager's correction in the back
+# office, which revises a published month through publishing's revision rules.
+OFFLINE_GRACE = timedelta(days=3)
+
+
+def check_counter_may_change(session: StaffedSession | None, when: datetime) -> None:
+    """Refuse a change sent from the counter outside its window (see OFFLINE_GRACE)."""
+    if session is not None:
+        end = session.actual_end or session.scheduled_end
+        if timezone.now() > end + OFFLINE_GRACE:
+            raise ValidationError(
+                f"This session ended more than {OFFLINE_GRACE.days} days ago, so the counter "
+                "can no longer change it. Ask a manager to correct it in the back office."
+            )
+    if any(hooks.ask("VISIT_LISTENERS", "month_released", when=when)):
+        raise ValidationError(
+            f"The figures for {local(when):%B %Y} are published, so the counter can no "
+            "longer change them. Ask a manager to correct it in the back office."
+        )
+
 
 def _check_in_session(session: StaffedSession, arrived_at: datetime) -> None:
     """A visit belongs to a session that was held, between its start and its end (or now,
@@ -485,10 +516,13 @@ def visit_update(
     heard_via: str | None = None,
     outcome: str | None = None,
     language_assistance: bool | None = None,
+    at_counter: bool = False,
 ) -> Visit:
     """The optional second tap: add details to a visit just logged."""
-    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    visit = Visit.objects.select_for_update().select_related("session").get(pk=visit.pk)
     _require(user, visit.contact_point)
+    if at_counter:
+        check_counter_may_change(visit.session, visit.arrived_at)
     before = {field: getattr(visit, field) for field in COUNTED_FIELDS}
     for name, value in (
         ("private_room", private_room),
@@ -509,11 +543,13 @@ UNDO_WINDOW = timedelta(minutes=15)
 
 
 @transaction.atomic
-def visit_withdraw(*, visit: Visit, user: User) -> Visit:
+def visit_withdraw(*, visit: Visit, user: User, at_counter: bool = False) -> Visit:
     """Undo a mistaken tap. The visit stops counting but stays in the record (and its key
     stays used, so a late retry of the same tap cannot bring it back)."""
-    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    visit = Visit.objects.select_for_update().select_related("session").get(pk=visit.pk)
     _require(user, visit.contact_point)
+    if at_counter and visit.withdrawn_at is None:
+        check_counter_may_change(visit.session, visit.arrived_at)
     is_manager = user.has_perm("visits.view_all_contact_points")
     if not is_manager and (
         visit.recorded_by_id != user.pk or timezone.now() - visit.created_at > UNDO_WINDOW

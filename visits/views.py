@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial, wraps
 from typing import Any
 
 from django.contrib import messages
@@ -32,6 +34,30 @@ from .forms import FootfallUploadForm, NotHeldForm, VisitDetailsForm, VisitForm
 from .models import CheckedSheet, Purpose, SessionState, StaffedSession, Visit
 
 staff_required = otp_required(if_configured=False)
+
+
+def made_by_this_officer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A counter change names the officer who made it (`made_by`, from the page it was made
+    on). On a shared phone a change queued by one officer may reach the server after another
+    has signed in: it is refused (409, code "other_officer"), and the phone keeps it until
+    its officer signs in again. A change that names no one is taken as the signed-in
+    user's: every counter form names its maker, so only a hand-made post leaves it out."""
+
+    @wraps(view)
+    def check(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        made_by = request.POST.get("made_by")
+        if made_by is not None and made_by != str(request.user.pk):
+            message = (
+                "This change was made by another officer on this device. It is kept on the "
+                "device and sent when they sign in again."
+            )
+            if _wants_json(request):
+                return JsonResponse({"error": message, "code": "other_officer"}, status=409)
+            messages.error(request, message)
+            return redirect("staff:home")
+        return view(request, *args, **kwargs)
+
+    return check
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -152,24 +178,30 @@ def _session_action(request: HttpRequest, pk: int, action: Any, message: str) ->
 
 @staff_required
 @require_POST
+@made_by_this_officer
 def session_start(request: HttpRequest, pk: int) -> HttpResponse:
     return _session_action(request, pk, services.session_start, "Session started.")
 
 
 @staff_required
 @require_POST
+@made_by_this_officer
 def session_end(request: HttpRequest, pk: int) -> HttpResponse:
-    return _session_action(request, pk, services.session_end, "Session ended.")
+    end = partial(services.session_end, at_counter=True)
+    return _session_action(request, pk, end, "Session ended.")
 
 
 @staff_required
 @require_POST
+@made_by_this_officer
 def session_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    return _session_action(request, pk, services.session_reopen, "Session reopened.")
+    reopen = partial(services.session_reopen, at_counter=True)
+    return _session_action(request, pk, reopen, "Session reopened.")
 
 
 @staff_required
 @require_POST
+@made_by_this_officer
 def session_not_held(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session_for(request, pk)
     form = NotHeldForm(request.POST)
@@ -199,6 +231,7 @@ def _done(
 
 @staff_required
 @require_POST
+@made_by_this_officer
 def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
     """Tap one. Idempotent on the submitted key: a retry answers 200, not a second visit."""
     session = _session_for(request, pk)
@@ -216,6 +249,7 @@ def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
             purpose=form.cleaned_data["purpose"],
             idempotency_key=form.cleaned_data["idempotency_key"],
             arrived_at=_tap_time(session, tapped) if device_time else None,
+            at_counter=True,
         )
     except PermissionDenied:
         raise
@@ -256,6 +290,7 @@ def _visit_by_key(request: HttpRequest, key: uuid.UUID) -> Visit:
 
 @staff_required
 @require_POST
+@made_by_this_officer
 def visit_details(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     """Tap two (optional): categories for the visit just logged."""
     visit = _visit_by_key(request, key)
@@ -263,7 +298,10 @@ def visit_details(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     back = f"/staff/sessions/{visit.session_id}/" if visit.session_id else "/staff/"
     if not form.is_valid():
         return _error(request, "Choose from the options given.", 400, back)
-    services.visit_update(visit=visit, user=request.user, **form.changes())  # type: ignore[arg-type]
+    try:
+        services.visit_update(visit=visit, user=request.user, at_counter=True, **form.changes())  # type: ignore[arg-type]
+    except ValidationError as error:
+        return _error(request, error.messages[0], 409, back)
     if visit.session:
         return _done(request, visit.session, "Details saved.")
     return redirect("staff:home")
@@ -271,11 +309,12 @@ def visit_details(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
 
 @staff_required
 @require_POST
+@made_by_this_officer
 def visit_undo(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     visit = _visit_by_key(request, key)
     back = f"/staff/sessions/{visit.session_id}/" if visit.session_id else "/staff/"
     try:
-        services.visit_withdraw(visit=visit, user=request.user)  # type: ignore[arg-type]
+        services.visit_withdraw(visit=visit, user=request.user, at_counter=True)  # type: ignore[arg-type]
     except ValidationError as error:
         return _error(request, error.messages[0], 409, back)
     if visit.session:

@@ -9,6 +9,11 @@
 // waiting longer each time (at most a minute); a 4xx that can never succeed is set aside
 // and shown to the officer with what to do.
 //
+// Every change carries the officer who made it (`made_by`, from the page it was made on).
+// Only the signed-in officer's changes are sent and drawn; on a shared phone another
+// officer's wait on the device, named, until they sign in again, and the server refuses any
+// change whose maker is not the signed-in user (409, "other_officer").
+//
 // The screen is always drawn from what the server last said (embedded in the page, then
 // each answer) plus the changes still waiting, so the count, the last visitor and the
 // visitor that "details" and "undo" act on are one and the same, offline and after a
@@ -76,6 +81,17 @@
     render();
   }
 
+  // --- Who is signed in ------------------------------------------------------------------
+  // The officer this page was made for (app_head.html); null on a page for no one.
+  function officer() {
+    var meta = document.querySelector("meta[name=counter-officer]");
+    return meta ? { id: meta.getAttribute("content"), name: meta.getAttribute("data-name") } : null;
+  }
+  function mine(change) {
+    var me = officer();
+    return !!me && change.officer === me.id;
+  }
+
   // --- Keys and time ------------------------------------------------------------------
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -110,7 +126,7 @@
     };
     var now = serverNow();
     changes.forEach(function (change) {
-      if (change.session !== state.session || change.refused) return;
+      if (change.session !== state.session || change.refused || !mine(change)) return;
       if (change.kind === "visit") {
         var known = shown.visits.some(function (v) { return v.key === change.key; });
         if (!known) shown.visits.push({ key: change.key, label: change.label, time: clock(new Date(change.made)), waiting: true });
@@ -182,17 +198,25 @@
   }
 
   function drawQueue(changes) {
-    var waiting = changes.filter(function (c) { return !c.refused; }).length;
+    var waiting = changes.filter(function (c) { return !c.refused && mine(c); }).length;
+    var others = {};
+    changes.forEach(function (c) {
+      if (!c.refused && !mine(c)) others[c.officer_name] = (others[c.officer_name] || 0) + 1;
+    });
+    var othersText = Object.keys(others).map(function (name) {
+      return plural(others[name], "change", "changes") + " made by " + name + " on this device " +
+        (others[name] === 1 ? "waits" : "wait") + " for them to sign in again.";
+    }).join(" ");
     var pending = document.querySelector("[data-pending]");
     if (pending) {
-      pending.textContent = waiting
+      pending.textContent = (waiting
         ? plural(waiting, "change is", "changes are") + " waiting to be sent. They are kept on this device and sent when the connection is back." + (problem ? " " + problem : "")
-        : "";
+        : "") + (othersText ? (waiting ? " " : "") + othersText : "");
     }
     var refused = document.querySelector("[data-refused]");
     if (!refused) return;
     refused.textContent = "";
-    changes.filter(function (c) { return c.refused; }).forEach(function (change) {
+    changes.filter(function (c) { return c.refused && mine(c); }).forEach(function (change) {
       var box = document.createElement("div");
       box.className = "notice notice--error";
       var text = document.createElement("p");
@@ -245,6 +269,15 @@
       if (response.redirected || (!isJson && (response.status === 401 || response.status === 403))) {
         return { retry: "Your sign-in has ended: sign in again (in a new tab) and they will be sent." };
       }
+      if (response.status === 409 && isJson) {
+        return response.json().then(function (data) {
+          if (data.code === "other_officer") {
+            // This page is out of date: someone else has signed in since. Keep the change.
+            return { retry: "Someone else is signed in on this device: the change waits for you.", after: 60 };
+          }
+          return { status: response.status, data: data };
+        });
+      }
       if (response.status === 429 || response.status >= 500 || !isJson) {
         return {
           retry: "The server could not take them just now (" + response.status + "); trying again shortly.",
@@ -260,7 +293,16 @@
   // One change after another, oldest first, until the queue is empty or a change must wait.
   function sendAll(now) {
     return allChanges().then(function (changes) {
-      var next = changes.filter(function (c) { return !c.refused; })[0];
+      // Waiting from before changes named their officer: no one can say whose they are.
+      var unnamed = changes.filter(function (c) { return !c.refused && !c.officer; });
+      if (unnamed.length) {
+        return Promise.all(unnamed.map(function (c) {
+          c.refused = "It was waiting on this device from before the counter recorded who made each change, so it cannot be sent as yours.";
+          c.officer = (officer() || {}).id;
+          return putChange(c);
+        })).then(function () { return sendAll(now); });
+      }
+      var next = changes.filter(function (c) { return !c.refused && mine(c); })[0];
       if (!next) { problem = ""; moveIfDone(); return render(); }
       if (!now && next.next_try && next.next_try > Date.now()) {
         later(next.next_try - Date.now());
@@ -320,7 +362,7 @@
   function moveIfDone() {
     if (!movedTo) return;
     allChanges().then(function (changes) {
-      if (!changes.some(function (c) { return c.session === page.session && !c.refused; })) {
+      if (!changes.some(function (c) { return c.session === page.session && !c.refused && mine(c); })) {
         window.location.replace(movedTo);
       }
     });
@@ -335,9 +377,11 @@
     new FormData(form).forEach(function (value, name) { fields[name] = value; });
     delete fields.csrfmiddlewaretoken;
     if (submitter && submitter.name) fields[submitter.name] = submitter.value;
+    var me = officer() || {};
     var change = {
       id: newKey(), seq: Date.now() * 1000 + (sequence++ % 1000), session: page.session,
-      kind: kind, url: form.action, fields: fields, made: new Date().toISOString(), attempts: 0
+      kind: kind, url: form.action, fields: fields, made: new Date().toISOString(), attempts: 0,
+      officer: fields.made_by || me.id, officer_name: me.name
     };
     if (kind === "visit") {
       change.key = change.id;  // the visit's idempotency key, sent again on every retry
@@ -389,13 +433,10 @@
     var links = Array.prototype.map.call(document.querySelectorAll("a[data-counter-link]"), function (a) {
       return a.getAttribute("href");
     });
-    if (links.length && window.caches) {
-      caches.open(PAGES_CACHE).then(function (cache) {
-        return Promise.all(links.map(function (href) {
-          return fetch(href, { credentials: "same-origin" }).then(function (response) {
-            if (response.ok && !response.redirected) return cache.put(href, response);
-          }).catch(function () {});
-        }));
+    // The service worker fetches and saves them, stamped with when this sign-in ends.
+    if (links.length) {
+      navigator.serviceWorker.ready.then(function (registration) {
+        if (registration.active) registration.active.postMessage({ save: links });
       });
     }
     // Signing out removes the saved pages (changes still waiting stay until sent).

@@ -12,10 +12,10 @@ pytestmark = [
 ]
 
 
-def sign_in(page: Page, base: str, code: str = "code0001") -> None:
+def sign_in(page: Page, base: str, code: str = "code0001", username: str = "officer") -> None:
     page.goto(f"{base}/staff/")
     expect(page.get_by_role("heading", name="Staff sign in")).to_be_visible()
-    page.get_by_label("Username").fill("officer")
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("a long test password")
     page.get_by_label("Security code").fill(code)
     page.get_by_role("button", name="Sign in").click()
@@ -201,3 +201,49 @@ def test_a_footfall_sheet_is_checked_then_imported(page: Page, counter: str, tmp
     expect(page.get_by_text("Imported 2 visits from sheet.csv.")).to_be_visible()
     assert_accessible(page)
     assert sorted(Visit.objects.values_list("purpose", flat=True)) == ["advice", "report_crime"]
+
+
+def test_a_tap_queued_by_one_officer_waits_for_them_on_a_shared_phone(
+    page: Page, counter: str
+) -> None:
+    """Officer A's tap is still waiting when A's sign-in ends and B signs in on the same
+    phone: it is neither sent as B's nor lost; A sees it sent when they sign in again."""
+    from contactpoints.models import ContactPoint
+    from tests.factories import staff_user
+    from users import roles
+
+    beethoven = ContactPoint.objects.get(slug="beethoven-centre-contact-point")
+    colleague = staff_user("colleague", roles.OFFICER, beethoven)
+    colleague.staticdevice_set.create(name="Backup codes").token_set.create(token="code0003")
+
+    sign_in(page, counter)
+    page.get_by_role("link", name="Beethoven Centre contact point").click()
+    start_session(page)
+    expect(page.locator("[data-notice]")).to_have_text("Session started.")
+    counter_url = page.url
+    page.context.clear_cookies()  # A's sign-in has ended
+    page.get_by_role("button", name="+ Bail or signing on").click()
+    expect(page.locator("[data-pending]")).to_contain_text("sign in again")
+
+    sign_in(page, counter, code="code0003", username="colleague")
+    page.goto(counter_url)
+    expect(page.locator("[data-pending]")).to_have_text(
+        "1 change made by officer on this device waits for them to sign in again."
+    )
+    expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    page.get_by_role("button", name="+ Documents").click()  # B's own tap goes at once
+    expect(page.get_by_role("heading", name="Visitors: 1")).to_be_visible()
+    expect(page.locator("[data-notice]")).to_have_text("Visitor logged: Documents.")
+    assert list(Visit.objects.values_list("recorded_by__username", "purpose")) == [
+        ("colleague", "documents")
+    ]
+
+    page.goto(f"{counter}/staff/")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, counter, code="code0002")
+    page.goto(counter_url)
+    expect(page.locator("[data-pending]")).to_be_empty(timeout=15_000)
+    expect(page.get_by_role("heading", name="Visitors: 2")).to_be_visible()
+    assert sorted(Visit.objects.values_list("recorded_by__username", "purpose")) == [
+        ("colleague", "documents"), ("officer", "bail"),
+    ]  # fmt: skip

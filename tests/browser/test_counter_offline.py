@@ -41,6 +41,23 @@ def started(page: Page, base: str) -> None:
     expect(page.locator("[data-notice]")).to_have_text("Session started.")
 
 
+def until_saved(page: Page, path: str, saved: bool = True) -> None:
+    """Wait until the counter page at `path` is (or is no longer) saved on the device.
+    (Playwright's wait_for_function does not wait for an async predicate's answer.)"""
+    page.evaluate(
+        """async ([path, saved]) => {
+            const deadline = Date.now() + 10000;
+            while (Date.now() < deadline) {
+                const hit = await (await caches.open('counter-pages')).match(path);
+                if (!!hit === saved) return;
+                await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            throw new Error(path + (saved ? ' was never saved' : ' is still saved'));
+        }""",
+        [path, saved],
+    )
+
+
 def purposes() -> list[str]:
     return sorted(Visit.objects.counted().values_list("purpose", flat=True))
 
@@ -53,10 +70,7 @@ def test_the_counter_opens_and_works_with_no_connection_from_a_cold_start(
     counter = session_url(connection.url)
     # Today's sessions installs the service worker and saves each counter page on the device.
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.wait_for_function(
-        "async (path) => !!(await (await caches.open('counter-pages')).match(path))",
-        arg=counter.removeprefix(connection.url),
-    )
+    until_saved(page, counter.removeprefix(connection.url))
     page.close()
 
     connection.cut()
@@ -106,6 +120,47 @@ def test_a_page_never_saved_says_so_offline(
     page.goto(f"{connection.url}/staff/sessions/999999/")
     expect(page.get_by_role("heading", name="No connection")).to_be_visible()
     assert_accessible(page)
+
+
+def test_saved_pages_stop_opening_when_the_sign_in_ends(
+    app_context: BrowserContext, connection: Connection, counter: str
+) -> None:
+    page = app_context.new_page()
+    sign_in(page, connection.url)
+    counter = session_url(connection.url)
+    path = counter.removeprefix(connection.url)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    until_saved(page, path)
+
+    # Past the sign-in's maximum age (as this phone's clock saw it when the page was saved):
+    # the saved copy is not shown, and is deleted.
+    page.evaluate(
+        """async (path) => {
+            const cache = await caches.open('counter-pages');
+            const copy = await cache.match(path);
+            const headers = new Headers(copy.headers);
+            headers.set('X-Saved-Until', String(Date.now() - 1000));
+            await cache.put(path, new Response(await copy.blob(), { headers }));
+        }""",
+        path,
+    )
+    connection.cut()
+    page.goto(counter)
+    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+    expect(page.get_by_text("Signed in as")).to_have_count(0)
+
+    # Saved again; then the server says the sign-in has ended (it expired, or the password
+    # changed): every saved page goes at once.
+    connection.restore()
+    page.goto(f"{connection.url}/staff/")
+    until_saved(page, path)
+    app_context.clear_cookies()
+    page.goto(f"{connection.url}/staff/")
+    expect(page.get_by_role("heading", name="Staff sign in")).to_be_visible()
+    until_saved(page, path, saved=False)
+    connection.cut()
+    page.goto(counter)
+    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
 
 
 def test_a_proxy_error_is_retried_never_dropped(page: Page, counter: str) -> None:
