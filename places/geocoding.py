@@ -27,6 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from geopy.adapters import URLLibAdapter
 from geopy.exc import GeopyError
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import get_geocoder_for_service
@@ -147,6 +148,10 @@ def _geocode() -> RateLimiter:
         options["domain"] = settings.GEOCODER_DOMAIN
     if settings.GEOCODER_SCHEME:
         options["scheme"] = settings.GEOCODER_SCHEME
+    # The standard library's HTTP client, whatever else is installed: geopy would otherwise
+    # pick `requests` when present, whose urllib3 logs every URL — the place typed — at
+    # DEBUG, and retries a slow answer, tripling the wait.
+    options["adapter_factory"] = URLLibAdapter
     geocoder = service(**options)
     # Nominatim's usage policy: at most one request a second. No retries: a resident is
     # waiting, and the message offers other ways.

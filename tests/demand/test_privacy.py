@@ -71,9 +71,12 @@ def _cache_entries() -> list[str]:
 @time_machine.travel("2026-11-25 19:30 +00:00", tick=False)
 def test_searches_leave_nothing_that_identifies_the_searcher(
     caplog: pytest.LogCaptureFixture,
+    settings: object,
     remote: list[str],  # noqa: F811
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # Time for the stand-in geocoder to answer on a busy machine (its answer is asserted).
+    settings.GEOCODER_TIMEOUT = 5  # type: ignore[attr-defined]
     Postcode.objects.create(
         postcode=POSTCODE, outward="SE13", latitude=Decimal("51.446123"),
         longitude=Decimal("-0.012345"), source="codepoint",

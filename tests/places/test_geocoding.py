@@ -30,7 +30,7 @@ class StandIn(BaseHTTPRequestHandler):
         text = query.get("q", [""])[0]
         StandIn.requests.append(text)
         if "slow" in text:
-            time.sleep(4)  # well past the timeout below
+            time.sleep(2)  # well past the timeout below
             body, status = [], 200
         elif "broken" in text:
             body, status = {"error": "internal"}, 500
@@ -92,8 +92,7 @@ def remote(settings: object) -> Iterator[list[str]]:
     settings.GEOCODER = "nominatim"  # type: ignore[attr-defined]
     settings.GEOCODER_DOMAIN = f"127.0.0.1:{server.server_port}"  # type: ignore[attr-defined]
     settings.GEOCODER_SCHEME = "http"  # type: ignore[attr-defined]
-    # Long enough for the stand-in to answer on a busy machine; the slow case waits longer.
-    settings.GEOCODER_TIMEOUT = 1.5  # type: ignore[attr-defined]
+    settings.GEOCODER_TIMEOUT = 0.5  # type: ignore[attr-defined]
     settings.GEOCODER_MIN_DELAY = 0  # type: ignore[attr-defined]
     geocoding._geocode.cache_clear()
     cache.clear()
@@ -160,8 +159,8 @@ def test_remote_failures_are_a_clear_message_quickly(remote: list[str], query: s
     with pytest.raises(LocationError, match="couldn't look up that place just now") as caught:
         locate(query)
     assert caught.value.retryable
-    # The slow stand-in answers after 4 s: the search gave up at its timeout (1.5 s).
-    assert time.monotonic() - start < 3.5
+    # The slow stand-in answers after 2 s: the search gave up at its timeout (0.5 s).
+    assert time.monotonic() - start < 1.5
 
 
 def test_not_found_and_outside_great_britain(remote: list[str]) -> None:
