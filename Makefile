@@ -9,7 +9,7 @@ RUN := $(UV) run --locked
 # settings, so they need no secret.
 DEV := DEBUG=true
 
-.PHONY: help install run serve import-postcodes import-wards test test-fast test-browser lint format bench demo-reset check-deploy clean
+.PHONY: audit help install run serve import-postcodes import-wards test test-fast test-browser lint format bench demo-reset check-deploy clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -84,6 +84,10 @@ format: install ## Apply ruff's fixes and formatting
 test: lint ## Lint, then the whole test suite on SQLite, on every core (browser tests need /usr/bin/chromium)
 	@start=$$(date +%s); $(RUN) pytest -n auto; status=$$?; \
 	  echo "make test: the suite took $$(( $$(date +%s) - start )) s"; exit $$status
+
+audit: install ## pip-audit over every locked dependency (needs PyPI's vulnerability data)
+	@req=$$(mktemp); uv export --frozen --format requirements-txt --no-emit-project --no-hashes > $$req; \
+	  $(RUN) pip-audit --disable-pip --no-deps --strict --progress-spinner off -r $$req; status=$$?; rm -f $$req; exit $$status
 
 test-fast: install ## The suite without the browser tests
 	$(RUN) pytest -n auto -m "not browser"

@@ -89,6 +89,7 @@ DAILY_TASKS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # 304 Not Modified for a matching ETag or Last-Modified (public pages set both).
     "django.middleware.http.ConditionalGetMiddleware",
@@ -218,10 +219,32 @@ CSRF_COOKIE_SECURE: bool = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS: int = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto says the request came over HTTPS only when a proxy of ours set it: any
+# client can send the header, so it is read only behind TRUSTED_PROXIES.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# What the browser may let our pages use (django-permissions-policy): location for "use my
+# location", in our own pages and in the finder embedded elsewhere; nothing else.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "geolocation": ["self"],
+    **{
+        feature: []
+        for feature in (
+            "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media",
+            "fullscreen", "gyroscope", "magnetometer", "microphone", "midi", "payment",
+            "picture-in-picture", "publickey-credentials-get", "screen-wake-lock", "usb",
+            "xr-spatial-tracking",
+        )
+    },
+}  # fmt: skip
+
+# --- Work in the background (core.background) ---------------------------------------
+# Expensive figures are prepared away from the request; at most this many pieces of work
+# run at once across all workers. BACKGROUND_INLINE runs them in the request (the tests).
+BACKGROUND_MAX_RUNNING: int = env.int("BACKGROUND_MAX_RUNNING", default=1)
+BACKGROUND_INLINE: bool = env.bool("BACKGROUND_INLINE", default=False)
 
 # --- Maps -----------------------------------------------------------------------------
 # Tiles come from a third party; pages work without them (the list is the primary view).

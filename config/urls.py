@@ -50,5 +50,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

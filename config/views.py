@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger(__name__)
@@ -56,3 +57,23 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "feedback_factor": f"{math.exp(FEEDBACK.epsilon):.1f}",
     }
     return render(request, "privacy.html", context)
+
+
+# Addresses whose callers are programs: their errors are JSON, like every other answer.
+MACHINE_PATHS = ("/api/", "/hsds/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(MACHINE_PATHS):
+        return JsonResponse(
+            {"detail": "Not found: see /api/ for what this API offers."}, status=404
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(MACHINE_PATHS):
+        return JsonResponse(
+            {"detail": "Something went wrong on our side; try again later."}, status=500
+        )
+    return defaults.server_error(request)

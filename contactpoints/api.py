@@ -16,10 +16,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
+from pydantic import field_validator
 
 from core import pagecache, versions
 from core.client import ClientRateThrottle
 from core.spreadsheets import csv_response
+from core.time import YEARS_ALLOWED, plausible
 from places import geocoding, postcodes
 
 from . import freshness, hours, search
@@ -355,6 +357,13 @@ class NearestQuery(Schema):
     )
     facility: list[FacilityName] = Field(default_factory=list)  # type: ignore[valid-type]
     kind: Literal[tuple(Kind.values)] | None = None  # type: ignore[valid-type]
+
+    @field_validator("open_at")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not plausible(value.date()):
+            raise ValueError(f"open_at must be {YEARS_ALLOWED}")
+        return value
 
 
 @api.get(

@@ -2,6 +2,8 @@ from typing import Any
 
 from django import forms
 
+from core.time import YEARS_ALLOWED, plausible
+
 from .models import FACILITIES, ContactPoint, Kind
 
 
@@ -58,6 +60,12 @@ class SearchForm(forms.Form):
     facilities = forms.MultipleChoiceField(
         required=False, label="Must have", choices=FACILITIES, widget=forms.CheckboxSelectMultiple
     )
+
+    def clean_open_at(self) -> Any:
+        when = self.cleaned_data.get("open_at")
+        if when is not None and not plausible(when.date()):
+            raise forms.ValidationError(f"Choose a day {YEARS_ALLOWED}.")
+        return when
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

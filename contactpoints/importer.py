@@ -101,7 +101,10 @@ def read(stream: IO[bytes], name: str) -> list[tuple[int, dict[str, str]]]:
     if name.lower().endswith((".geojson", ".json")):
         return _geojson_rows(text)
     reader = csv.DictReader(text)
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+    try:
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise ImportFailed([f"{name}, line 1: {_unreadable(error)}"]) from error
     unknown = [h for h in header if h and h not in COLUMNS]
     missing = [c for c in REQUIRED if c not in header]
     if missing or unknown:
@@ -112,13 +115,30 @@ def read(stream: IO[bytes], name: str) -> list[tuple[int, dict[str, str]]]:
             problems.append(f"unknown column(s): {', '.join(unknown)}")
         raise ImportFailed([f"{name}: {'; '.join(problems)}. Columns: {', '.join(COLUMNS)}"])
     rows: list[tuple[int, dict[str, str]]] = []
-    for number, raw in enumerate(reader, start=2):
-        if len(rows) >= MAX_ROWS:
-            raise ImportFailed([f"{name}: more than {MAX_ROWS} rows; split the file"])
-        cells = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-        if any(cells.values()):
-            rows.append((number, cells))
+    try:
+        for number, raw in enumerate(reader, start=2):
+            if len(rows) >= MAX_ROWS:
+                raise ImportFailed([f"{name}: more than {MAX_ROWS} rows; split the file"])
+            if raw.get(None):  # type: ignore[call-overload]
+                raise ImportFailed(
+                    [f"{name}, line {number}: more cells than the header has columns"]
+                )
+            cells = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+            if any(cells.values()):
+                rows.append((number, cells))
+    except (csv.Error, UnicodeDecodeError) as error:
+        # The line being read when it failed: one after the last one read whole.
+        line = reader.line_num + 1
+        raise ImportFailed([f"{name}, line {line}: {_unreadable(error)}"]) from error
     return rows
+
+
+def _unreadable(error: Exception) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return "the file is not UTF-8 text: save it as CSV (UTF-8) and try again"
+    if "field larger than field limit" in str(error):
+        return f"a cell is far longer than any column allows (at most {MAX_CELL:,} characters)"
+    return f"this row could not be read ({error})"
 
 
 def _geojson_rows(text: io.TextIOBase) -> list[tuple[int, dict[str, str]]]:

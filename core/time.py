@@ -8,6 +8,15 @@ from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
 
+# The years a date typed or sent by anyone may fall in. Far beyond any data we hold, and far
+# enough inside Python's years 1 to 9999 that a month or a week either side never leaves them.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+YEARS_ALLOWED = f"between {EARLIEST_YEAR} and {LATEST_YEAR}"
+
+
+def plausible(day: date) -> bool:
+    return EARLIEST_YEAR <= day.year <= LATEST_YEAR
+
 
 def local(when: datetime) -> datetime:
     """`when` in London time. Naive datetimes are refused: they are a bug upstream."""

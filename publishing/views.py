@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from contactpoints.models import ContactPoint, Kind
 from core import hooks, pagecache, versions
 from core.spreadsheets import csv_response
-from core.time import local, months_from, next_month, previous_month
+from core.time import YEARS_ALLOWED, local, months_from, next_month, plausible, previous_month
 from visits.models import StaffedSession
 
 from . import charts, release, usage
@@ -74,10 +74,15 @@ class MonthField(forms.Field):
             raise forms.ValidationError("Enter a month as YYYY-MM, for example 2026-03.")
         try:
             if len(text) == 7:
-                return datetime.strptime(text, "%Y-%m").date()  # noqa: DTZ007 - a calendar date
+                month = datetime.strptime(text, "%Y-%m").date()  # noqa: DTZ007 - a calendar date
+                if not plausible(month):
+                    raise forms.ValidationError(f"Enter a month {YEARS_ALLOWED}.")
+                return month
             parsed = datetime.strptime(text, "%Y-%m-%d").date()  # noqa: DTZ007
         except ValueError:
             raise forms.ValidationError("Enter a month as YYYY-MM, for example 2026-03.") from None
+        if not plausible(parsed):
+            raise forms.ValidationError(f"Enter a month {YEARS_ALLOWED}.")
         if not self.days_allowed:
             raise forms.ValidationError(
                 "Published figures are for whole calendar months: enter a month as YYYY-MM, "

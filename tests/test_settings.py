@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,3 +43,30 @@ def test_deploy_checklist_is_clean() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def _is_secure_with_forwarded_proto(**env: str) -> str:
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.test import RequestFactory; "
+        "print(RequestFactory().get('/', HTTP_X_FORWARDED_PROTO='https').is_secure())",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="testserver",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_a_client_cannot_claim_https_unless_a_trusted_proxy_says_so() -> None:
+    assert _is_secure_with_forwarded_proto() == "False"
+    assert _is_secure_with_forwarded_proto(TRUSTED_PROXIES="1") == "True"
+
+
+@pytest.mark.django_db
+def test_pages_say_which_browser_features_they_may_use(client) -> None:  # type: ignore[no-untyped-def]
+    policy = client.get("/healthz")["Permissions-Policy"]
+    assert "geolocation=(self)" in policy
+    assert "camera=()" in policy
+    assert "microphone=()" in policy

@@ -306,13 +306,23 @@ def _read(content: bytes, user: User, result: Result) -> list[_Row]:
         return []
     reader.fieldnames = header
     missing = REQUIRED - set(header)
-    if missing:
+    # Only the template's columns: a sheet with names, addresses or dates of birth beside
+    # the counts is refused whole, so that no personal data is ever read in.
+    unknown = [h or "(a column with no name)" for h in header if h not in COLUMNS]
+    if missing or unknown:
+        problems = []
+        if missing:
+            problems.append(f"missing columns: {', '.join(sorted(missing))}")
+        if unknown:
+            problems.append(
+                f"columns this import does not take: {', '.join(unknown)} (remove them: a "
+                "footfall sheet holds counts, never anything about the visitor as a person)"
+            )
         result.errors.append(
             RowError(
                 1,
                 "header",
-                f"missing columns: {', '.join(sorted(missing))}. "
-                "Download the template for the expected columns.",
+                "; ".join(problems) + ". Download the template for the expected columns.",
             )
         )
         return []
@@ -325,6 +335,11 @@ def _read(content: bytes, user: User, result: Result) -> list[_Row]:
     try:
         for raw in reader:
             number = reader.line_num
+            if raw.get(None):  # type: ignore[call-overload]
+                result.errors.append(
+                    RowError(number, "file", "more cells than the header has columns")
+                )
+                continue
             cells = {(k or ""): (v or "") for k, v in raw.items() if not isinstance(v, list)}
             if not any(value.strip() for value in cells.values()):
                 continue  # blank lines at the end of a sheet

@@ -2,6 +2,12 @@
 // primary content; without JavaScript, Leaflet or map tiles, nothing is lost.
 (function () {
   "use strict";
+  // Names are data: shown as text, never read as HTML (Leaflet reads a string as HTML).
+  function text(value) {
+    var span = document.createElement("span");
+    span.textContent = value;
+    return span;
+  }
   function readJSON(id) {
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
@@ -23,7 +29,7 @@
         // Where the resident searched from: a different shape and colour, no link.
         L.circleMarker([p.lat, p.lon], {
           radius: 7, color: "#0b0c0c", weight: 3, fillColor: "#ffdd00", fillOpacity: 1
-        }).addTo(map).bindTooltip(p.name);
+        }).addTo(map).bindTooltip(text(p.name));
         return;
       }
       var marker = L.circleMarker([p.lat, p.lon], {
@@ -33,7 +39,7 @@
       link.href = p.url;
       link.textContent = p.name;
       marker.bindPopup(link);
-      marker.bindTooltip(p.name);
+      marker.bindTooltip(text(p.name));
     });
   });
 })();

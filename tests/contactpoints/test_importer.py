@@ -103,6 +103,17 @@ def test_a_file_with_unknown_columns_is_refused(tmp_path: Path) -> None:
         run(path)
 
 
+def test_oversized_cells_and_extra_cells_are_clear_errors(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("name,kind,borough\n" + "A" * 131_073 + ",contact_point,Lambeth\n")
+    with pytest.raises(CommandError, match="line 2: a cell is far longer than any column allows"):
+        run(path)
+    path.write_text("name,kind,borough\nA,contact_point,Lambeth,extra\n")
+    with pytest.raises(CommandError, match="line 2: more cells than the header has columns"):
+        run(path)
+    assert not ContactPoint.objects.exists()
+
+
 @time_machine.travel(datetime(2026, 11, 27, 12, tzinfo=UTC), tick=False)
 def test_geojson_and_new_hours_keep_the_old_ones_until_they_change(tmp_path: Path) -> None:
     def geojson(hours_text: str, hours_from: str) -> Path:

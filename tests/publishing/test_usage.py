@@ -206,8 +206,9 @@ def test_usage_pages_and_csv(client: Client, library) -> None:
     [
         ({"start": "2026-10-01"}, "whole calendar months"),  # a day: differencing by days
         ({"start": "2026-10-01", "end": "2026-10-30"}, "whole calendar months"),
-        ({"start": "0001-01"}, "published from October 2026 to October 2026"),
-        ({"end": "9999-12"}, "published from October 2026 to October 2026"),
+        ({"start": "0001-01"}, "Enter a month between 1900 and 2199"),
+        ({"end": "9999-12"}, "Enter a month between 1900 and 2199"),
+        ({"start": "1900-01"}, "published from October 2026 to October 2026"),
         ({"end": "2026-11"}, "published from"),  # not published yet: no clamping silently
         ({"start": "2026-13"}, "Enter a month"),
         ({"start": "yesterday"}, "Enter a month"),

@@ -99,6 +99,23 @@ def test_bad_rows_are_listed_and_nothing_is_saved(beethoven, manager) -> None:
     assert Visit.objects.count() == 0
 
 
+def test_a_sheet_with_columns_about_people_is_refused_whole(beethoven, manager) -> None:
+    """A footfall sheet holds counts: a column the template does not have (a visitor's name,
+    their date of birth) is never read in, not even silently dropped."""
+    sheet = (
+        "contact_point,date,arrived,purpose,visitor name,date of birth\n"
+        "beethoven-centre-contact-point,2026-11-25,19:10,advice,Jane Doe,01/02/1980\n"
+    )
+    result = footfall_import(content=sheet.encode(), user=manager)
+    (error,) = result.errors
+    assert (error.row, error.column) == (1, "header")
+    assert "columns this import does not take: visitor name, date of birth" in error.message
+    extra_cells = HEADER + "beethoven-centre-contact-point,2026-11-25,19:10,advice,,,,,Jane Doe\n"
+    (error,) = footfall_import(content=extra_cells.encode(), user=manager).errors
+    assert error.message == "more cells than the header has columns"
+    assert Visit.objects.count() == 0
+
+
 def test_officers_import_only_for_their_contact_points(beethoven) -> None:
     officer = staff_user("officer", roles.OFFICER, ContactPointFactory())
     result = footfall_import(content=TEMPLATE.encode(), user=officer)
