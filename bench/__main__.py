@@ -25,6 +25,7 @@ BENCHMARKS = [
     "coverage",
     "demand",
     "faults",
+    "flood",
 ]
 
 

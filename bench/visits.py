@@ -167,15 +167,19 @@ def concurrency(officers: int, visits_each: int) -> None:
 
 def _wait_until_up(port: int) -> None:
     deadline = time.monotonic() + 30
+    last = "no answer"
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
+            response = conn.getresponse()
+            if response.status == 200:
                 return
+            last = f"{response.status} {response.read()[:200]!r}"
+            time.sleep(0.2)
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start within 30 seconds")
+    raise RuntimeError(f"gunicorn did not answer /healthz within 30 seconds ({last})")
 
 
 def _post(port: int, path: str, cookie: str, key: str) -> int:

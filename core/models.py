@@ -31,3 +31,14 @@ class RateWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class Job(models.Model):
+    """Expensive work under way in the background (`core.background`): one row per piece
+    of work, so every worker knows it is being done and how much is running at once."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key

@@ -12,7 +12,7 @@ from ninja import Router
 from core import pagecache, versions
 
 from . import london
-from .views import BadChoice, Choice, _until, summary
+from .views import BadChoice, Choice, _until, preparing, summary
 
 router = Router(tags=["coverage"])
 
@@ -38,6 +38,12 @@ def coverage(request: HttpRequest) -> Any:
         if not london.london_map().ward_codes:  # a 503 is never kept by the page cache
             detail = "Coverage is not available yet: no ward boundaries are loaded."
             return JsonResponse({"detail": detail}, status=503), now
+        waiting = preparing(choice)
+        if waiting is not None:
+            message, retry = waiting
+            response = JsonResponse({"detail": message, "retry_after": retry}, status=503)
+            response["Retry-After"] = str(retry)
+            return response, now
         try:
             figures = choice.figures(now)
         except BadChoice as error:  # people asked for, none loaded: never kept

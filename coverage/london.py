@@ -24,7 +24,7 @@ from django.db.models import Q
 
 from contactpoints import openings
 from contactpoints.models import ContactPoint, ContactPointQuerySet, Status
-from core import versions
+from core import background, versions
 from core.time import LONDON, local
 from places.models import Area, AreaKind, Population, PopulationKind, Postcode
 
@@ -293,9 +293,10 @@ def pairs_of(where: Map, places: engine.Places) -> tuple[np.ndarray, ...]:
     return found
 
 
-def _key(monday: date, historical: bool) -> str:
+def _key(monday: date, historical: bool, version: tuple[int, ...] | None = None) -> str:
     m = method()
-    made_of = f"{versions.current(versions.PLACES, versions.AREAS)}|{monday}|{historical}|{m}"
+    version = version or versions.current(versions.PLACES, versions.AREAS)
+    made_of = f"{version}|{monday}|{historical}|{m}"
     return hashlib.sha256(made_of.encode()).hexdigest()
 
 
@@ -305,14 +306,59 @@ KEPT = 40
 _weeks: OrderedDict[str, London] = OrderedDict()
 
 
+def _week(day: date | None, version: tuple[int, ...] | None = None) -> tuple[date, bool, str]:
+    """The week containing `day` (default: this week): its Monday, whether it is worked out
+    as it was (a week before this one), and where its figures are kept."""
+    this_week = week_of(local(datetime.now(tz=LONDON)).date())
+    monday = week_of(day or this_week)
+    historical = monday < this_week
+    return monday, historical, _key(monday, historical, version)
+
+
+def not_ready(days: list[date | None]) -> list[date | None]:
+    """Those of these weeks whose figures cannot be read without working them out, in two
+    queries whatever their number (this is asked on every request that reads figures)."""
+    version = versions.current(versions.PLACES, versions.AREAS)
+    keys = {day: _week(day, version)[2] for day in days}
+    with _lock:
+        missing = [day for day in days if keys[day] not in _weeks]
+    if not missing:
+        return []
+    stored = set(
+        WeekFigures.objects.filter(key__in=[keys[d] for d in missing]).values_list("key", flat=True)
+    )
+    return [day for day in missing if keys[day] not in stored]
+
+
+def prepare(days: list[date | None]) -> bool | None:
+    """Make sure the figures of these weeks are ready or on their way: None when all are
+    ready now; True when they are being worked out (in the background, core.background);
+    False when too much is being worked out already to start."""
+    missing = not_ready(days)
+    if not missing:
+        return None
+    version = versions.current(versions.PLACES, versions.AREAS)
+    weeks = "|".join(_week(day, version)[2] for day in missing)
+    job = "coverage:" + hashlib.sha256(weeks.encode()).hexdigest()
+    started = background.start(job, lambda: [london(day) for day in missing])
+    if started and not not_ready(missing):
+        return None  # done already (BACKGROUND_INLINE, or quicker than this check)
+    return started
+
+
+def mondays(first: date, last: date) -> list[date]:
+    found, monday = [], week_of(first)
+    while monday <= week_of(last):
+        found.append(monday)
+        monday += timedelta(days=7)
+    return found
+
+
 def london(day: date | None = None) -> London:
     """The figures for the week containing `day` (default: this week): this process's copy,
     else the database's (`WeekFigures`), else worked out now and kept in both. A week
     before this one is worked out as it was (`located_on`)."""
-    this_week = week_of(local(datetime.now(tz=LONDON)).date())
-    monday = week_of(day or this_week)
-    historical = monday < this_week
-    key = _key(monday, historical)
+    monday, historical, key = _week(day)
     with _lock:
         found = _weeks.get(key)
     if found is None:
@@ -351,12 +397,8 @@ MAX_WEEKS = 26
 def london_range(first: date, last: date) -> London:
     """The weeks from the one containing `first` to the one containing `last`, averaged:
     each hour of the week's share is the mean of that hour in every week."""
-    mondays = []
-    monday = week_of(first)
-    while monday <= week_of(last):
-        mondays.append(monday)
-        monday += timedelta(days=7)
-    weeks = [london(m) for m in mondays]
+    weeks_of = mondays(first, last)
+    weeks = [london(m) for m in weeks_of]
     if len(weeks) == 1:
         return weeks[0]
 
@@ -370,13 +412,13 @@ def london_range(first: date, last: date) -> London:
     result = mean([w.result for w in weeks])
     assert result is not None
     return London(
-        week=mondays[0],
+        week=weeks_of[0],
         result=result,
         people=mean([w.people for w in weeks]),
         places=max(w.places for w in weeks),
         seconds=sum(w.seconds for w in weeks),
         unrecorded=sorted({name for w in weeks for name in w.unrecorded}),
-        last_week=mondays[-1],
+        last_week=weeks_of[-1],
     )
 
 

@@ -111,6 +111,16 @@ class Choice:
         return f"{found}&from={self.start.isoformat()}&to={self.end.isoformat()}"
 
     @property
+    def weeks(self) -> list[date | None]:
+        """The weeks these figures read, and the weeks the pages compare them with."""
+        chosen: list[date | None] = (
+            [None]
+            if self.start is None or self.end is None
+            else list(london.mondays(self.start, self.end))
+        )
+        return chosen + [era.day for era in london.eras()]
+
+    @property
     def canonical(self) -> str:
         """The choice as a page cache key."""
         return f"{self.within}|{self.when}|{self.start}|{self.end}|{self.count}"
@@ -247,6 +257,24 @@ def then_and_now(wards: np.ndarray | None, choice: Choice, today: datetime) -> d
     return {"columns": columns, "rows": rows, "summary": summary}
 
 
+# How long a reader is asked to wait for figures being prepared.
+RETRY_AFTER = 10
+
+
+def preparing(choice: Choice) -> tuple[str, int] | None:
+    """None when the figures can be read now; else what to tell the reader, and when to come
+    back. Never works anything out in the request (core.background)."""
+    started = london.prepare(choice.weeks)
+    if started is None:
+        return None
+    if started:
+        return "These figures are being prepared. They will be ready in a few seconds.", RETRY_AFTER
+    return (
+        "Other figures are being prepared just now, so these cannot be started yet.",
+        RETRY_AFTER * 3,
+    )
+
+
 def unavailable(request: HttpRequest) -> HttpResponse | None:
     """Without wards or postcodes there is nothing to measure: say so (503), not a 500."""
     where = london.london_map()
@@ -277,6 +305,17 @@ def _serve(
         missing = unavailable(request)
         if missing is not None:
             return missing, now
+        waiting = preparing(choice)
+        if waiting is not None:
+            message, retry = waiting
+            response = TemplateResponse(
+                request,
+                "coverage/preparing.html",
+                {"message": message, "retry": retry},
+                status=503,
+            ).render()
+            response["Retry-After"] = str(retry)
+            return response, now
         try:
             return render(now)
         except BadChoice as error:  # people asked for, none loaded: never kept
