@@ -70,3 +70,10 @@ def test_pages_say_which_browser_features_they_may_use(client) -> None:  # type:
     assert "geolocation=(self)" in policy
     assert "camera=()" in policy
     assert "microphone=()" in policy
+
+
+@pytest.mark.django_db
+def test_browsers_asking_for_the_favicon_find_it(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith(".png")

@@ -342,7 +342,13 @@ def footfall_upload(request: HttpRequest) -> HttpResponse:
             return render(request, "visits/footfall_upload.html", context, status=400)
         result = footfall.footfall_import(content=bytes(checked.content), user=request.user)  # type: ignore[arg-type]
         checked.delete()
-        context |= {"result": result, "imported": not result.errors, "name": checked.name}
+        # A fresh form for the next sheet: the confirmation posted no file, and that is no error.
+        context |= {
+            "form": FootfallUploadForm(),
+            "result": result,
+            "imported": not result.errors,
+            "name": checked.name,
+        }
         status = 400 if result.errors else 200
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -1,9 +1,11 @@
 """A resident finds the nearest contact point by postcode or location; other sites reuse
 the finder and the API; a manager prints a poster."""
 
+import html
 import io
 import re
 import threading
+import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -83,11 +85,12 @@ def test_refusing_location_says_what_to_do_instead(browser: Browser, finder: str
 
 @pytest.fixture
 def council_site(finder: str) -> Iterator[str]:
-    """A second website, on another origin on this machine, that embeds the finder and
-    reads the API from its own page's script."""
+    """A second website, on another origin on this machine, that embeds the finder with the
+    snippet our /embed/code/ page gives, and reads the API from its own page's script."""
+    code = urllib.request.urlopen(f"{finder}/embed/code/").read().decode()  # noqa: S310
+    snippet = html.unescape(re.search(r"(&lt;iframe .*?&lt;/iframe&gt;)", code).group(1))
     page = f"""<!doctype html><html lang="en"><title>Council</title>
-        <iframe src="{finder}/embed/" title="Find a police contact point" width="400"
-          height="700"></iframe>
+        {snippet}
         <p id="count">loading</p>
         <script>
           fetch("{finder}/api/v1/contact-points?open_now=true")
@@ -119,6 +122,28 @@ def test_widget_and_api_from_another_website(page: Page, council_site: str) -> N
     widget.get_by_role("button", name="Search").click()
     expect(widget.locator("ol.results > li")).to_have_count(5)
     expect(widget.locator("ol.results > li").first).to_contain_text("Charing Cross")
+
+
+def test_use_my_location_inside_the_widget_on_another_website(
+    browser: Browser, council_site: str
+) -> None:
+    context = new_context(browser, geolocation=BEETHOVEN_CENTRE, permissions=["geolocation"])
+    page = context.new_page()
+    page.goto(council_site)
+    widget = page.frame_locator("iframe")
+    widget.get_by_role("button", name="Use my location").click()
+    expect(widget.get_by_role("heading", name="Nearest to your location")).to_be_visible()
+    first = widget.locator("ol.results > li").first
+    expect(first.get_by_role("heading")).to_have_text("Beethoven Centre contact point")
+    context.close()
+
+
+def test_a_printed_page_does_not_say_open_now(page: Page, finder: str) -> None:
+    page.goto(f"{finder}/contact-points/charing-cross-police-station/")
+    expect(page.get_by_test_id("status")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.get_by_test_id("status")).to_be_hidden()
+    expect(page.get_by_text("Printed page: whether it is open depends on when")).to_be_visible()
 
 
 def test_poster_prints_without_the_page_furniture(page: Page, finder: str) -> None:

@@ -185,6 +185,10 @@ def test_embed_can_be_framed_by_any_site_and_links_open_a_new_tab(
     assert "&lt;iframe src=&quot;http://testserver/embed/&quot;" in code or (
         '&lt;iframe src="http://testserver/embed/"' in code
     )
+    # "Use my location" works inside a framed page only if the frame allows it.
+    assert 'allow="geolocation"' in code
+    # And our own answer allows location to our own origin (the frame's).
+    assert "geolocation=(self)" in response["Permissions-Policy"]
 
 
 @time_machine.travel(WEDNESDAY_NOON, tick=False)

@@ -156,6 +156,7 @@ def test_upload_page_checks_then_imports_on_confirmation(
     done = client.post("/staff/import/", {"confirm": token})
     assert done.status_code == 200
     assert "Imported 2 visits from sheet.csv" in done.content.decode()
+    assert "This field is required" not in done.content.decode()  # no false alarm after it
     assert Visit.objects.count() == 2
     expired = client.post("/staff/import/", {"confirm": token})  # used: gone
     assert expired.status_code == 400
