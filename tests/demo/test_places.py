@@ -69,7 +69,12 @@ def test_demo_staff_sign_in_with_a_password_and_a_security_code(
             password = words[words.index("password") + 1]
             codes = words[words.index("use)") + 1 :]
             accounts[username] = (password, codes)
-    assert set(accounts) == {"demo-officer", "demo-manager", "demo-analyst"}
+    assert set(accounts) == {"demo-officer", "demo-manager", "demo-approver", "demo-analyst"}
+    # Two managers: a review one drafts, the other may approve and publish.
+    users = get_user_model().objects
+    manager, approver = users.get(username="demo-manager"), users.get(username="demo-approver")
+    assert manager.has_perm("reviews.publish_review")
+    assert approver.has_perm("reviews.publish_review")
 
     password, codes = accounts["demo-manager"]
     signed_in = client.post(

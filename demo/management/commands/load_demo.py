@@ -56,10 +56,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  Left out: {reason}")
 
     def _create_staff(self) -> None:
-        """One account per role, each with backup codes as its second factor."""
+        """One account per role, each with backup codes as its second factor; two managers,
+        since a review is published only when a second manager approves it."""
         accounts = [
             ("demo-officer", roles.OFFICER, DEMO_OFFICER_CONTACT_POINTS),
             ("demo-manager", roles.MANAGER, []),
+            ("demo-approver", roles.MANAGER, []),
             ("demo-analyst", roles.ANALYST, []),
         ]
         self.stdout.write("\nDemo staff accounts (development only; new passwords each start):")
@@ -71,5 +73,6 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             "  Sign in at http://127.0.0.1:8000/accounts/login/ (counter page: /staff/; "
-            "back office: /admin/ for the manager and analyst).\n"
+            "back office: /admin/ for the managers and the analyst; a review drafted by "
+            "demo-manager is published when demo-approver approves it).\n"
         )
