@@ -61,7 +61,10 @@ def _cache_entries() -> list[str]:
             redis = store._cache  # type: ignore[attr-defined]
             client = redis.get_client()
             for key in client.scan_iter("*"):
-                entries.append(f"{key!r} {redis._serializer.loads(client.get(key))!r}")
+                value = client.get(key)
+                if value is None:
+                    continue  # expired between the scan and the read
+                entries.append(f"{key!r} {redis._serializer.loads(value)!r}")
         else:  # LocMemCache
             for key, value in store._cache.items():  # type: ignore[attr-defined]
                 entries.append(f"{key} {pickle.loads(value)!r}")  # noqa: S301
