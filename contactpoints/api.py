@@ -355,7 +355,11 @@ class NearestQuery(Schema):
     open_at: datetime | None = Field(
         None, description="Only those open at this time (ISO 8601; without an offset, London)"
     )
-    facility: list[FacilityName] = Field(default_factory=list)  # type: ignore[valid-type]
+    facility: list[FacilityName] = Field(  # type: ignore[valid-type]
+        default_factory=list,
+        description="Leaves out places known not to have these. Places where one is not "
+        "confirmed are kept, in distance order: their `facts` say 'unconfirmed'.",
+    )
     kind: Literal[tuple(Kind.values)] | None = None  # type: ignore[valid-type]
 
     @field_validator("open_at")

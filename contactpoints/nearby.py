@@ -31,7 +31,7 @@ from core import versions
 
 from . import geo, openings
 from .hours import local
-from .models import FACILITIES, ContactPoint, ContactPointQuerySet
+from .models import FACILITIES, Basis, ContactPoint, ContactPointQuerySet, Fact, FactCheck
 
 # A great-circle distance differs from the geodesic by less than geo.SPHERE_ERROR. Distances
 # read from cosines are off by up to about 0.2 m near zero (float rounding): a metre of
@@ -66,6 +66,9 @@ class Index:
     xyz: np.ndarray  # (n, 3): points on the unit sphere, for chord distances
     kinds: np.ndarray  # the kind of each, as text
     facilities: dict[str, np.ndarray]  # field name: recorded as present
+    # field name: whether what is recorded is confirmed (checked on site or from a named
+    # source); where it is not, the facility is not known, whatever is recorded.
+    known: dict[str, np.ndarray] = field(default_factory=dict)
     _days: OrderedDict[date, _Day] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _by_pk: np.ndarray | None = None  # rows in primary key order, made when first needed
@@ -79,17 +82,42 @@ class Index:
             .values_list("pk", "latitude", "longitude", "kind", *names)
         )
         columns = list(zip(*rows, strict=True)) if rows else [()] * (4 + len(names))
+        pks = np.array(columns[0], dtype=np.int64)
+        confirmed = set(
+            FactCheck.objects.filter(contact_point__in=_located(), fact__in=names)
+            .exclude(basis=Basis.UNCONFIRMED)
+            .values_list("contact_point_id", "fact")
+        )
+        known = {
+            # The rule of ContactPoint.facility_rows: a facility no fact check covers counts
+            # as confirmed.
+            name: np.array([(pk, name) in confirmed for pk in pks.tolist()], dtype=bool)
+            if name in Fact.values
+            else np.ones(len(pks), dtype=bool)
+            for name in names
+        }
         latitudes = np.array(columns[1], dtype=float)
         longitudes = np.array(columns[2], dtype=float)
         return cls(
             version=version,
-            pks=np.array(columns[0], dtype=np.int64),
+            pks=pks,
             latitudes=latitudes,
             longitudes=longitudes,
             xyz=_unit_vectors(latitudes, longitudes),
             kinds=np.array(columns[3], dtype=object),
             facilities={name: np.array(columns[4 + i], dtype=bool) for i, name in enumerate(names)},
+            known=known,
         )
+
+    def not_confirmed(self, pks: Sequence[int], facilities: Sequence[str]) -> dict[int, list[str]]:
+        """{pk: the facilities asked for that are not confirmed there}, for these places."""
+        rows = self.rows_of(pks)
+        found: dict[int, list[str]] = {}
+        for pk, row in zip(self.pks[rows].tolist(), rows.tolist(), strict=True):
+            missing = [name for name in facilities if not self.known[name][row]]
+            if missing:
+                found[pk] = missing
+        return found
 
     def __len__(self) -> int:
         return len(self.pks)
@@ -148,14 +176,19 @@ class Index:
         kind: str | None = None,
         open_at: datetime | None = None,
         exclude: Iterable[int] = (),
+        confirmed_only: bool = False,
     ) -> np.ndarray:
-        """For each row: whether it answers these filters."""
+        """For each row: whether it answers these filters. A place where a facility asked
+        for is not known (not confirmed) answers too, and is labelled by the caller
+        (`not_confirmed`): a filter never silently drops it. Only a confirmed "no" is left
+        out — or, with `confirmed_only`, anything but a confirmed "yes"."""
         unknown = set(facilities) - set(self.facilities)
         if unknown:
             raise ValueError(f"unknown facilities: {sorted(unknown)}")
         chosen = np.ones(len(self), dtype=bool)
         for name in facilities:
-            chosen &= self.facilities[name]
+            yes = self.facilities[name] & self.known[name]
+            chosen &= yes if confirmed_only else (yes | ~self.known[name])
         if kind:
             chosen &= self.kinds == kind
         if open_at is not None:

@@ -14,7 +14,7 @@ import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -36,12 +36,19 @@ class Found:
     # When no result is open now (and no time was asked for): the nearest place open now.
     nearest_open: tuple[ContactPoint, float] | None
     within_km: int  # nothing further away is looked at
+    # {pk: facilities asked for that are not confirmed there}: such places are listed in
+    # distance order, labelled, never dropped.
+    not_confirmed: dict[int, list[str]] = field(default_factory=dict)
+    # When the nearest result is not confirmed to have what was asked for: the nearest
+    # place where it is (and open then, when a time was asked for).
+    nearest_confirmed: tuple[ContactPoint, float] | None = None
 
     @property
     def shown(self) -> list[ContactPoint]:
         """Every place the answer describes."""
         places = [cp for cp, _distance in self.results]
-        return places + ([self.nearest_open[0]] if self.nearest_open else [])
+        places += [self.nearest_open[0]] if self.nearest_open else []
+        return places + ([self.nearest_confirmed[0]] if self.nearest_confirmed else [])
 
 
 def nearest(
@@ -67,12 +74,21 @@ def nearest(
         open_now = index.open_at(now)
         if not open_now[index.rows_of(pk for _d, pk in found)].any():
             also = index.nearest(latitude, longitude, chosen & open_now, limit=1, within_m=within)
-    loaded = load([pk for _d, pk in found + also], index.version)
+    unsure = index.not_confirmed([pk for _d, pk in found], facilities) if facilities else {}
+    sure: list[tuple[float, int]] = []
+    if found and found[0][1] in unsure:
+        strict = index.select(facilities=facilities, kind=kind, confirmed_only=True)
+        if open_at is not None:
+            strict &= index.open_at(open_at)
+        sure = index.nearest(latitude, longitude, strict, limit=1, within_m=within)
+    loaded = load([pk for _d, pk in found + also + sure], index.version)
     return Found(
         place,
         [(loaded[pk], distance) for distance, pk in found],
         (loaded[also[0][1]], also[0][0]) if also else None,
         settings.SEARCH_WITHIN_KM,
+        not_confirmed=unsure,
+        nearest_confirmed=(loaded[sure[0][1]], sure[0][0]) if sure else None,
     )
 
 

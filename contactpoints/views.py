@@ -80,6 +80,25 @@ class EmbedCodeView(TemplateView):
         )
 
 
+# The short names residents read in a result's "not confirmed" note.
+LABELS = {
+    "has_private_room": "Private room",
+    "has_step_free_access": "Step-free access",
+    "has_hearing_loop": "Hearing loop",
+    "has_interpreter": "Interpreter",
+    "has_toilets": "Toilets",
+}
+# As a sentence names them: "known to have a private room".
+PHRASES = {
+    "has_private_room": "a private room",
+    "has_step_free_access": "step-free access",
+    "has_hearing_loop": "a hearing loop",
+    "has_interpreter": "an interpreter",
+    "has_toilets": "toilets",
+}
+assert set(LABELS) == set(PHRASES) == {name for name, _label in FACILITIES}
+
+
 @dataclass(frozen=True)
 class Result:
     contact_point: ContactPoint
@@ -87,6 +106,8 @@ class Result:
     status_line: str
     is_open: bool
     directions_url: str
+    # Labels of the facilities asked for that are not confirmed at this place.
+    not_confirmed: tuple[str, ...] = ()
 
 
 def directions_url(origin: tuple[float, float], cp: ContactPoint) -> str:
@@ -120,9 +141,17 @@ def find_nearest(
             cp.status_line(moment, searched=searched),
             cp.is_open_at(moment),
             directions_url(place.coordinates, cp),
+            tuple(LABELS[name] for name in found.not_confirmed.get(cp.pk, ())),
         )
         for cp, distance in found.results
     ]
+    confirmed = None
+    if found.nearest_confirmed:
+        cp, distance = found.nearest_confirmed
+        confirmed = Result(
+            cp, distance, cp.status_line(moment, searched=searched), cp.is_open_at(moment),
+            directions_url(place.coordinates, cp),
+        )  # fmt: skip
     fallback = None
     if found.nearest_open:
         cp, distance = found.nearest_open
@@ -142,6 +171,9 @@ def find_nearest(
         "place": place,
         "results": results,
         "fallback": fallback,
+        "confirmed": confirmed,
+        "nearest_unsure": bool(results and results[0].not_confirmed),
+        "asked_for": [PHRASES[name] for name in facilities],
         "map_points": points,
         "within_km": found.within_km,
     }

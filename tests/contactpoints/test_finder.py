@@ -1,7 +1,7 @@
 """The finder pages: search by postcode, district, place or location; embed; posters."""
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -9,7 +9,7 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client
 
-from contactpoints.models import Kind
+from contactpoints.models import Basis, Fact, FactCheck, Kind
 from core.time import LONDON
 from places.models import Postcode
 from tests.factories import ContactPointFactory, OpeningRuleFactory
@@ -120,8 +120,16 @@ def test_open_now_open_at_and_facility_filters(client: Client, westminster: dict
     saturday = client.get("/search/", {"q": "W2", "open_at": "2026-11-28T10:00"})
     assert _names(saturday) == ["Charing Cross"]
     assert "Showing places open on Saturday 28 November at 10:00" in saturday.content.decode()
+    # A place where the room is not known stays, labelled; a known "no" goes.
+    for place, has_room in ((westminster["library"], True), (westminster["charing_cross"], False)):
+        FactCheck.objects.create(
+            contact_point=place, fact=Fact.PRIVATE_ROOM, basis=Basis.SOURCE,
+            source="Test listing", checked_on=date(2026, 9, 1),
+        )  # fmt: skip
+        assert place.has_private_room is has_room  # type: ignore[attr-defined]
     private = client.get("/search/", {"q": "W2", "facilities": "has_private_room"})
-    assert _names(private) == ["St John's Wood Library"]
+    assert _names(private) == ["St John's Wood Library", "Beethoven Centre"]
+    assert [r.not_confirmed for r in private.context["results"]] == [(), ("Private room",)]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contactpoints import geo, nearby, search
-from contactpoints.models import ContactPoint
+from contactpoints.models import Basis, ContactPoint, Fact, FactCheck
 from core.time import LONDON
 from places.geocoding import Place
 from tests.factories import ContactPointFactory, OpeningRuleFactory
@@ -111,14 +111,21 @@ def test_open_at_and_filters() -> None:
     assert [pk for _d, pk in nearby.nearest(51.5, -0.1)] == [closed.pk, open_late.pk]
     only_open = nearby.nearest(51.5, -0.1, open_at=wednesday_evening)
     assert [pk for _d, pk in only_open] == [open_late.pk]
+    # Neither room is confirmed: both are kept (not known), nearest first.
     private = nearby.nearest(51.5, -0.1, facilities=["has_private_room"])
-    assert [pk for _d, pk in private] == [closed.pk]
+    assert [pk for _d, pk in private] == [closed.pk, open_late.pk]
+    FactCheck.objects.create(
+        contact_point=open_late, fact=Fact.PRIVATE_ROOM, basis=Basis.SOURCE,
+        source="Test listing", checked_on=date(2026, 9, 1),
+    )  # fmt: skip
+    private = nearby.nearest(51.5, -0.1, facilities=["has_private_room"])
+    assert [pk for _d, pk in private] == [closed.pk]  # a confirmed "no" is left out
     assert nearby.nearest(51.5, -0.1, exclude=[closed.pk]) == only_open
     assert nearby.nearest(51.5, -0.1, exclude=[closed.pk, 10**9, -1]) == only_open
     with pytest.raises(ValueError, match="unknown facilities"):
         nearby.nearest(51.5, -0.1, facilities=["has_moat"])
     # An edit is seen by the next search (the index follows the data version).
-    closed.has_private_room = False
+    closed.status = "closed"
     closed.save()
     assert nearby.nearest(51.5, -0.1, facilities=["has_private_room"]) == []
 
