@@ -11,6 +11,10 @@ searches by place name go through the geocoder and its cache."""
 from __future__ import annotations
 
 import re
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -39,8 +43,9 @@ SMALL = {"MAX_ENTRIES": 300, "CULL_FREQUENCY": 3}  # Django's defaults
 
 @contextmanager
 def small_caches() -> Iterator[None]:
-    """Database and local caches cut to 300 entries; Redis (our own test server: CI starts
-    it) to 2 MB, evicting the least recently used keys."""
+    """Database and local caches cut to 300 entries; Redis to 2 MB, evicting the least
+    recently used keys — on a redis-server of this test's own, since a memory limit is the
+    whole server's, and the tests beside it (another worker) must not lose their keys."""
     from django.conf import settings
 
     redis = [a for a, c in settings.CACHES.items() if c["BACKEND"].endswith("RedisCache")]
@@ -49,15 +54,32 @@ def small_caches() -> Iterator[None]:
         with override_settings(CACHES=small):
             yield
         return
-    client = caches[redis[0]]._cache.get_client()  # type: ignore[attr-defined]
-    kept = client.config_get("maxmemory*")
-    client.config_set("maxmemory", "2mb")
-    client.config_set("maxmemory-policy", "allkeys-lru")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603
+        [shutil.which("redis-server") or "redis-server", "--bind", "127.0.0.1", "--port",
+         str(port), "--save", "", "--appendonly", "no", "--maxmemory", "2mb",
+         "--maxmemory-policy", "allkeys-lru"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
     try:
-        yield
+        own = {
+            alias: {**c, "LOCATION": f"redis://127.0.0.1:{port}/{n + 1}"}
+            for n, (alias, c) in enumerate(settings.CACHES.items())
+        }
+        with override_settings(CACHES=own):
+            client = caches[redis[0]]._cache.get_client()  # type: ignore[attr-defined]
+            for _ in range(100):  # until it answers
+                try:
+                    client.ping()
+                    break
+                except Exception:
+                    time.sleep(0.05)
+            yield
     finally:
-        client.config_set("maxmemory", kept["maxmemory"])
-        client.config_set("maxmemory-policy", kept["maxmemory-policy"])
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def _ticket(client: Client) -> str:
