@@ -240,6 +240,7 @@ def test_a_tap_queued_by_one_officer_waits_for_them_on_a_shared_phone(
 
     page.goto(f"{counter}/staff/")
     page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{counter}/")  # signed out: the home page (before going anywhere)
     sign_in(page, counter, code="code0002")
     page.goto(counter_url)
     expect(page.locator("[data-pending]")).to_be_empty(timeout=15_000)
