@@ -519,7 +519,7 @@ def visit_update(
     at_counter: bool = False,
 ) -> Visit:
     """The optional second tap: add details to a visit just logged."""
-    visit = Visit.objects.select_for_update().select_related("session").get(pk=visit.pk)
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("session").get(pk=visit.pk)
     _require(user, visit.contact_point)
     if at_counter:
         check_counter_may_change(visit.session, visit.arrived_at)
@@ -546,7 +546,7 @@ UNDO_WINDOW = timedelta(minutes=15)
 def visit_withdraw(*, visit: Visit, user: User, at_counter: bool = False) -> Visit:
     """Undo a mistaken tap. The visit stops counting but stays in the record (and its key
     stays used, so a late retry of the same tap cannot bring it back)."""
-    visit = Visit.objects.select_for_update().select_related("session").get(pk=visit.pk)
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("session").get(pk=visit.pk)
     _require(user, visit.contact_point)
     if at_counter and visit.withdrawn_at is None:
         check_counter_may_change(visit.session, visit.arrived_at)
