@@ -266,6 +266,14 @@ class DirectoryFilters(Schema):
     )
     open_now: bool = False
 
+    @field_validator("borough")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        # PostgreSQL stores no NUL character: refused here, as Django's forms refuse it.
+        if value is not None and "\x00" in value:
+            raise ValueError("borough cannot contain a NUL character")
+        return value
+
 
 def _filtered(filters: DirectoryFilters, now: datetime) -> Any:
     queryset = ContactPoint.objects.published().with_hours()
