@@ -61,7 +61,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 # Addresses whose callers are programs: their errors are JSON, like every other answer.
-MACHINE_PATHS = ("/api/", "/hsds/")
+MACHINE_PATHS = ("/api/",)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -13,6 +13,7 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -315,19 +316,18 @@ def _week(day: date | None, version: tuple[int, ...] | None = None) -> tuple[dat
     return monday, historical, _key(monday, historical, version)
 
 
-def not_ready(days: list[date | None]) -> list[date | None]:
-    """Those of these weeks whose figures cannot be read without working them out, in two
-    queries whatever their number (this is asked on every request that reads figures)."""
+def not_ready(days: Iterable[date | None]) -> dict[date | None, str]:
+    """Those of these weeks whose figures cannot be read without working them out, each
+    with where its figures will be kept; in two queries whatever their number (this is
+    asked on every request that reads figures)."""
     version = versions.current(versions.PLACES, versions.AREAS)
     keys = {day: _week(day, version)[2] for day in days}
     with _lock:
-        missing = [day for day in days if keys[day] not in _weeks]
+        missing = {day: key for day, key in keys.items() if key not in _weeks}
     if not missing:
-        return []
-    stored = set(
-        WeekFigures.objects.filter(key__in=[keys[d] for d in missing]).values_list("key", flat=True)
-    )
-    return [day for day in missing if keys[day] not in stored]
+        return {}
+    stored = set(WeekFigures.objects.filter(key__in=missing.values()).values_list("key", flat=True))
+    return {day: key for day, key in missing.items() if key not in stored}
 
 
 def prepare(days: list[date | None]) -> bool | None:
@@ -337,9 +337,7 @@ def prepare(days: list[date | None]) -> bool | None:
     missing = not_ready(days)
     if not missing:
         return None
-    version = versions.current(versions.PLACES, versions.AREAS)
-    weeks = "|".join(_week(day, version)[2] for day in missing)
-    job = "coverage:" + hashlib.sha256(weeks.encode()).hexdigest()
+    job = "coverage:" + hashlib.sha256("|".join(missing.values()).encode()).hexdigest()
     started = background.start(job, lambda: [london(day) for day in missing])
     if started and not not_ready(missing):
         return None  # done already (BACKGROUND_INLINE, or quicker than this check)

@@ -72,18 +72,15 @@ class MonthField(forms.Field):
             return None
         if len(text) > 10:
             raise forms.ValidationError("Enter a month as YYYY-MM, for example 2026-03.")
+        whole_month = len(text) == 7
         try:
-            if len(text) == 7:
-                month = datetime.strptime(text, "%Y-%m").date()  # noqa: DTZ007 - a calendar date
-                if not plausible(month):
-                    raise forms.ValidationError(f"Enter a month {YEARS_ALLOWED}.")
-                return month
-            parsed = datetime.strptime(text, "%Y-%m-%d").date()  # noqa: DTZ007
+            form = "%Y-%m" if whole_month else "%Y-%m-%d"
+            parsed = datetime.strptime(text, form).date()  # noqa: DTZ007 - a calendar date
         except ValueError:
             raise forms.ValidationError("Enter a month as YYYY-MM, for example 2026-03.") from None
         if not plausible(parsed):
             raise forms.ValidationError(f"Enter a month {YEARS_ALLOWED}.")
-        if not self.days_allowed:
+        if not whole_month and not self.days_allowed:
             raise forms.ValidationError(
                 "Published figures are for whole calendar months: enter a month as YYYY-MM, "
                 "for example 2026-03."

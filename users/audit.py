@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
@@ -126,14 +127,16 @@ _WORDS = {"post_add": "added", "post_remove": "removed", "post_clear": "removed"
 
 
 def _m2m(
-    instance: Any,
-    action: str,
-    reverse: bool,
-    pk_set: set[int] | None,
+    *,
     owner: str,
     what: str,
     describe: Callable[[Iterable[int]], str],
     other_model: Any,
+    instance: Any,
+    action: str,
+    reverse: bool,
+    pk_set: set[int] | None,
+    **_: Any,
 ) -> None:
     """One record per owner (a user, or a group) whose set changed."""
     if action == "pre_clear":
@@ -160,34 +163,23 @@ def _m2m(
             record(f"{owner} {other}", f"{what.replace('_', ' ')} {verb}", describe([instance.pk]))
 
 
-@receiver(m2m_changed, sender=User.groups.through)
-def _groups_changed(
-    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **_: Any
-) -> None:
-    _m2m(
-        instance, action, reverse, pk_set, "user", "groups",
-        lambda pks: _names(Group.objects.filter(pk__in=pks)), User,
-    )  # fmt: skip
+def _group_names(pks: Iterable[int]) -> str:
+    return _names(Group.objects.filter(pk__in=pks))
 
 
-@receiver(m2m_changed, sender=User.user_permissions.through)
-def _user_permissions_changed(
-    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **_: Any
-) -> None:
-    _m2m(
-        instance, action, reverse, pk_set, "user", "user_permissions",
-        _permission_names, User,
-    )  # fmt: skip
-
-
-@receiver(m2m_changed, sender=Group.permissions.through)
-def _group_permissions_changed(
-    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **_: Any
-) -> None:
-    _m2m(
-        instance, action, reverse, pk_set, "group", "permissions",
-        _permission_names, Group,
-    )  # fmt: skip
+# (the membership table, whose set it is, its field, how its members are named, the owners)
+MEMBERSHIPS = [
+    (User.groups.through, "user", "groups", _group_names, User),
+    (User.user_permissions.through, "user", "user_permissions", _permission_names, User),
+    (Group.permissions.through, "group", "permissions", _permission_names, Group),
+]
+for _through, _owner, _what, _describe, _owners in MEMBERSHIPS:
+    m2m_changed.connect(
+        partial(_m2m, owner=_owner, what=_what, describe=_describe, other_model=_owners),
+        sender=_through,
+        weak=False,  # a partial has no other reference to keep it alive
+        dispatch_uid=f"access-{_owner}-{_what}",
+    )
 
 
 @receiver(post_save, sender=Group)
