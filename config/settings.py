@@ -355,6 +355,9 @@ DEMAND_RETENTION_DAYS: int = env.int("DEMAND_RETENTION_DAYS", default=90)
 # (docs/feedback.md): one visitor's answer never meets them; a flood from a few addresses does.
 FEEDBACK_RATE: str = env.str("FEEDBACK_RATE", default="3/10min")
 FEEDBACK_DAILY_RATE: str = env.str("FEEDBACK_DAILY_RATE", default="20/d")
+# Reports of wrong information on a place's page, per connection.
+WRONG_INFORMATION_RATE: str = env.str("WRONG_INFORMATION_RATE", default="5/10min")
+WRONG_INFORMATION_DAILY_RATE: str = env.str("WRONG_INFORMATION_DAILY_RATE", default="20/d")
 # Answers are deleted this many days after their day, once their month is published.
 FEEDBACK_RETENTION_DAYS: int = env.int("FEEDBACK_RETENTION_DAYS", default=90)
 

@@ -28,6 +28,7 @@ from .models import (
     FactCheck,
     HoursException,
     OpeningRule,
+    WrongInformation,
 )
 from .widgets import LocationPickerWidget
 
@@ -105,6 +106,31 @@ class FactCheckAdmin(admin.ModelAdmin):
     list_select_related = ["contact_point"]
     list_per_page = 100
 
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        # Residents' reports of wrong information are part of what to check next.
+        waiting = WrongInformation.objects.filter(checked_on__isnull=True).count()
+        extra_context = {**(extra_context or {}), "reports_waiting": waiting}
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(WrongInformation)
+class WrongInformationAdmin(admin.ModelAdmin):
+    """Residents' reports that a place's page is wrong: the oldest unchecked first. A
+    manager checks the place, corrects the page (and how the fact is known), then records
+    the outcome here. Never published."""
+
+    list_display = ["contact_point", "what", "received_on", "checked_on", "outcome"]
+    list_filter = [("checked_on", admin.EmptyFieldListFilter), "what", "contact_point__borough"]
+    search_fields = ["contact_point__name", "note", "outcome"]
+    readonly_fields = ["contact_point", "what", "note", "received_on"]
+    fields = ["contact_point", "what", "note", "received_on", "checked_on", "outcome"]
+    list_select_related = ["contact_point"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # reports come from residents, through the public form
+
 
 @admin.register(ContactPoint)
 class ContactPointAdmin(ServiceAdmin):
@@ -124,7 +150,7 @@ class ContactPointAdmin(ServiceAdmin):
     actions = ["publish", "unpublish"]
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["name", "slug", "kind", "is_published"]}),
+        (None, {"fields": ["name", "slug", "kind", "is_published", "is_illustrative"]}),
         (
             "Where it is",
             {
@@ -160,6 +186,7 @@ class ContactPointAdmin(ServiceAdmin):
                     "status",
                     "opened_on",
                     "closed_on",
+                    "closed_by",
                     "status_note",
                     "replaces",
                     "closed_on_bank_holidays",

@@ -114,15 +114,19 @@ class Properties(Schema):
     address: list[str]
     postcode: str
     url: str
-    facilities: dict[str, bool]
-    services: dict[str, bool]
+    facilities: dict[str, bool | None] = Field(
+        ..., description="true, false, or null where it is not known (see facts)"
+    )
+    services: dict[str, bool | None] = Field(
+        ..., description="true, false, or null where it is not known (see facts)"
+    )
     opening_hours: str = Field(..., description="OpenStreetMap opening_hours")
     closed_on_bank_holidays: bool
     facts: dict[str, FactSource] = Field(
         ...,
         description="How each fact a resident relies on is known (hours, bank_holidays, "
-        "has_private_room, has_step_free_access, has_hearing_loop, entrance). A fact whose "
-        "basis is 'unconfirmed' must not be presented as certain.",
+        "entrance, each facility and each service). A fact whose basis is 'unconfirmed' is "
+        "not known and must not be presented as certain.",
     )
     updated_at: datetime
 
@@ -196,8 +200,8 @@ def _properties(request: HttpRequest, cp: ContactPoint, now: datetime) -> dict[s
         "address": cp.address_lines,
         "postcode": cp.postcode,
         "url": request.build_absolute_uri(cp.get_absolute_url()),
-        "facilities": {name.removeprefix("has_"): present for name, _l, present in cp.facilities()},
-        "services": {name.removeprefix("offers_"): present for name, _l, present in cp.services()},
+        "facilities": {f.name.removeprefix("has_"): f.value for f in cp.facilities()},
+        "services": {f.name.removeprefix("offers_"): f.value for f in cp.services()},
         "opening_hours": cp.osm_opening_hours(hours.local(now).date()),
         "closed_on_bank_holidays": cp.closed_on_bank_holidays,
         "facts": _facts(cp),
@@ -344,8 +348,9 @@ def _csv(
                 cp.slug, cp.name, cp.kind, cp.status, cp.status_line(now), cp.borough, cp.ward,
                 ", ".join(cp.address_lines), cp.postcode, latitude, longitude,
                 cp.osm_opening_hours(hours.local(now).date()),
-                *(getattr(cp, n) for n in facility_names),
-                *(getattr(cp, n) for n in service_names),
+                # yes, no or "not known": never a bare False for a fact nobody confirmed.
+                *(f.state.replace("_", " ") for f in cp.facilities()),
+                *(f.state.replace("_", " ") for f in cp.services()),
                 request.build_absolute_uri(cp.get_absolute_url()),
                 *(_fact_cell(facts[fact]) for fact in Fact.values),
             ]

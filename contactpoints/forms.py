@@ -1,10 +1,11 @@
+import re
 from typing import Any
 
 from django import forms
 
 from core.time import YEARS_ALLOWED, plausible
 
-from .models import FACILITIES, ContactPoint, Kind
+from .models import FACILITIES, ContactPoint, Kind, Wrong, WrongInformation
 
 
 class DirectoryFilterForm(forms.Form):
@@ -74,3 +75,37 @@ class SearchForm(forms.Form):
         if not has_place and not has_position and not self.errors:
             self.add_error("q", forms.ValidationError("Enter a postcode or the name of a place."))
         return data
+
+
+# A note that carries someone's contact details is about a person, not the place.
+CONTACT_DETAILS = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}|(?:\d[\s-]?){9,}", re.IGNORECASE)
+
+
+class WrongInformationForm(forms.ModelForm):  # type: ignore[type-arg]
+    """What is wrong on a place's page, and an optional note about the place."""
+
+    what = forms.ChoiceField(
+        label="What is wrong?", choices=Wrong.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label="What did you find? (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="About the place only: please do not name or describe anyone, or give "
+        "phone numbers or email addresses. At most 500 characters.",
+    )
+    website = forms.CharField(required=False, label="Leave this empty")  # a trap for robots
+
+    class Meta:
+        model = WrongInformation
+        fields = ["what", "note"]
+
+    def clean_note(self) -> str:
+        note = self.cleaned_data["note"].strip()
+        if CONTACT_DETAILS.search(note):
+            raise forms.ValidationError(
+                "Please take out the phone number or email address: the note is only about "
+                "the place."
+            )
+        return note

@@ -44,7 +44,9 @@ from .models import (
 COLUMNS = [
     "slug", "name", "kind", "status", "closed_on", "host_venue", "address", "postcode",
     "borough", "ward", "latitude", "longitude", "hours", "hours_from", "bank_holidays",
-    "private_room", "step_free_access", "hearing_loop", "entrance", "facts_basis",
+    "private_room", "step_free_access", "hearing_loop", "interpreter", "toilets",
+    "crime_reporting", "lost_property", "bail_signing", "documents", "advice",
+    "entrance", "facts_basis",
     "facts_checked_on", "facts_checked_by", "source", "caveats",
 ]  # fmt: skip
 REQUIRED = ["name", "kind", "borough"]
@@ -57,10 +59,19 @@ DAYS = {
 }  # fmt: skip
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0"}
-FACILITY_COLUMNS = {
+# Facilities and services, each yes / no / unknown. A column the file does not have leaves
+# that fact as it was; a blank cell makes it not known.
+FACT_COLUMNS = {
     "private_room": "has_private_room",
     "step_free_access": "has_step_free_access",
     "hearing_loop": "has_hearing_loop",
+    "interpreter": "has_interpreter",
+    "toilets": "has_toilets",
+    "crime_reporting": "offers_crime_reporting",
+    "lost_property": "offers_lost_property",
+    "bail_signing": "offers_bail_signing",
+    "documents": "offers_documents",
+    "advice": "offers_advice",
 }
 
 
@@ -341,9 +352,10 @@ def parse(line: int, cells: dict[str, str], today: date) -> Parsed:
         )
     values["closed_on_bank_holidays"] = bank_holidays == "closed"
     facilities: dict[str, bool | None] = {}
-    for column, field_name in FACILITY_COLUMNS.items():
-        facilities[field_name] = check(partial(_yes_no, cells.get(column, ""), column))
-        values[field_name] = bool(facilities[field_name])
+    for column, field_name in FACT_COLUMNS.items():
+        if column in cells:
+            facilities[field_name] = check(partial(_yes_no, cells[column], column))
+            values[field_name] = bool(facilities[field_name])
     basis = cells.get("facts_basis", "").lower() or (
         Basis.SOURCE if cells.get("source") else Basis.UNCONFIRMED
     )

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -59,6 +59,28 @@ SERVICES: list[tuple[str, str]] = [
 ]
 
 
+class Known(NamedTuple):
+    """One fact about a place, in one of three states: yes, no or not known. A yes or
+    no needs a source that says so (a `FactCheck` that is not unconfirmed); anything
+    else is not known, whatever the record holds."""
+
+    name: str
+    label: str
+    recorded: bool  # what the record holds (a draft until confirmed)
+    confirmed: bool
+
+    @property
+    def state(self) -> str:
+        if not self.confirmed:
+            return "not_known"
+        return "yes" if self.recorded else "no"
+
+    @property
+    def value(self) -> bool | None:
+        """True, False, or None for not known (the API's three states)."""
+        return self.recorded if self.confirmed else None
+
+
 class PostcodeField(models.CharField):
     """A UK postcode, stored in its canonical form ("SW1A 1AA") whatever the spelling."""
 
@@ -97,6 +119,11 @@ class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
         """What the public may see. Every public view starts here."""
         return self.filter(is_published=True)
 
+    def counted(self) -> ContactPointQuerySet:
+        """The published places that published figures (coverage, usage, reviews) count:
+        an illustrative example is shown, labelled, but never counted."""
+        return self.published().filter(is_illustrative=False)
+
     def operating(self) -> ContactPointQuerySet:
         """Open for business (not planned, suspended or closed for good): what a resident
         searching for somewhere to go should be offered."""
@@ -106,11 +133,20 @@ class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
         return self.prefetch_related("opening_rules", "hours_exceptions", "fact_checks")
 
     def with_facility(self, *names: str) -> ContactPointQuerySet:
+        """Places where each of these facilities is there or not known: only a confirmed
+        "no" leaves a place out, so that a filter never silently drops a place whose
+        facility nobody has checked (pages label those; see `Known`)."""
         allowed = {name for name, _ in FACILITIES}
         unknown = set(names) - allowed
         if unknown:
             raise ValueError(f"unknown facilities: {sorted(unknown)}")
-        return self.filter(**dict.fromkeys(names, True))
+        queryset = self
+        for name in names:
+            confirmed = FactCheck.objects.filter(contact_point=OuterRef("pk"), fact=name).exclude(
+                basis=Basis.UNCONFIRMED
+            )
+            queryset = queryset.exclude(Q(**{name: False}) & Exists(confirmed))
+        return queryset
 
     def schedules(self, *, on: Sequence[date] | None = None) -> dict[int, hours.Schedule]:
         """{pk: schedule} for these contact points, from three flat queries.
@@ -208,16 +244,23 @@ class ContactPoint(models.Model):
     has_interpreter = models.BooleanField("interpreter / Language Line", default=False)
     has_toilets = models.BooleanField("toilets", default=False)
 
-    offers_crime_reporting = models.BooleanField("report a crime", default=True)
+    offers_crime_reporting = models.BooleanField("report a crime", default=False)
     offers_lost_property = models.BooleanField("lost and found property", default=False)
     offers_bail_signing = models.BooleanField("bail and signing on", default=False)
     offers_documents = models.BooleanField("produce documents", default=False)
-    offers_advice = models.BooleanField("advice and information", default=True)
+    offers_advice = models.BooleanField("advice and information", default=False)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     opened_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(
         null=True, blank=True, help_text="When it closed permanently, if known."
+    )
+    closed_by = models.DateField(
+        "closed no later than",
+        null=True,
+        blank=True,
+        help_text="When the exact closing date is not known: the date of the first source "
+        "that says it had closed. Coverage of earlier weeks counts the place as possibly open.",
     )
     status_note = models.CharField(
         max_length=300, blank=True, help_text="Shown with the status, e.g. why it is closed."
@@ -272,6 +315,12 @@ class ContactPoint(models.Model):
     )
     sources = models.TextField(blank=True, help_text="Where the facts came from.")
     is_published = models.BooleanField("published", default=False)
+    is_illustrative = models.BooleanField(
+        "illustrative example",
+        default=False,
+        help_text="Not a real place: shown (and labelled) to demonstrate a feature, never "
+        "counted in published coverage, usage or reviews.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -368,21 +417,22 @@ class ContactPoint(models.Model):
             return None
         return (float(self.latitude), float(self.longitude))
 
-    def facilities(self) -> list[tuple[str, str, bool]]:
-        """(field, label, present). A facility recorded as present but never confirmed
-        says so in its label ("… (not yet confirmed)"), wherever it is shown."""
-        return [(name, label, present) for name, label, present, _sure in self.facility_rows()]
+    def facilities(self) -> list[Known]:
+        return self._known(FACILITIES)
 
-    def facility_rows(self) -> list[tuple[str, str, bool, bool]]:
-        """(field, label, recorded as present, confirmed) for each facility."""
+    def services(self) -> list[Known]:
+        return self._known(SERVICES)
+
+    def _known(self, fields: list[tuple[str, str]]) -> list[Known]:
+        """Each of these facts in its three states: yes or no only where a fact check
+        says how it is known (checked on site or a named source); otherwise not known,
+        whatever the record holds."""
         facts = self.fact_checks_by_fact()
         rows = []
-        for name, label in FACILITIES:
+        for name, label in fields:
             check = facts.get(name)
-            confirmed = name not in Fact.values or bool(check and check.confirmed)
-            if not confirmed:
-                label = f"{label} (not yet confirmed)"
-            rows.append((name, label, getattr(self, name), confirmed))
+            confirmed = bool(check and check.confirmed)
+            rows.append(Known(name, label, bool(getattr(self, name)), confirmed))
         return rows
 
     def fact_checks_by_fact(self) -> dict[str, FactCheck]:
@@ -402,9 +452,6 @@ class ContactPoint(models.Model):
     def is_confirmed(self, fact: str) -> bool:
         check = self.fact_checks_by_fact().get(fact)
         return bool(check and check.confirmed)
-
-    def services(self) -> list[tuple[str, str, bool]]:
-        return [(name, label, getattr(self, name)) for name, label in SERVICES]
 
     # --- Opening hours ------------------------------------------------------------------
 
@@ -461,6 +508,17 @@ class ContactPoint(models.Model):
             moments.append(status.next_session.start)
         if any(hours.bank_holiday_name(hours.local(m).date()) for m in moments):
             return " (bank holiday opening not confirmed: call 101 before you travel)"
+        return ""
+
+    def hours_caveat(self, today: date) -> str:
+        """What printed hours must say beside them when they are not confirmed, or were
+        confirmed over a year ago; empty when they were confirmed within the year."""
+        check = self.fact_checks_by_fact().get(Fact.HOURS)
+        if not (check and check.confirmed):
+            return "These hours are not confirmed: call 101 before you travel."
+        if check.is_stale(today):
+            known = date_format(check.checked_on, "F Y") if check.checked_on else "long ago"
+            return f"These hours were last confirmed in {known}: call 101 before you travel."
         return ""
 
     def osm_opening_hours(self, today: date) -> str:
@@ -709,7 +767,14 @@ class Fact(models.TextChoices):
     PRIVATE_ROOM = "has_private_room", "Private room"
     STEP_FREE = "has_step_free_access", "Step-free access"
     HEARING_LOOP = "has_hearing_loop", "Hearing loop"
+    INTERPRETER = "has_interpreter", "Interpreter or Language Line"
+    TOILETS = "has_toilets", "Toilets"
     ENTRANCE = "entrance", "Entrance directions"
+    CRIME_REPORTING = "offers_crime_reporting", "Report a crime"
+    LOST_PROPERTY = "offers_lost_property", "Lost and found property"
+    BAIL_SIGNING = "offers_bail_signing", "Bail and signing on"
+    DOCUMENTS = "offers_documents", "Produce documents"
+    ADVICE = "offers_advice", "Advice and information"
 
 
 class Basis(models.TextChoices):
@@ -806,3 +871,47 @@ class FactCheck(models.Model):
         if today and self.checked_on and today - self.checked_on > STALE_AFTER:
             text += " — over a year ago, so it may have changed"
         return text
+
+
+class Wrong(models.TextChoices):
+    """What a resident can say is wrong about a place (as NHS.UK's "report incorrect
+    information" asks): about the place, never about a person."""
+
+    HOURS = "hours", "The opening times"
+    CLOSED = "closed", "It has closed or moved"
+    WHERE = "where", "The address, map position or entrance"
+    FACILITIES = "facilities", "The facilities (private room, step-free access …)"
+    SERVICES = "services", "What you can do there"
+    OTHER = "other", "Something else"
+
+
+class WrongInformation(models.Model):
+    """A resident's report that something on a place's page is wrong. Kept for managers
+    to check (the fact-check list in the back office) and never published; it records
+    no one's identity — no address, no account, only the day it came."""
+
+    contact_point = models.ForeignKey(
+        ContactPoint, on_delete=models.CASCADE, related_name="wrong_information"
+    )
+    what = models.CharField("what is wrong", max_length=16, choices=Wrong.choices)
+    note = models.TextField(
+        blank=True, max_length=500, help_text="What the resident saw (about the place only)."
+    )
+    received_on = models.DateField(default=timezone.localdate, editable=False)
+    checked_on = models.DateField(
+        null=True, blank=True, help_text="When a manager checked it (and fixed the page if needed)."
+    )
+    outcome = models.CharField(max_length=300, blank=True, help_text="What was found and done.")
+
+    class Meta:
+        ordering = [F("checked_on").asc(nulls_first=True), "received_on", "pk"]
+        verbose_name = "report of wrong information"
+        verbose_name_plural = "reports of wrong information"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(what__in=Wrong.values), name="wronginformation_what_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_point}: {self.get_what_display()} ({self.received_on:%-d %b %Y})"

@@ -31,7 +31,7 @@ from core import versions
 
 from . import geo, openings
 from .hours import local
-from .models import FACILITIES, Basis, ContactPoint, ContactPointQuerySet, Fact, FactCheck
+from .models import FACILITIES, Basis, ContactPoint, ContactPointQuerySet, FactCheck
 
 # A great-circle distance differs from the geodesic by less than geo.SPHERE_ERROR. Distances
 # read from cosines are off by up to about 0.2 m near zero (float rounding): a metre of
@@ -89,11 +89,9 @@ class Index:
             .values_list("contact_point_id", "fact")
         )
         known = {
-            # The rule of ContactPoint.facility_rows: a facility no fact check covers counts
-            # as confirmed.
+            # The rule of ContactPoint.facilities: yes or no only where a fact check says
+            # how it is known.
             name: np.array([(pk, name) in confirmed for pk in pks.tolist()], dtype=bool)
-            if name in Fact.values
-            else np.ones(len(pks), dtype=bool)
             for name in names
         }
         latitudes = np.array(columns[1], dtype=float)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<slug:slug>/", views.ContactPointDetailView.as_view(), name="detail"),
     path("<slug:slug>/sessions.ics", views.sessions_ics, name="sessions_ics"),
     path("<slug:slug>/poster/", views.PosterView.as_view(), name="poster"),
+    path("<slug:slug>/report/", views.report_wrong_information, name="report"),
 ]

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -25,7 +26,7 @@ from places.geocoding import Place
 
 from . import exports, freshness, hours
 from . import search as search_module
-from .forms import DirectoryFilterForm, SearchForm
+from .forms import DirectoryFilterForm, SearchForm, WrongInformationForm
 from .maps import map_config
 from .models import FACILITIES, ContactPoint, Fact
 
@@ -296,13 +297,22 @@ class DirectoryView(ListView):
             queryset = queryset.order_by("borough", "name")
         return queryset
 
+    def _unsure(self, cp: ContactPoint) -> list[str]:
+        """Labels of the facilities filtered for that are not known at this place: the
+        filter keeps such a place (`with_facility`), and the card says so."""
+        asked = self.form.cleaned_data.get("facilities", []) if self.form.is_valid() else []
+        return [LABELS[f.name] for f in cp.facilities() if f.name in asked and not f.confirmed]
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         page = self.shown = list(context["contact_points"])
         context.update(
             form=self.form,
             now=self.now,
-            rows=[(cp, cp.status_line(self.now), cp.is_open_at(self.now)) for cp in page],
+            rows=[
+                (cp, cp.status_line(self.now), cp.is_open_at(self.now), self._unsure(cp))
+                for cp in page
+            ],
             map_points=map_points(page),
             map_config=map_config(),
             query_without_page=_query_without_page(self.request),
@@ -406,9 +416,9 @@ class ContactPointDetailView(DetailView):
             },
             # Only what is confirmed: an unconfirmed facility is not stated either way.
             "amenityFeature": [
-                {"@type": "LocationFeatureSpecification", "name": label, "value": getattr(cp, name)}
-                for name, label in FACILITIES
-                if name not in Fact.values or cp.is_confirmed(name)
+                {"@type": "LocationFeatureSpecification", "name": f.label, "value": f.recorded}
+                for f in cp.facilities()
+                if f.confirmed
             ],
         }
         if cp.coordinates:
@@ -447,6 +457,8 @@ class PosterView(DetailView):
             rules=hours.describe_rules(cp.schedule().rules_valid_on(today)),
             exceptions=cp.upcoming_exceptions(today, limit=3),
             bank_holidays_confirmed=cp.is_confirmed(Fact.BANK_HOLIDAYS),
+            # The caveat the page's status line carries, on paper too.
+            hours_caveat=cp.hours_caveat(today),
         )
         return context
 
@@ -470,3 +482,45 @@ def sessions_ics(request: HttpRequest, slug: str) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{cp.slug}-sessions.ics"'
     response["Cache-Control"] = "public, max-age=900"
     return response
+
+
+def _report_throttles() -> list[ClientRateThrottle]:
+    """A few reports from one connection in ten minutes, more in a day: enough for a
+    resident who finds several mistakes, not for a flood."""
+    found = []
+    for name, rate in (("wrong-info", settings.WRONG_INFORMATION_RATE),
+                       ("wrong-info-day", settings.WRONG_INFORMATION_DAILY_RATE)):  # fmt: skip
+        throttle = ClientRateThrottle(rate)
+        throttle.scope = name
+        found.append(throttle)
+    return found
+
+
+@never_cache
+def report_wrong_information(request: HttpRequest, slug: str) -> HttpResponse:
+    """/contact-points/<slug>/report/: tell us something on this page is wrong. The report
+    goes to managers' fact-check list (back office) and is never published."""
+    cp = get_object_or_404(ContactPoint.objects.published(), slug=slug)
+
+    def page(form: WrongInformationForm, status: int = 200, message: str = "") -> HttpResponse:
+        context = {"contact_point": cp, "form": form, "message": message}
+        return render(request, "contactpoints/report.html", context, status=status)
+
+    if request.method != "POST":
+        return page(WrongInformationForm())
+    form = WrongInformationForm(request.POST)
+    if not form.is_valid():
+        return page(form, 400)
+    if form.cleaned_data["website"]:
+        return page(WrongInformationForm(), 400, "This report could not be accepted.")
+    refused = [t for t in _report_throttles() if not t.allow_request(request)]
+    if refused:
+        response = page(form, 429, "Many reports have come from this connection in a short "
+                                   "while. Your report is below: please send it again later, "
+                                   "or call 101.")  # fmt: skip
+        response["Retry-After"] = str(int(max(t.wait() or 600 for t in refused)) + 1)
+        return response
+    report = form.save(commit=False)
+    report.contact_point = cp
+    report.save()
+    return render(request, "contactpoints/report_thanks.html", {"contact_point": cp})

@@ -45,6 +45,7 @@ def _trigger_sql(name: str, table: str, vendor: str) -> tuple[list[str], list[st
         create = [
             f'CREATE OR REPLACE FUNCTION "{trigger}"() RETURNS trigger LANGUAGE plpgsql '
             f"AS $$ BEGIN {_bump_sql(name, vendor)}; RETURN NULL; END $$",
+            f'DROP TRIGGER IF EXISTS "{trigger}" ON "{table}"',
             f'CREATE TRIGGER "{trigger}" AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
             f'FOR EACH STATEMENT EXECUTE FUNCTION "{trigger}"()',
         ]
@@ -53,7 +54,7 @@ def _trigger_sql(name: str, table: str, vendor: str) -> tuple[list[str], list[st
         return create, drop
     events = ("INSERT", "UPDATE", "DELETE")
     create = [
-        f'CREATE TRIGGER "{trigger}_{event.lower()}" AFTER {event} ON "{table}" '
+        f'CREATE TRIGGER IF NOT EXISTS "{trigger}_{event.lower()}" AFTER {event} ON "{table}" '
         f"FOR EACH ROW BEGIN {_bump_sql(name, vendor)}; END"
         for event in events
     ]
@@ -63,8 +64,9 @@ def _trigger_sql(name: str, table: str, vendor: str) -> tuple[list[str], list[st
 def bumped_by(name: str, tables: list[str]) -> Any:
     """A migration operation: every insert, update or delete on `tables` changes `name`'s
     version in the same transaction (one bump per statement on PostgreSQL, per row on
-    SQLite). SQLite drops a table's triggers when a migration rebuilds the table: such a
-    migration runs this again (tests/test_versions.py checks they are all there)."""
+    SQLite). SQLite drops a table's triggers when a migration rebuilds the table (adding
+    a column with a default, changing a field): such a migration ends with this operation
+    again — it is idempotent — and tests/core/test_versions.py checks they are all there."""
     from django.db import migrations
 
     def forwards(apps: Any, schema_editor: Any) -> None:

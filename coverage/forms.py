@@ -17,7 +17,7 @@ NEAR = Decimal("0.01")  # degrees (about 1 km): a point placed must have a postc
 
 def operating() -> Any:
     return (
-        ContactPoint.objects.published()
+        ContactPoint.objects.counted()
         .operating()
         .filter(latitude__isnull=False, longitude__isnull=False)
         .order_by("name")

@@ -72,6 +72,14 @@ class London:
     places: int
     seconds: float
     unrecorded: list[str] = field(default_factory=list)  # counted, but no hours that week
+    # Why each of those is uncertain, by name ("hours that week not recorded; …").
+    reasons: dict[str, str] = field(default_factory=dict)
+    # Places that operated that week (or may have) but have no location, so no figure can
+    # count them: "name (why)".
+    unlocated: list[str] = field(default_factory=list)
+    # The same week with every unrecorded place open all week: with `result` (those places
+    # closed), the bounds the truth lies between. None when nothing is unrecorded.
+    upper: engine.Result | None = None
     # The same walks counted in people (when a population file is loaded) …
     people: engine.Result | None = None
     made: datetime = field(default_factory=lambda: datetime.now(tz=LONDON))
@@ -206,16 +214,43 @@ def located_on(monday: date, historical: bool) -> ContactPointQuerySet:
     This week (or a later one): those open for business now. A past week (`historical`):
     those that had not closed by then and had opened — by their recorded dates, whatever
     their status now — so that the lineage of closures and replacements is followed."""
-    located = ContactPoint.objects.published().filter(
-        latitude__isnull=False, longitude__isnull=False
-    )
+    located = ContactPoint.objects.counted().filter(latitude__isnull=False, longitude__isnull=False)
     if not historical:
         return located.operating()
+    return _then(located, monday)
+
+
+def _then(places: ContactPointQuerySet, monday: date) -> ContactPointQuerySet:
+    """Those of `places` that had opened and not closed in the week starting `monday`, by
+    their recorded dates; a place whose dates are not recorded may have, and counts."""
     sunday = monday + timedelta(days=6)
-    return located.exclude(status=Status.PLANNED).filter(
+    return places.exclude(status=Status.PLANNED).filter(
         Q(opened_on__isnull=True) | Q(opened_on__lte=sunday),
         Q(closed_on__isnull=True) | Q(closed_on__gt=monday),
+        Q(closed_by__isnull=True) | Q(closed_by__gt=monday),
     )
+
+
+def why_uncertain(place: ContactPoint, *, located: bool = True) -> str:
+    """Why a place that counts for a past week cannot be counted exactly: each thing not
+    recorded, said as it is (an opening date missing is not a closing date missing)."""
+    parts = [] if located else ["no location recorded"]
+    if located:
+        parts.append("hours that week not recorded")
+    if place.opened_on is None:
+        parts.append("opening date not recorded")
+    if place.status == Status.CLOSED and place.closed_on is None:
+        latest = f", closed by {place.closed_by:%-d %B %Y} at the latest" if place.closed_by else ""
+        parts.append(f"closing date not recorded{latest}")
+    return "; ".join(parts)
+
+
+def unlocated_on(monday: date, historical: bool) -> list[str]:
+    """The counted places with no location that operated (or may have) that week: named,
+    because no coverage figure can include them."""
+    places = ContactPoint.objects.counted().filter(latitude__isnull=True)
+    places = _then(places, monday) if historical else places.operating()
+    return [f"{p.name} ({why_uncertain(p, located=False)})" for p in places.order_by("name")]
 
 
 def places_open(
@@ -252,6 +287,15 @@ def places_open(
     return places, keys, unrecorded
 
 
+def all_week(places: engine.Places, keys: list[int], pks: Iterable[int]) -> engine.Places:
+    """The same places with those of `pks` open every hour: the most they could have been."""
+    is_open = places.open.copy()
+    row_of = {pk: row for row, pk in enumerate(keys)}
+    for pk in pks:
+        is_open[row_of[pk]] = True
+    return engine.Places(places.latitudes, places.longitudes, is_open)
+
+
 def compute(monday: date, *, historical: bool = False) -> London:
     started = time.perf_counter()
     where = london_map()
@@ -262,11 +306,21 @@ def compute(monday: date, *, historical: bool = False) -> London:
     )
     # This week, a place with no session (a monthly pop-up, say) is simply closed.
     missing = unrecorded if historical else []
+    reasons, upper = {}, None
+    if missing:
+        uncertain = ContactPoint.objects.filter(pk__in=keys, name__in=missing)
+        reasons = {p.name: why_uncertain(p) for p in uncertain}
+        most = all_week(places, keys, uncertain.values_list("pk", flat=True))
+        upper = engine.coverages(
+            where.homes, most, len(where.ward_codes), weightings[:1], method(),
+            pairs_of(where, places),
+        )[0]  # fmt: skip
     counted = len(keys) - len(missing)
     seconds = time.perf_counter() - started
     return London(
         monday, result, counted, seconds, missing, people=people[0] if people else None,
-        open=places, keys=keys,
+        open=places, keys=keys, reasons=reasons, unlocated=unlocated_on(monday, historical),
+        upper=upper,
     )  # fmt: skip
 
 

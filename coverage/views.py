@@ -205,56 +205,85 @@ def _periods(overall: np.ndarray) -> list[dict[str, Any]]:
     ]
 
 
+def _share_range(low: float, high: float) -> str:
+    """'28%', or '28% to 41%' where the truth lies between two bounds."""
+    if round(low * 100) == round(high * 100):
+        return _percent(low)
+    return f"{_percent(low)} to {_percent(high)}"
+
+
 def then_and_now(wards: np.ndarray | None, choice: Choice, today: datetime) -> dict[str, Any]:
     """These wards' coverage (all of them by default) in each compared week, side by side,
-    and what it says about "equivalent or better?" in plain words."""
+    and the answer to "equivalent or better?" in plain words, with what is unknown.
+
+    Where a week counts places whose hours then are not recorded, its share is a range:
+    from those places closed all week to those places open all week. The answer is yes
+    or no only where the ranges of the first week and this week do not overlap."""
     columns: list[dict[str, Any]] = []
     for era in london.eras():
         figures = london.london(era.day or local(today).date())
-        overall = figures.result.overall(wards)
+        low = figures.result.overall(wards)
+        high = figures.upper.overall(wards) if figures.upper is not None else low
         columns.append(
             {
                 "label": era.label,
+                "short": era.label.split(" (")[0].lower(),
                 "week": figures.week,
                 "places": figures.places,
-                "unrecorded": figures.unrecorded,
-                "shares": [
-                    float(overall[hours, choice.threshold].mean()) for _l, hours in WHEN.values()
+                "unrecorded": [
+                    f"{name} ({figures.reasons.get(name, 'hours that week not recorded')})"
+                    for name in figures.unrecorded
+                ],
+                "unlocated": figures.unlocated,
+                "low": [float(low[hours, choice.threshold].mean()) for _l, hours in WHEN.values()],
+                "high": [
+                    float(high[hours, choice.threshold].mean()) for _l, hours in WHEN.values()
                 ],
             }
         )
     rows = [
-        {"label": label, "cells": [_percent(c["shares"][i]) for c in columns]}
+        {"label": label, "cells": [_share_range(c["low"][i], c["high"][i]) for c in columns]}
         for i, (label, _h) in enumerate(WHEN.values())
     ]
     first, now = columns[0], columns[-1]
-    gaps = [c for c in columns if c["unrecorded"]]
-    if gaps:
-        summary = (
-            "These weeks cannot yet be compared fairly: "
-            + "; ".join(
-                f"{c['label'].split(' (')[0].lower()}, {len(c['unrecorded'])} places that "
-                "operated then have no hours recorded for that week and are not counted"
-                for c in gaps
-            )
-            + ". Their figures understate how many could reach an open contact point."
-        )
+    at = list(WHEN).index(choice.when)
+    then_low, then_high = first["low"][at], first["high"][at]
+    now_low, now_high = now["low"][at], now["high"][at]
+    then_text, now_text = _share_range(then_low, then_high), _share_range(now_low, now_high)
+    if round(now_low * 100) >= round(then_high * 100):
+        verdict, answer = "yes", "Yes: equivalent or better."
+    elif round(now_high * 100) < round(then_low * 100):
+        verdict, answer = "no", "No: worse."
     else:
-        at = list(WHEN).index(choice.when)
-        before, after = first["shares"][at], now["shares"][at]
-        change = round((after - before) * 100)
-        verdict = (
-            "the same share"
-            if change == 0
-            else f"{abs(change)} percentage points {'more' if change > 0 else 'fewer'}"
-        )
-        summary = (
-            f"Averaged over {WHEN[choice.when][0]}, {_percent(before)} of postcodes were "
-            f"within {choice.within} minutes' walk of an open contact point "
-            f"{first['label'].split(' (')[0].lower()}, and {_percent(after)} this week: "
-            f"{verdict}."
-        )
-    return {"columns": columns, "rows": rows, "summary": summary}
+        verdict, answer = "unknown", "We cannot say for certain."
+    summary = (
+        f"Averaged over {WHEN[choice.when][0]}, {then_text} of postcodes were within "
+        f"{choice.within} minutes' walk of an open contact point {first['short']}, and "
+        f"{now_text} this week."
+    )
+    unknowns = []
+    for c in columns:
+        if c["unrecorded"]:
+            unknowns.append(
+                f"{c['short'].capitalize()}: {len(c['unrecorded'])} place"
+                f"{'s' if len(c['unrecorded']) != 1 else ''} may have been open but "
+                "their hours that week are not recorded, so the share is given as a range "
+                "(from all of them closed to all of them open all week)."
+            )
+        if c["unlocated"]:
+            unknowns.append(
+                f"{c['short'].capitalize()}: {len(c['unlocated'])} place"
+                f"{'s' if len(c['unlocated']) != 1 else ''} with no recorded location "
+                "cannot be counted at all: " + ", ".join(c["unlocated"]) + "."
+            )
+    return {
+        "columns": columns,
+        "rows": rows,
+        "summary": summary,
+        "verdict": verdict,
+        "answer": answer,
+        "unknowns": unknowns,
+    }
 
 
 # How long a reader is asked to wait for figures being prepared.

@@ -22,6 +22,8 @@ from django.utils.text import slugify
 
 from contactpoints import importer, services
 from contactpoints.models import (
+    FACILITIES,
+    SERVICES,
     UNCONFIRMED,
     Basis,
     ContactPoint,
@@ -46,7 +48,14 @@ WESTMINSTER_SOURCE = (
 )
 CONTACT_POINT_HOURS = [(2, "19:00", "20:00"), (3, "19:00", "20:00"), (5, "14:00", "15:00")]
 MET_2026_HOURS = [(d, "10:00", "22:00") for d in range(5)] + [(d, "09:00", "19:00") for d in (5, 6)]
-FACILITIES_NOT_CHECKED = "Facilities are those usual at this kind of place; not checked on site."
+FACILITIES_NOT_CHECKED = (
+    "No source we hold lists the facilities or services here, so they are shown as not known."
+)
+# The Mayor's Office for Policing and Crime decision of 29 March 2013 (the Westminster
+# history's sources): the 24-hour counters' hours ended or were cut from then.
+MOPAC_2013 = date(2013, 3, 29)
+BEFORE_MOPAC_2013 = date(2013, 3, 28)
+ALL_DAY = [(d, "00:00", "00:00") for d in range(7)]
 
 
 @dataclass
@@ -59,6 +68,7 @@ class Rule:
     week_of_month: int | None = None
     anchor_date: date | None = None
     valid_from: date | None = None
+    valid_until: date | None = None
 
 
 @dataclass
@@ -71,20 +81,24 @@ class Demo:
     rules: list[Rule] = field(default_factory=list)
     exceptions: list[dict[str, Any]] = field(default_factory=list)
     replaces: list[str] = field(default_factory=list)
+    # The facts a source states, each with the words that state it and the source's date:
+    # {fact: (source, date)}. Every other fact is shown as not known.
+    sourced: dict[str, tuple[str, date]] = field(default_factory=dict)
 
 
-def weekly(hours: list[tuple[int, str, str]], valid_from: date | None = None) -> list[Rule]:
-    return [Rule(d, o, c, valid_from=valid_from) for d, o, c in hours]
+def weekly(
+    hours: list[tuple[int, str, str]],
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+) -> list[Rule]:
+    return [
+        Rule(d, o, c, overnight=(o == c), valid_from=valid_from, valid_until=valid_until)
+        for d, o, c in hours
+    ]
 
 
-FRONT_COUNTER_FACILITIES = {
-    "has_private_room": True,
-    "has_interpreter": True,
-    "has_step_free_access": True,
-    "offers_lost_property": True,
-    "offers_bail_signing": True,
-    "offers_documents": True,
-}
+def history_row(name: str, words: str) -> str:
+    return f"Westminster police points history, {name} row: “{words}”"
 
 
 DEMO: list[Demo] = [
@@ -99,8 +113,6 @@ DEMO: list[Demo] = [
             "ward": "St James's",
             "latitude": Decimal("51.509786"),
             "longitude": Decimal("-0.124658"),
-            **FRONT_COUNTER_FACILITIES,
-            "has_hearing_loop": True,
             "closed_on_bank_holidays": False,
             "entrance_description": "The front counter is at the police station on Agar "
             "Street, off the Strand.",
@@ -108,7 +120,16 @@ DEMO: list[Demo] = [
             "caveats": FACILITIES_NOT_CHECKED,
             "sources": WESTMINSTER_SOURCE,
         },
-        rules=[Rule(d, "00:00", "00:00", overnight=True) for d in range(7)],
+        rules=weekly(ALL_DAY),
+        sourced={
+            Fact.HOURS: (
+                history_row(
+                    "Charing Cross Police Station",
+                    "pre-2013: 24h … from 2026-03-03: stays 24h",
+                ),
+                MET_2026_FROM,
+            )
+        },
     ),
     Demo(
         "belgravia-police-station",
@@ -126,8 +147,13 @@ DEMO: list[Demo] = [
             "status_note": "Front counter hours were cut to 40 a week in 2013; the counter "
             "later closed. The building was kept.",
             "caveats": "The month of closure (December 2017) is inferred from a November "
-            "2017 London Assembly petition; the exact date is not confirmed.",
+            "2017 London Assembly petition; the exact date is not confirmed. The hours of "
+            "the 40 a week from 2013 were not found.",
             "sources": WESTMINSTER_SOURCE,
+        },
+        rules=weekly(ALL_DAY, valid_until=BEFORE_MOPAC_2013),
+        sourced={
+            Fact.HOURS: (history_row("Belgravia Police Station", "pre-2013: 24h"), MOPAC_2013)
         },
     ),
     Demo(
@@ -144,9 +170,16 @@ DEMO: list[Demo] = [
             "status": Status.CLOSED,
             "status_note": "Front counter hours were cut to 40 a week in 2013; the site "
             "was later redeveloped.",
-            "caveats": "The date the front counter closed was not found. The street "
-            "address is unverified.",
+            "caveats": "The date the front counter closed was not found, nor the hours of "
+            "the 40 a week from 2013. The street address is unverified.",
             "sources": WESTMINSTER_SOURCE,
+        },
+        rules=weekly(ALL_DAY, valid_until=BEFORE_MOPAC_2013),
+        sourced={
+            Fact.HOURS: (
+                history_row("Paddington Green Police Station", "pre-2013: 24h"),
+                MOPAC_2013,
+            )
         },
     ),
     Demo(
@@ -162,8 +195,15 @@ DEMO: list[Demo] = [
             "longitude": Decimal("-0.141273"),
             "status": Status.CLOSED,
             "caveats": "Described later as the former West End Central Police Station; "
-            "the closure date was not found.",
+            "the closure date was not found, nor its hours after March 2013.",
             "sources": WESTMINSTER_SOURCE,
+        },
+        rules=weekly(ALL_DAY, valid_until=BEFORE_MOPAC_2013),
+        sourced={
+            Fact.HOURS: (
+                history_row("West End Central Police Station", "pre-2013: 24h"),
+                MOPAC_2013,
+            )
         },
     ),
     Demo(
@@ -174,12 +214,13 @@ DEMO: list[Demo] = [
         {
             "address_line_1": "Seymour Street",
             "status": Status.CLOSED,
+            "closed_by": MOPAC_2013,
             "status_note": "Front counter closed by the Mayor's Office for Policing and "
-            "Crime decision of March 2013.",
+            "Crime decision of March 2013 at the latest.",
             "former_weekly_hours": Decimal("168"),
-            "caveats": "Exact address, postcode and closing date not found (closed in "
-            "2013). No map position is given rather than a guessed one. Listed as open 24 "
-            "hours before it closed.",
+            "caveats": "Exact address, postcode and closing date not found: listed as open "
+            "24 hours in 2012 and said to have closed to the public since, in an e-news "
+            "whose year is not printed. No map position is given rather than a guessed one.",
             "sources": WESTMINSTER_SOURCE,
         },
     ),
@@ -191,12 +232,18 @@ DEMO: list[Demo] = [
         {
             "address_line_1": "Harrow Road",
             "status": Status.CLOSED,
+            "closed_by": MOPAC_2013,
             "status_note": "Front counter closed by the Mayor's Office for Policing and "
             "Crime decision of March 2013.",
             "former_weekly_hours": Decimal("168"),
             "caveats": "Exact address (Harrow Road, W9) and closing date not found; closed "
-            "in 2013. Open 24 hours before 2013.",
+            "in 2013. Open 24 hours before 2013. No map position is given rather than a "
+            "guessed one.",
             "sources": WESTMINSTER_SOURCE,
+        },
+        rules=weekly(ALL_DAY, valid_until=BEFORE_MOPAC_2013),
+        sourced={
+            Fact.HOURS: (history_row("Harrow Road Police Station", "pre-2013: 24h"), MOPAC_2013)
         },
     ),
     Demo(
@@ -206,14 +253,23 @@ DEMO: list[Demo] = [
         "Westminster",
         {
             "status": Status.CLOSED,
+            "closed_by": MOPAC_2013,
             "status_note": "Closed to the public; closure confirmed by the March 2013 "
-            "decision. It was open 09:00 to 17:00, Monday to Friday, before then.",
+            "decision. It was open 09:00 to 17:00, Monday to Friday, before 2012.",
             "latitude": Decimal("51.532240"),
             "longitude": Decimal("-0.168225"),
             "former_weekly_hours": Decimal("40"),
-            "caveats": "Exact address and closing date not found. The map position comes "
-            "from third-party OpenStreetMap-derived data.",
+            "caveats": "Exact address and closing date not found (2012, by the context of "
+            "an e-news whose year is not printed; March 2013 at the latest). The map "
+            "position comes from third-party OpenStreetMap-derived data.",
             "sources": WESTMINSTER_SOURCE,
+        },
+        rules=weekly([(d, "09:00", "17:00") for d in range(5)], valid_until=date(2011, 12, 31)),
+        sourced={
+            Fact.HOURS: (
+                history_row("St John's Wood Police Station", "pre-2012: 09:00-17:00 Mon-Fri"),
+                MOPAC_2013,
+            )
         },
     ),
     Demo(
@@ -244,16 +300,15 @@ DEMO: list[Demo] = [
             "latitude": Decimal("51.530633"),
             "longitude": Decimal("-0.208259"),
             "opened_on": date(2013, 9, 1),
-            "has_step_free_access": True,
-            "has_toilets": True,
             "entrance_description": "Inside the community centre: ask at reception for the "
             "police contact point.",
-            "caveats": "Hours are those proposed in March 2013 (three one-hour sessions a "
-            "week); current hours are not confirmed. Street address and postcode are from "
+            "caveats": "Three one-hour sessions a week were proposed in March 2013; the "
+            "times shown are the typical London-wide contact-point hours of 2013 our source "
+            "gives, not confirmed for this place. Street address and postcode are from "
             "public listings, not our sources; the map shows the postcode centroid. The "
-            "opening date is the London-wide start of the 2013 changes. There is no "
-            "private room recorded. The Christmas closure and the annual cost are "
-            "illustrative examples, not real figures.",
+            "opening date is the London-wide start of the 2013 changes. The Christmas "
+            "closure and the annual cost are illustrative examples, not real figures. "
+            f"{FACILITIES_NOT_CHECKED}",
             "annual_cost": Decimal("4680.00"),
             "sources": WESTMINSTER_SOURCE,
         },
@@ -281,13 +336,12 @@ DEMO: list[Demo] = [
             "latitude": Decimal("51.533654"),
             "longitude": Decimal("-0.172628"),
             "opened_on": date(2013, 9, 1),
-            "has_step_free_access": True,
-            "has_private_room": True,
-            "entrance_description": "In the library on Circus Road. Staff can show you to "
-            "a meeting room for a private conversation.",
-            "caveats": "Hours are those proposed in March 2013; current hours are not "
-            "confirmed. Street number and postcode are from public listings, not our "
-            "sources; the map shows the postcode centroid. Facilities not checked on site.",
+            "entrance_description": "In the library on Circus Road.",
+            "caveats": "Three one-hour sessions a week were proposed in March 2013; the "
+            "times shown are the typical London-wide contact-point hours of 2013 (from the "
+            "Beethoven Centre row of our source), not confirmed for this place. Street "
+            "number and postcode are from public listings, not our sources; the map shows "
+            f"the postcode centroid. {FACILITIES_NOT_CHECKED}",
             "sources": WESTMINSTER_SOURCE,
         },
         rules=weekly(CONTACT_POINT_HOURS),
@@ -306,6 +360,7 @@ DEMO: list[Demo] = [
             "longitude": Decimal("-0.208259"),
             "has_step_free_access": True,
             "offers_crime_reporting": False,
+            "is_illustrative": True,
             "caveats": "Illustrative example in the demo data, to show a monthly session "
             "(first Thursday of the month). Not a real session.",
         },
@@ -325,6 +380,7 @@ DEMO: list[Demo] = [
             "longitude": Decimal("-0.170230"),
             "has_private_room": True,
             "has_hearing_loop": True,
+            "is_illustrative": True,
             "caveats": "Illustrative example in the demo data, to show a fortnightly "
             "session. Not a real session. The map shows the library's postcode centroid "
             "(Code-Point Open 2014).",
@@ -349,8 +405,6 @@ MET_LIST = (
     Path(settings.BASE_DIR).parent
     / "shared/data/police/met_front_counters_2025_list_thirdparty.csv"
 )
-# Westminster history dates: the March 2013 MOPAC decision, when the hours were set.
-MOPAC_2013 = date(2013, 3, 29)
 # The list's one row with no borough (its postcode is newer than the 2014 data).
 MET_BOROUGHS = {"Hammersmith Police Station": "Hammersmith and Fulham"}
 
@@ -414,22 +468,13 @@ def met_2025_rows(path: Path = MET_LIST) -> tuple[list[tuple[int, dict[str, str]
 
 
 def _demo_facts(cp: ContactPoint, demo: Demo) -> None:
-    """How the hand-written demo facts are known: hours from the Westminster history
-    (as set in March 2013, so stale) where it has them; illustrative and everything
-    else not confirmed."""
-    illustrative = (
-        "illustrative" in demo.name.lower()
-        or "illustrative" in str(demo.fields.get("caveats", "")).lower()
-    )
+    """How the hand-written demo facts are known: those a source states (`Demo.sourced`),
+    from that source; everything else not confirmed, so shown as not known."""
     for fact in Fact.values:
         values = dict(UNCONFIRMED)
-        if fact == Fact.HOURS and demo.rules and demo.fields.get("sources") and not illustrative:
-            is_24_7 = demo.kind == Kind.FRONT_COUNTER_24_7
-            values |= {
-                "basis": Basis.SOURCE,
-                "checked_on": MET_2026_FROM if is_24_7 else MOPAC_2013,
-                "source": "Westminster police points history (shared data; sources per row)",
-            }
+        if fact in demo.sourced:
+            source, dated = demo.sourced[fact]
+            values |= {"basis": Basis.SOURCE, "checked_on": dated, "source": source}
         FactCheck.objects.update_or_create(contact_point=cp, fact=fact, defaults=values)
 
 
@@ -450,6 +495,10 @@ def load_demo(*, reset: bool = False) -> tuple[int, int]:
             "kind": demo.kind,
             "borough": demo.borough,
             "is_published": True,
+            # As written here, whatever staff have set since (what --reset promises).
+            **dict.fromkeys([name for name, _label in FACILITIES + SERVICES], False),
+            "is_illustrative": False,
+            "closed_by": None,
             **demo.fields,
         }
         cp, was_created = ContactPoint.objects.update_or_create(slug=demo.slug, defaults=values)
@@ -468,6 +517,7 @@ def load_demo(*, reset: bool = False) -> tuple[int, int]:
                 week_of_month=r.week_of_month,
                 anchor_date=r.anchor_date,
                 valid_from=r.valid_from,
+                valid_until=r.valid_until,
             )
             for r in demo.rules
         )

@@ -196,12 +196,13 @@ def _staff_exact(request: HttpRequest) -> bool:
 
 
 def _usage_places(exact: bool) -> QuerySet[ContactPoint]:
-    """Places on the usage pages: published ones with figures (released, for the public)."""
+    """Places on the usage pages: published, real ones with figures (released, for the
+    public). An illustrative example has its own labelled page but counts in no total."""
     if exact:
         has = Exists(StaffedSession.objects.filter(contact_point=OuterRef("pk")))
     else:
         has = Exists(UsageMonth.objects.filter(contact_point=OuterRef("pk")))
-    return ContactPoint.objects.published().filter(has)
+    return ContactPoint.objects.counted().filter(has)
 
 
 def _form(request: HttpRequest, exact: bool) -> UsageForm:

@@ -34,7 +34,7 @@ def review_scope(review: Review) -> QuerySet[ContactPoint]:
     chosen = review.contact_points.all()
     if chosen.exists():
         return ContactPoint.objects.filter(pk__in=chosen.values("pk"))
-    return ContactPoint.objects.published()
+    return ContactPoint.objects.counted()
 
 
 def review_period(review: Review) -> usage.Period:

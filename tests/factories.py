@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import date, time
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -42,6 +43,19 @@ class ContactPointFactory(factory.django.DjangoModelFactory):
             FactCheck.objects.create(
                 contact_point=self,
                 fact=Fact.HOURS,
+                basis=Basis.SOURCE,
+                checked_on=date(2026, 9, 1),
+                source="Test listing",
+            )
+
+    @factory.post_generation
+    def confirmed(self, create: bool, extracted: Iterable[str] | None, **kwargs: object) -> None:
+        """Facilities and services whose recorded yes or no a named source states (pass
+        confirmed=["has_private_room", …]); every other one is not known."""
+        for fact in extracted or ():
+            FactCheck.objects.create(
+                contact_point=self,
+                fact=fact,
                 basis=Basis.SOURCE,
                 checked_on=date(2026, 9, 1),
                 source="Test listing",

@@ -51,6 +51,7 @@ def places() -> dict[str, Any]:
     library = ContactPointFactory(
         name="St John's Wood Library", slug="sjw-library", has_private_room=True,
         latitude=Decimal("51.533654"), longitude=Decimal("-0.172628"), borough="Westminster",
+        confirmed=["has_private_room"],
     )  # fmt: skip
     OpeningRuleFactory(contact_point=library, weekday=2, opens=time(19), closes=time(20))
     HoursExceptionFactory(
@@ -82,6 +83,8 @@ def test_collection_is_geojson_in_lon_lat_order(
         '2027 Dec 30-2099 Dec 31 unknown "Hours after 29 December 2027 not published yet"'
     )
     assert library["properties"]["facilities"]["private_room"] is True
+    # Nobody has said whether Brixton has one: not known, never a false "no".
+    assert body["features"][0]["properties"]["facilities"]["private_room"] is None
 
 
 @time_machine.travel(WEDNESDAY_EVENING, tick=False)
@@ -91,7 +94,8 @@ def test_collection_filters(client: Client, spec: OpenAPI, places: dict) -> None
         return [f["id"] for f in body["features"]]
 
     assert ids(borough="Lambeth") == ["brixton"]
-    assert ids(facility="has_private_room") == ["sjw-library"]
+    # Brixton's private room is not known: a filter never silently drops it.
+    assert ids(facility="has_private_room") == ["brixton", "sjw-library"]
     assert ids(open_now="true") == ["sjw-library"]
     assert ids(kind="pop_up") == []
     assert client.get("/api/v1/contact-points", {"kind": "castle"}).status_code == 422
@@ -194,7 +198,8 @@ def test_csv_download_matches_the_directory(client: Client, places: dict) -> Non
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [r["slug"] for r in rows] == ["sjw-library"]
     assert rows[0]["latitude"] == "51.533654"
-    assert rows[0]["has_private_room"] == "True"
+    assert rows[0]["has_private_room"] == "yes"
+    assert rows[0]["has_hearing_loop"] == "not known"
 
 
 def test_openapi_document_and_docs_page(client: Client) -> None:
@@ -233,7 +238,10 @@ def test_facts_say_how_they_are_known_and_the_status_never_overstates(client: Cl
     assert rows[0]["has_private_room_known"] == "unconfirmed"
     page = client.get("/contact-points/counter/").content.decode()
     assert "Bank holidays: not confirmed" in page
-    assert "Private room for a confidential conversation (not yet confirmed)" in page
+    assert (
+        "Private room for a confidential conversation – not known (recorded, not yet "
+        "confirmed): call 101 to check" in page
+    )
 
 
 def test_nearest_names_the_nearest_open_place_as_the_finder_does(client: Client) -> None:

@@ -207,6 +207,14 @@ def test_poster_has_hours_facilities_qr_and_alternatives(client: Client, westmin
     assert response.status_code == 200
     assert "St John&#x27;s Wood Library" in page
     assert "Every Wednesday, 19:00 to 20:00" in page
+    # The poster prints only what a source confirms: this private room is recorded, but
+    # nobody has confirmed it, so paper does not promise it.
+    assert "Private room for a confidential conversation" not in page
+    assert "call 101 to check before you travel" in page
+    FactCheck.objects.create(
+        contact_point=library, fact=Fact.PRIVATE_ROOM, basis=Basis.SOURCE, source="Test listing"
+    )
+    page = client.get(f"/contact-points/{library.slug}/poster/").content.decode()  # type: ignore[attr-defined]
     assert "Private room for a confidential conversation" in page
     assert re.search(r"<svg[^>]*>.*</svg>", page, re.S)
     assert f"http://testserver/contact-points/{library.slug}/" in page  # type: ignore[attr-defined]

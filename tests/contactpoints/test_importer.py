@@ -153,7 +153,11 @@ def test_the_demo_loads_the_real_met_list_with_its_provenance(client: Client) ->
     page = client.get(acton.get_absolute_url()).content.decode()
     assert "Bank holidays: not confirmed" in page
     assert "Met front counter list (2025, third-party)" in page
-    assert "Private room for a confidential conversation (not yet confirmed)" in page
+    # The list says nothing about facilities or services: each is shown as not known.
+    assert "Private room for a confidential conversation – not known: call 101" in page
+    assert "Bail and signing on – not known: call 101" in page
+    assert "not offered here" not in page
+    assert "not available" not in page
     closed = ContactPoint.objects.get(slug="barking-learning-centre")
     assert closed.status == Status.CLOSED
     assert closed.closed_on == date(2026, 2, 28)

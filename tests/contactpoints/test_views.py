@@ -35,7 +35,7 @@ def _contact_point(**kwargs: object) -> object:
 
 
 def _names(response: object) -> list[str]:
-    return [cp.name for cp, _line, _open in response.context["rows"]]  # type: ignore[attr-defined]
+    return [cp.name for cp, _line, _open, _unsure in response.context["rows"]]  # type: ignore[attr-defined]
 
 
 # --- Directory ------------------------------------------------------------------------------
@@ -69,17 +69,33 @@ def test_directory_shows_status_and_filters_open_now(client: Client) -> None:
 
 
 def test_directory_filters_by_borough_kind_and_facility(client: Client) -> None:
-    ContactPointFactory(name="A", borough="Westminster", has_private_room=True)
-    ContactPointFactory(name="B", borough="Lambeth", kind=Kind.FRONT_COUNTER)
-    ContactPointFactory(name="C", borough="Lambeth", has_private_room=True, has_hearing_loop=True)
+    """A facility filter leaves out only a confirmed "no": a place where nobody knows
+    stays, and its card says the facility is not confirmed."""
+    both_rooms = ["has_private_room", "has_hearing_loop"]
+    ContactPointFactory(
+        name="A", borough="Westminster", has_private_room=True, confirmed=both_rooms
+    )
+    ContactPointFactory(
+        name="B", borough="Lambeth", kind=Kind.FRONT_COUNTER, confirmed=both_rooms
+    )  # a confirmed no to both
+    ContactPointFactory(
+        name="C", borough="Lambeth", has_private_room=True, has_hearing_loop=True,
+        confirmed=both_rooms,
+    )  # fmt: skip
+    ContactPointFactory(name="D", borough="Camden", has_private_room=True)  # not known
     url = reverse("contactpoints:directory")
     assert _names(client.get(url, {"borough": "Lambeth"})) == ["B", "C"]
     assert _names(client.get(url, {"kind": Kind.FRONT_COUNTER})) == ["B"]
-    assert _names(client.get(url, {"facilities": "has_private_room"})) == ["A", "C"]
-    both = client.get(url, {"facilities": ["has_private_room", "has_hearing_loop"]})
-    assert _names(both) == ["C"]
+    private = client.get(url, {"facilities": "has_private_room"})
+    assert _names(private) == ["A", "C", "D"]
+    cards = private.content.decode().split('class="card"')
+    unsure = [card for card in cards if "Private room not confirmed" in card]
+    assert len(unsure) == 1
+    assert ">D</a>" in unsure[0]
+    both = client.get(url, {"facilities": both_rooms})
+    assert _names(both) == ["C", "D"]
     by_borough = client.get(url, {"sort": "borough"})
-    assert _names(by_borough) == ["B", "C", "A"]
+    assert _names(by_borough) == ["D", "B", "C", "A"]  # Camden, Lambeth, Westminster
 
 
 def test_directory_bad_filter_is_a_400_with_a_clear_message(client: Client) -> None:

@@ -180,16 +180,41 @@ def test_then_and_now_follows_closures_and_replacements(client: Client, westmins
     assert abs(then - within * 100) <= 1
     assert abs(after - within * 100 * 2 / 40) <= 1
     assert now == after
-    assert "Places with hours that week 1 1 1" in section
+    assert "Places counted with their hours 1 1 1" in section
     assert f"{then}% of postcodes were within 20 minutes' walk" in section
-    assert "percentage points fewer" in section
+    # The answer comes first, before any table.
+    answer = html.unescape(text.split('id="answer-title"')[1].split("</section>")[0])
+    assert text.index('id="answer-title"') < text.index("<table")
+    assert "No: worse." in answer
+    assert f"{then}% of postcodes were within 20 minutes' walk" in answer
 
-    # A station that was open then, with no hours recorded for then: said, not hidden.
+    # A station that may have been open then, with no hours recorded for then, and one
+    # with no location: named with the right reasons, and the share becomes a range from
+    # the first closed all week to open all week. Even so the answer holds: at most
+    # 2 hours in 168 now against at least 60 in 168 then.
     ContactPointFactory(name="Unknown hours", status=Status.CLOSED, **spot)
+    ContactPointFactory(
+        name="Nowhere", status=Status.CLOSED, latitude=None, longitude=None,
+        closed_by=date(2013, 3, 29),
+    )  # fmt: skip
     with time_machine.travel(NOW, tick=False):
-        text = client.get("/coverage/").content.decode()
-    assert "cannot yet be compared fairly" in text
-    assert "count as closed: Unknown hours" in text
+        text = html.unescape(client.get("/coverage/?within=20&when=week").content.decode())
+    flat = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
+    assert (
+        "Unknown hours (hours that week not recorded; opening date not recorded; closing "
+        "date not recorded)" in flat
+    )
+    assert (
+        "Nowhere (no location recorded; opening date not recorded; closing date not "
+        "recorded, closed by 29 March 2013 at the latest)" in flat
+    )
+    low, high = re.search(r"Every hour of the week (\d+)% to (\d+)%", flat).groups()  # type: ignore[union-attr]
+    assert abs(int(low) - within * 100 * 60 / 168) <= 1
+    assert abs(int(high) - within * 100) <= 1
+    assert "No: worse." in flat
+    # After 29 March 2013 "Nowhere" had closed: the January 2014 column does not name it.
+    then_2014 = flat.split("After the 2013 closures (week of 6 January 2014):")
+    assert all("Nowhere" not in part for part in then_2014[1:])
 
 
 def test_without_wards_or_postcodes_the_pages_say_so(client: Client) -> None:

@@ -41,11 +41,11 @@ def test_demo_covers_every_filter_and_is_idempotent() -> None:
 
 def test_demo_keeps_staff_edits_unless_reset() -> None:
     call_command("load_demo", verbosity=0)
-    ContactPoint.objects.filter(slug="beethoven-centre-contact-point").update(has_toilets=False)
+    ContactPoint.objects.filter(slug="beethoven-centre-contact-point").update(has_toilets=True)
     call_command("load_demo", verbosity=0)
-    assert not ContactPoint.objects.get(slug="beethoven-centre-contact-point").has_toilets
-    call_command("load_demo", "--reset", verbosity=0)
     assert ContactPoint.objects.get(slug="beethoven-centre-contact-point").has_toilets
+    call_command("load_demo", "--reset", verbosity=0)
+    assert not ContactPoint.objects.get(slug="beethoven-centre-contact-point").has_toilets
     assert ContactPoint.objects.count() == len({cp.slug for cp in ContactPoint.objects.all()})
 
 
