@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -95,14 +95,21 @@ def synthetic_user() -> User:
 
 
 @transaction.atomic
-def generate(*, days: int = 730, seed: int = 20261127, now: datetime | None = None) -> Generated:
+def generate(
+    *,
+    days: int = 730,
+    seed: int = 20261127,
+    now: datetime | None = None,
+    progress: Callable[[int, int, str], object] | None = None,
+) -> Generated:
     """Sessions and visits for the last `days` days at every operating contact point.
     Re-running adds nothing: sessions that exist are skipped, keys are deterministic."""
     now = now or timezone.now()
     rng = random.Random(seed)  # noqa: S311 (demo data, not security)
     user = synthetic_user()
     result = Generated()
-    for cp in ContactPoint.objects.published().operating().with_hours().order_by("pk"):
+    places = list(ContactPoint.objects.published().operating().with_hours().order_by("pk"))
+    for done, cp in enumerate(places, start=1):
         advertised = cp.schedule().sessions_between(now - timedelta(days=days), now)
         existing = set(
             StaffedSession.objects.filter(contact_point=cp).values_list(
@@ -126,6 +133,8 @@ def generate(*, days: int = 730, seed: int = 20261127, now: datetime | None = No
         added = services.history_record(user=user, sessions=sessions, visits=visits)
         result.sessions += added[0]
         result.visits += added[1]
+        if progress:
+            progress(done, len(places), cp.name)
     return result
 
 

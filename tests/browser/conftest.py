@@ -52,7 +52,8 @@ def browser() -> Iterator[Browser]:
 
 
 def new_context(browser: Browser, **options: object) -> BrowserContext:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB", **options)
+    options = {"viewport": {"width": 390, "height": 844}, "locale": "en-GB", **options}
+    context = browser.new_context(**options)  # type: ignore[arg-type]
     context.route(OUTSIDE, lambda route: route.abort())
     return context
 

@@ -16,7 +16,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=20261127)
 
     def handle(self, *args: Any, days: int, seed: int, **options: Any) -> None:
-        result = generate(days=days, seed=seed)
+        def progress(done: int, total: int, name: str) -> None:
+            self.stdout.write(f"  visits: {done}/{total} places ({name})")
+            self.stdout.flush()
+
+        self.stdout.write(f"Generating synthetic visits for the last {days} days, place by place …")
+        result = generate(days=days, seed=seed, progress=progress)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Synthetic demo data: {result.sessions} sessions and {result.visits} visits added."
