@@ -25,6 +25,8 @@ install: ## Install uv if missing, the locked environment, and the tests' refere
 # The shared open data beside the project, when present (the workspace layout): every
 # London postcode (Code-Point Open 2014, 181,565 rows).
 POSTCODES ?= ../shared/data/codepoint-open-2014-08/london_all_boroughs_codepoint_2014_08_wgs84_slim.csv.gz
+# Postcode district centres over whole districts, in and beyond London (Code-Point Open 2014).
+DISTRICTS ?= ../shared/data/outcodes/london_postal_areas_district_centroids_from_codepoint_2014_08.csv
 # London's 649 wards (2013, generalised), for the coverage maps.
 WARDS ?= ../shared/data/boundaries/london_wards_2013.geojson
 
@@ -64,6 +66,9 @@ import-postcodes: install ## Import the London postcodes in $(POSTCODES) (idempo
 	@if [ -f "$(POSTCODES)" ]; then \
 	  $(DEV) $(RUN) python manage.py import_postcodes "$(POSTCODES)"; \
 	else echo "No postcode data at $(POSTCODES): postcode search will use the remote geocoder only. See README, 'Postcode data'."; fi
+	@if [ -f "$(DISTRICTS)" ]; then \
+	  $(DEV) $(RUN) python manage.py import_districts "$(DISTRICTS)"; \
+	else echo "No district centres at $(DISTRICTS): a district search is centred on the postcodes we hold for it."; fi
 
 import-wards: install ## Import the London wards in $(WARDS) for the coverage maps (idempotent)
 	@if [ -f "$(WARDS)" ]; then \

@@ -268,9 +268,14 @@ def locate(postcode: str) -> tuple[Decimal, Decimal, str] | None:
     centre = Postcode.objects.district_centre(outward)
     if centre:
         latitude, longitude = centre
+        part = (
+            " (of its postcodes in our postcode data)"
+            if Postcode.objects.district_centre_is_partial(outward)
+            else ""
+        )
         note = (
-            f"Map position: the centre of postcode district {outward} (the postcode is "
-            "not in our postcode data), so it is approximate."
+            f"Map position: the centre of postcode district {outward}{part} (the postcode "
+            "is not in our postcode data), so it is approximate."
         )
         return Decimal(f"{latitude:.6f}"), Decimal(f"{longitude:.6f}"), note
     return None

@@ -121,7 +121,11 @@ def locate(query: str, *, client: HttpRequest | None = None) -> Place:
         _refuse_outside_great_britain(district)
         centre = Postcode.objects.district_centre(district)
         if centre:
-            return Place(*centre, f"{district} (postcode district)", "district")
+            label = f"{district} (postcode district)"
+            if Postcode.objects.district_centre_is_partial(district):
+                # No whole-district centre loaded: say the centre is of what we hold.
+                label = f"{district} (the part of the postcode district in our postcode data)"
+            return Place(*centre, label, "district")
     return _remote(text, client)
 
 

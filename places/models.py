@@ -13,13 +13,24 @@ class PostcodeSource(models.TextChoices):
 
 class PostcodeQuerySet(models.QuerySet["Postcode"]):
     def district_centre(self, outward: str) -> tuple[float, float] | None:
-        """The mean position of a postcode district's postcodes ("W2"), or None."""
+        """A postcode district's centre ("W2"): from the whole-district centres
+        (`District`, all of its postcodes, in London or not) where they are loaded; else
+        the mean of the postcodes the gazetteer holds for it — which, for a district that
+        crosses the edge of the gazetteer's area (EN7, KT18), is the centre of the part
+        inside (`district_centre_is_partial` says so). None when neither knows it."""
+        whole = District.objects.filter(outcode=outward).values_list("latitude", "longitude")
+        for latitude, longitude in whole:
+            return (float(latitude), float(longitude))
         centre = self.filter(outward=outward).aggregate(
             latitude=models.Avg("latitude"), longitude=models.Avg("longitude")
         )
         if centre["latitude"] is None:
             return None
         return (float(centre["latitude"]), float(centre["longitude"]))
+
+    def district_centre_is_partial(self, outward: str) -> bool:
+        """Whether `district_centre` is only the centre of the postcodes we hold."""
+        return not District.objects.filter(outcode=outward).exists()
 
 
 class Postcode(models.Model):
@@ -126,3 +137,31 @@ class Population(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.people}"
+
+
+class District(models.Model):
+    """A postcode district's centre over all of its postcodes, wherever they are (the
+    shared outcode centroids, from Code-Point Open), so that a district search is
+    centred on the whole district, not only on the part inside London. Imported by
+    `manage.py import_districts`."""
+
+    outcode = models.CharField(max_length=4, unique=True, help_text="SW1A, EN7")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    postcodes = models.PositiveIntegerField(help_text="How many postcodes the centre is of.")
+    source = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["outcode"]
+        constraints = [
+            models.CheckConstraint(
+                name="district_latitude_range", condition=Q(latitude__gte=-90, latitude__lte=90)
+            ),
+            models.CheckConstraint(
+                name="district_longitude_range",
+                condition=Q(longitude__gte=-180, longitude__lte=180),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.outcode
