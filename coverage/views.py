@@ -266,14 +266,16 @@ def then_and_now(wards: np.ndarray | None, choice: Choice, today: datetime) -> d
         if c["unrecorded"]:
             unknowns.append(
                 f"{c['short'].capitalize()}: {len(c['unrecorded'])} place"
-                f"{'s' if len(c['unrecorded']) != 1 else ''} may have been open but "
+                f"{'s' if len(c['unrecorded']) != 1 else ''} across London may have been "
+                "open but "
                 "their hours that week are not recorded, so the share is given as a range "
                 "(from all of them closed to all of them open all week)."
             )
         if c["unlocated"]:
             unknowns.append(
                 f"{c['short'].capitalize()}: {len(c['unlocated'])} place"
-                f"{'s' if len(c['unlocated']) != 1 else ''} with no recorded location "
+                f"{'s' if len(c['unlocated']) != 1 else ''} across London with no recorded "
+                "location "
                 "cannot be counted at all: " + ", ".join(c["unlocated"]) + "."
             )
     return {

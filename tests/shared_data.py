@@ -15,6 +15,9 @@ WESTMINSTER_POSTCODES = (
     SHARED_DATA / "codepoint-open-2014-08" / "westminster_E09000033_codepoint_2014_08_wgs84.csv"
 )
 LONDON_WARDS = SHARED_DATA / "boundaries" / "london_wards_2013.geojson"
+DISTRICT_CENTRES = (
+    SHARED_DATA / "outcodes" / "london_postal_areas_district_centroids_from_codepoint_2014_08.csv"
+)
 
 
 def load_westminster(directory: Path) -> None:

@@ -49,8 +49,7 @@ def test_filter_open_now_with_a_private_room_then_read_a_status(page: Page, demo
     page.get_by_role("link", name="Beethoven Centre contact point").click()
     # Its times are the typical London-wide ones of 2013, not its own: not confirmed.
     expect(page.get_by_test_id("status")).to_have_text(
-        "Open now — closes in 45 minutes (20:00) "
-        "(hours not confirmed: call 101 before you travel)"
+        "Open now — closes in 45 minutes (20:00) (hours not confirmed: call 101 before you travel)"
     )
     expect(page.get_by_role("row", name="Wednesday 25 November (today)")).to_contain_text(
         "19:00 to 20:00"

@@ -17,9 +17,10 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
 from core.time import LONDON
+from places.districts import import_districts
 from places.gazetteer import import_postcodes
 from tests.browser.conftest import assert_accessible, new_context
-from tests.shared_data import CODEPOINT_RAW
+from tests.shared_data import CODEPOINT_RAW, DISTRICT_CENTRES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,6 +34,7 @@ def finder(live_server: object, settings: object) -> Iterator[str]:
     settings.GEOCODER = ""  # type: ignore[attr-defined]  # the remote is out of reach here
     cache.clear()
     import_postcodes([CODEPOINT_RAW / "wc.csv", CODEPOINT_RAW / "w.csv"])
+    import_districts(DISTRICT_CENTRES, "Code-Point Open 2014 district centroids")  # as make run
     call_command("load_demo", stdout=io.StringIO())  # with the real 2025 Met list
     with time_machine.travel(FRIDAY_NOON, tick=False):
         yield live_server.url  # type: ignore[attr-defined]

@@ -85,18 +85,23 @@ def test_se13_and_a_private_room_shows_lewisham_first_labelled_without_scrolling
     context.close()
 
 
+# The elements that stick out past the page's right edge (not counting the insides of boxes
+# that scroll on their own: tables, charts, the map).
+SIDEWAYS = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth
+        && !(e.parentElement
+             && e.parentElement.closest('.table-scroll, .chart-scroll, .leaflet-container')))
+    .slice(0, 5)
+    .map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right)"""
+
+
 def _no_sideways_scroll(page: Page, url: str) -> None:
     page.goto(url)
     wide = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     if wide[0] > wide[1]:
-        culprits = page.evaluate(
-            """() => [...document.querySelectorAll('body *')]
-                .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth
-                    && !(e.parentElement && e.parentElement.closest('.table-scroll, .chart-scroll, .leaflet-container')))
-                .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right)"""
-        )
+        culprits = page.evaluate(SIDEWAYS)
         raise AssertionError(f"{url} scrolls sideways ({wide}): {culprits}")
     # Nothing drawn in a chart or a map smaller than 12 px on a phone.
     small = page.evaluate(

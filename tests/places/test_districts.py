@@ -13,13 +13,10 @@ import pytest
 from places import districts, geocoding
 from places.gazetteer import import_postcodes
 from places.models import District
-from tests.shared_data import LONDON_POSTCODES, SHARED_DATA
+from tests.shared_data import DISTRICT_CENTRES as CENTROIDS
+from tests.shared_data import LONDON_POSTCODES
 
 pytestmark = pytest.mark.django_db
-
-CENTROIDS = (
-    SHARED_DATA / "outcodes" / "london_postal_areas_district_centroids_from_codepoint_2014_08.csv"
-)
 
 
 @pytest.fixture

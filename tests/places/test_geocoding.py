@@ -122,7 +122,8 @@ def test_postcodes_come_from_the_gazetteer_without_asking_the_remote(
     assert (place.label, place.source) == ("WC2N 4JP", "postcode")
     assert place.coordinates == (51.509786, -0.124658)
     district = locate("w2")
-    assert district.label == "W2 (postcode district)"
+    # No whole-district centres loaded: the label says whose centre it is.
+    assert district.label == "W2 (the part of the postcode district in our postcode data)"
     assert district.coordinates == pytest.approx((51.515, -0.185))
     assert remote == []
 
