@@ -89,6 +89,8 @@ DAILY_TASKS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Gzip for answers that carry no secret (BREACH): core/compression.py.
+    "core.compression.CompressionMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # 304 Not Modified for a matching ETag or Last-Modified (public pages set both).

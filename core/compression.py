@@ -1,0 +1,100 @@
+"""Gzip for public answers, never for one that carries a secret (BREACH).
+
+BREACH recovers a secret from the size of compressed responses that also reflect what an
+attacker sends. So a response is compressed only when it holds no secret to recover:
+- not when the request carries a session (a signed-in person's pages, or a session's
+  data), nor when the response sets a cookie;
+- not when the page holds a CSRF token (every form that posts: sign-in, feedback, report,
+  the counter), which Django marks on the request when the token is used.
+Everything else public — pages, the API's JSON and GeoJSON, CSV, iCalendar — is
+compressed when the client accepts gzip (docs/operations.md, "Compression").
+
+A kept public answer (core.pagecache) is compressed once per ETag in each process, not on
+every request: its compressed bytes are kept beside it, in a small bounded memo.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
+from django.utils.cache import patch_vary_headers
+
+COMPRESSIBLE = ("text/", "application/json", "application/geo+json", "application/ld+json")
+MEMO_BYTES = 32 * 1024 * 1024  # per process: the compressed copies of the busiest pages
+
+
+def carries_secret(request: HttpRequest, response: HttpResponseBase) -> bool:
+    """Whether this response may hold a secret that BREACH could recover."""
+    return bool(
+        settings.SESSION_COOKIE_NAME in request.COOKIES
+        or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        or response.cookies
+    )
+
+
+class _Memo:
+    """Compressed copies of kept answers, by their ETag: one per process, bounded."""
+
+    def __init__(self) -> None:
+        self.found: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, etag: str) -> tuple[bytes, str] | None:
+        with self.lock:
+            found = self.found.get(etag)
+            if found is not None:
+                self.found.move_to_end(etag)
+            return found
+
+    def keep(self, etag: str, found: tuple[bytes, str]) -> None:
+        size = len(found[0])
+        if size > MEMO_BYTES // 8:
+            return
+        with self.lock:
+            if etag in self.found:
+                return
+            self.found[etag] = found
+            self.size += size
+            while self.size > MEMO_BYTES:
+                _old, (body, _etag) = self.found.popitem(last=False)
+                self.size -= len(body)
+
+
+_memo = _Memo()
+
+
+class CompressionMiddleware(GZipMiddleware):
+    """Django's gzip middleware (with its random padding against BREACH-style length
+    guessing), for answers that carry no secret."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        kind = response.get("Content-Type", "")
+        if not kind.startswith(COMPRESSIBLE) or carries_secret(request, response):
+            return response
+        etag = response.get("ETag")
+        if (
+            not etag
+            or response.streaming
+            or "gzip" not in request.META.get("HTTP_ACCEPT_ENCODING", "")
+        ):
+            return super().process_response(request, response)
+        found = _memo.get(etag)
+        if found is None:
+            response = super().process_response(request, response)
+            if response.get("Content-Encoding") == "gzip":
+                _memo.keep(etag, (response.content, response["ETag"]))  # type: ignore[attr-defined]
+            return response
+        body, compressed_etag = found
+        response.content = body  # type: ignore[attr-defined]
+        response["Content-Length"] = str(len(body))
+        response["Content-Encoding"] = "gzip"
+        response["ETag"] = compressed_etag
+        patch_vary_headers(response, ("Accept-Encoding",))
+        return response

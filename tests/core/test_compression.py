@@ -1,0 +1,82 @@
+"""Public answers are compressed; an answer that carries a secret never is (BREACH): a
+form's CSRF token, a signed-in person's pages, a response that sets a cookie."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import time
+
+import pytest
+from django.test import Client
+
+from tests.conftest import sign_in
+from tests.factories import ContactPointFactory, OpeningRuleFactory, staff_user
+
+pytestmark = pytest.mark.django_db
+
+GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
+
+
+@pytest.fixture
+def place() -> None:
+    cp = ContactPointFactory(slug="lewisham", name="Lewisham")
+    OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(10), closes=time(22))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/", "/contact-points/", "/contact-points/lewisham/", "/api/v1/contact-points",
+        "/api/v1/contact-points.csv", "/contact-points/lewisham/sessions.ics",
+        "/search/?lat=51.5&lon=-0.1", "/api/v1/contact-points/nearest?lat=51.5&lon=-0.1",
+    ],
+)  # fmt: skip
+def test_public_answers_are_compressed_and_mean_the_same(place: None, url: str) -> None:
+    plain = Client().get(url)
+    packed = Client().get(url, **GZIP)
+    assert packed.status_code == plain.status_code == 200
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    body = gzip.decompress(packed.content)
+    assert len(packed.content) < len(body)
+    if "ics" not in url and "nearest" not in url and "search" not in url:
+        assert body == plain.content
+    if packed.has_header("ETag"):  # a kept page: served again from the compressed memo
+        again = Client().get(url, **GZIP)
+        assert again.content == packed.content
+        assert again["ETag"] == packed["ETag"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/accounts/login/", "/feedback/lewisham/", "/contact-points/lewisham/report/"],
+)
+def test_a_page_with_a_csrf_token_is_never_compressed(place: None, url: str) -> None:
+    answer = Client().get(url, **GZIP)
+    assert answer.status_code == 200
+    assert "csrfmiddlewaretoken" in answer.content.decode()
+    assert answer.get("Content-Encoding") is None
+
+
+def test_a_signed_in_persons_pages_are_never_compressed(place: None) -> None:
+    client = sign_in(Client(), staff_user("manager", "Manager"))
+    for url in ("/", "/contact-points/lewisham/", "/staff/", "/admin/"):
+        answer = client.get(url, **GZIP)
+        assert answer.get("Content-Encoding") is None, url
+
+
+def test_no_compressed_answer_anywhere_holds_a_token_or_sets_a_cookie(place: None) -> None:
+    """The adversary's sweep: whatever public page a visitor opens, with or without a
+    session, a gzip answer never has a secret in it."""
+    client = Client()
+    client.get("/feedback/lewisham/")  # the visitor now has a CSRF cookie
+    for url in (
+        "/", "/search/?lat=51.5&lon=-0.1", "/contact-points/", "/contact-points/lewisham/",
+        "/contact-points/lewisham/poster/", "/feedback/lewisham/", "/accounts/login/",
+        "/contact-points/lewisham/report/", "/privacy/", "/api/", "/embed/",
+    ):  # fmt: skip
+        answer = client.get(url, **GZIP)
+        if answer.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(answer.content).decode()
+            assert "csrfmiddlewaretoken" not in body, url
+            assert not answer.cookies, url
