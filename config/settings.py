@@ -84,6 +84,7 @@ DAILY_TASKS = [
     "publishing.tasks.release_usage",
     "demand.tasks.release_and_forget",
     "feedback.tasks.release_and_forget",
+    "contactpoints.tasks.prepare_exports",
     "coverage.tasks.warm",
 ]
 

@@ -24,7 +24,7 @@ from core.spreadsheets import csv_response
 from core.time import YEARS_ALLOWED, plausible
 from places import geocoding, postcodes
 
-from . import freshness, hours, search
+from . import freshness, hours, prepared, search
 from .models import FACILITIES, SERVICES, UNCONFIRMED, Basis, ContactPoint, Fact, Kind, Status
 
 api = NinjaAPI(
@@ -186,7 +186,10 @@ class Error(Schema):
 # --- Building features -------------------------------------------------------------------
 
 
-def _properties(request: HttpRequest, cp: ContactPoint, now: datetime) -> dict[str, Any]:
+def _properties(
+    request: HttpRequest, cp: ContactPoint, now: datetime, osm: dict[int, str]
+) -> dict[str, Any]:
+    """A feature's properties; `osm`: the places' prepared OSM hours (`prepared.osm_hours`)."""
     return {
         "slug": cp.slug,
         "name": cp.name,
@@ -202,7 +205,7 @@ def _properties(request: HttpRequest, cp: ContactPoint, now: datetime) -> dict[s
         "url": request.build_absolute_uri(cp.get_absolute_url()),
         "facilities": {f.name.removeprefix("has_"): f.value for f in cp.facilities()},
         "services": {f.name.removeprefix("offers_"): f.value for f in cp.services()},
-        "opening_hours": cp.osm_opening_hours(hours.local(now).date()),
+        "opening_hours": osm[cp.pk],
         "closed_on_bank_holidays": cp.closed_on_bank_holidays,
         "facts": _facts(cp),
         "updated_at": cp.updated_at,
@@ -304,7 +307,8 @@ def _filtered(filters: DirectoryFilters, now: datetime) -> Any:
 def list_contact_points(request: HttpRequest, filters: Query[DirectoryFilters]) -> Any:
     def build(now: datetime) -> tuple[Any, list[ContactPoint], bool]:
         places = list(_filtered(filters, now))
-        features = [_feature(_properties(request, cp, now), cp) for cp in places]
+        osm = prepared.osm_hours(places, hours.local(now).date())
+        features = [_feature(_properties(request, cp, now, osm), cp) for cp in places]
         return {"type": "FeatureCollection", "features": features}, places, filters.open_now
 
     return _served(request, build, kind="api-list", choices=filters.model_dump_json())
@@ -340,6 +344,7 @@ def _csv(
     ]  # fmt: skip
     rows = []
     places = list(_filtered(filters, now))
+    osm = prepared.osm_hours(places, hours.local(now).date())
     for cp in places:
         latitude, longitude = cp.coordinates or ("", "")
         facts = _facts(cp)
@@ -347,7 +352,7 @@ def _csv(
             [
                 cp.slug, cp.name, cp.kind, cp.status, cp.status_line(now), cp.borough, cp.ward,
                 ", ".join(cp.address_lines), cp.postcode, latitude, longitude,
-                cp.osm_opening_hours(hours.local(now).date()),
+                osm[cp.pk],
                 # yes, no or "not known": never a bare False for a fact nobody confirmed.
                 *(f.state.replace("_", " ") for f in cp.facilities()),
                 *(f.state.replace("_", " ") for f in cp.services()),
@@ -407,8 +412,13 @@ def _nearest(
         limit=query.limit,
     )  # fmt: skip
 
+    listed = [cp for cp, _d in found.results] + (
+        [found.nearest_open[0]] if found.nearest_open else []
+    )
+    osm = prepared.osm_hours(listed, hours.local(now).date())
+
     def feature(cp: ContactPoint, distance: float) -> dict[str, Any]:
-        properties = _properties(request, cp, now) | {"distance_m": round(distance, 1)}
+        properties = _properties(request, cp, now, osm) | {"distance_m": round(distance, 1)}
         return _feature(properties, cp)
 
     data = {
@@ -471,7 +481,7 @@ def _contact_point(
         raise HttpError(404, f"No published contact point is called “{slug}”.")
     schedule = cp.schedule()
     today = hours.local(now).date()
-    properties = _properties(request, cp, now) | {
+    properties = _properties(request, cp, now, prepared.osm_hours([cp], today)) | {
         "weekly_hours": [
             {
                 "weekday": rule.weekday,

@@ -915,3 +915,20 @@ class WrongInformation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_point}: {self.get_what_display()} ({self.received_on:%-d %b %Y})"
+
+
+class PreparedHours(models.Model):
+    """A place's OSM `opening_hours` from one day, worked out once and kept, by what it is
+    made of (`contactpoints.prepared`): the same hours on the same day give the same key,
+    so an edit to one place makes only that place's value new, and every worker reads
+    what one has worked out."""
+
+    key = models.CharField(max_length=64, unique=True)
+    day = models.DateField(db_index=True)
+    osm = models.TextField()
+
+    class Meta:
+        verbose_name_plural = "prepared hours"
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.osm[:40]}"

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from core import hooks
 
+from . import prepared
 from .models import ContactPoint
 
 
@@ -41,5 +42,7 @@ def contact_point_publish(*, contact_point: ContactPoint, published: bool) -> bo
 
 def hours_changed(*, contact_point_id: int) -> None:
     """A place's hours (its rules, exceptions, status or policy) were written in this
-    transaction: the apps that follow them catch up before it commits."""
+    transaction: the apps that follow them catch up before it commits, and its exports are
+    worked out once it has (`prepared`)."""
     hooks.tell("HOURS_LISTENERS", "hours_changed", contact_point_id=contact_point_id)
+    prepared.after_edit(contact_point_id)

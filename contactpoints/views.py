@@ -24,7 +24,7 @@ from core.client import ClientRateThrottle
 from places import geocoding
 from places.geocoding import Place
 
-from . import exports, freshness, hours
+from . import exports, freshness, hours, prepared
 from . import search as search_module
 from .forms import DirectoryFilterForm, SearchForm, WrongInformationForm
 from .maps import map_config
@@ -372,7 +372,7 @@ class ContactPointDetailView(DetailView):
             next_sessions=schedule.next_sessions(now, 5) if cp.is_operating else [],
             rules=hours.describe_rules(schedule.rules_valid_on(today)),
             exceptions=cp.upcoming_exceptions(today),
-            osm_opening_hours=cp.osm_opening_hours(today),
+            osm_opening_hours=prepared.osm_hours([cp], today)[cp.pk],
             provenance=cp.provenance(today),
             bank_holidays_confirmed=cp.is_confirmed(Fact.BANK_HOLIDAYS),
             entrance_confirmed=cp.is_confirmed(Fact.ENTRANCE),

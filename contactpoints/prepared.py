@@ -1,0 +1,102 @@
+"""Exports worked out when the data changes, not when someone asks: each place's OSM
+`opening_hours` (the costliest part of an API answer — some 400 days of schedule) is kept
+in the database (`PreparedHours`) under a key made of everything it depends on: the
+place's hours and status, the day, the bank holiday list and the export's format. An edit
+to one place gives that place a new key and leaves every other place's value in use; a
+new day gives new keys, which `manage.py daily` (and `hours_changed`, after an edit)
+works out ahead of readers. A reader looks values up in one query and works out only
+what is missing, keeping it for the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import date, timedelta
+from functools import cache
+
+from . import bank_holidays
+from .models import ContactPoint, PreparedHours
+
+# Change when the export's wording or rules change: every kept value is then made anew.
+FORMAT = "osm-1"
+KEPT_IN_PROCESS = 5000  # values (about 1 kB each)
+
+_memo: OrderedDict[str, str] = OrderedDict()
+_lock = threading.Lock()
+
+
+@cache
+def _holidays_stamp() -> str:
+    holidays = sorted(bank_holidays.published().items())
+    return hashlib.sha256(repr(holidays).encode()).hexdigest()[:16]
+
+
+def key_of(cp: ContactPoint, today: date) -> str:
+    """What a place's value is made of (uses the prefetched hours: `with_hours`)."""
+    made_of = (
+        f"{FORMAT}|{today}|{_holidays_stamp()}|{cp.status}|"
+        f"{cp.status_line() if not cp.is_operating else ''}|{cp.schedule()!r}"
+    )
+    return hashlib.sha256(made_of.encode()).hexdigest()
+
+
+def osm_hours(places: Iterable[ContactPoint], today: date) -> dict[int, str]:
+    """{pk: the OSM opening_hours value from `today`} for these places (with their hours
+    prefetched): from this process, then the database, working out only what neither
+    has."""
+    keys = {cp.pk: key_of(cp, today) for cp in places}
+    found: dict[str, str] = {}
+    with _lock:
+        for key in keys.values():
+            if key in _memo:
+                found[key] = _memo[key]
+                _memo.move_to_end(key)
+    missing = set(keys.values()) - set(found)
+    if missing:
+        found |= dict(PreparedHours.objects.filter(key__in=missing).values_list("key", "osm"))
+    made = []
+    for cp in places:
+        key = keys[cp.pk]
+        if key not in found:
+            found[key] = cp.osm_opening_hours(today)
+            made.append(PreparedHours(key=key, day=today, osm=found[key]))
+    if made:
+        PreparedHours.objects.bulk_create(made, ignore_conflicts=True)
+    with _lock:
+        for key in keys.values():
+            _memo[key] = found[key]
+        while len(_memo) > KEPT_IN_PROCESS:
+            _memo.popitem(last=False)
+    return {pk: found[key] for pk, key in keys.items()}
+
+
+def prepare(today: date, pks: Iterable[int] | None = None, *, forget: bool = True) -> int:
+    """Work out ahead of readers the values for `today` (and tomorrow, so the day
+    boundary costs no reader) of these places (default: all published ones); forget
+    values for days before `today`. Returns how many places were prepared."""
+    places = ContactPoint.objects.published().with_hours()
+    if pks is not None:
+        places = places.filter(pk__in=list(pks))
+    listed = list(places)
+    for day in (today, today + timedelta(days=1)):
+        osm_hours(listed, day)
+    if forget:
+        PreparedHours.objects.filter(day__lt=today).delete()
+    return len(listed)
+
+
+def after_edit(contact_point_id: int) -> None:
+    """A place's hours or status were written in this transaction: once it commits (and
+    only if it does), work out that place's new values, so the next reader finds them
+    ready. The editor's request pays for it, never a reader's."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from core.time import local
+
+    transaction.on_commit(
+        lambda: prepare(local(timezone.now()).date(), [contact_point_id], forget=False)
+    )
