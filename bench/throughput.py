@@ -3,10 +3,12 @@ the same gunicorn, settings and middleware (PostgreSQL only: the server processe
 database they can share with this one).
 
 Each address is requested for a few seconds by concurrent keep-alive clients on loopback;
-the figure is requests per second and the 99th percentile latency. Target (issue 11): each
-public page at least 25 % of the hello view's throughput, p99 ≤ 250 ms, no errors. The load
-generator runs on the same two cores as the server, so absolute figures are modest; the
-ratio is what is compared.
+the figure is requests per second and the 99th percentile latency. Targets: each kept
+public page at least 50 % of the hello view's throughput; the search and the API's nearest
+with a new address each request (as residents send) at least 25 %; p99 ≤ 250 ms, no
+errors; and the first request after an edit ≤ 100 ms for a page, ≤ 300 ms for the API list
+of 1,000 places. The load generator runs on the same two cores as the server, so absolute
+figures are modest; the ratios, measured in one run, are what is compared.
 
     uv run python -m bench throughput [--seconds 4] [--clients 8] [--workers 4]
 """
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
+import random
 import statistics
 import threading
 import time
@@ -25,19 +29,40 @@ from bench.public_pages import populate
 from bench.visits import _free_port, gunicorn
 
 PAGES = {
+    "home": "/",
     "directory": "/contact-points/",
     "directory, open now": "/contact-points/?open_now=on",
     "contact point page": "/contact-points/bench-0500/",
-    "search (coordinates)": "/search/?lat=51.5&lon=-0.12",
     "API list": "/api/v1/contact-points",
-    "API nearest": "/api/v1/contact-points/nearest?lat=51.5&lon=-0.12",
 }
-TARGET_SHARE = 0.25
+# What residents send: a different address each request (nothing to reuse but the
+# prepared parts), anywhere in London.
+VARIED = {
+    "search, new address": "/search/?lat={lat:.5f}&lon={lon:.5f}",
+    "API nearest, new address": "/api/v1/contact-points/nearest?lat={lat:.5f}&lon={lon:.5f}",
+}
+# The first request after an edit, for each of these (nothing kept can answer it).
+AFTER_EDIT = {
+    "home": "/",
+    "directory": "/contact-points/",
+    "contact point page": "/contact-points/bench-0500/",
+    "API list (1,000 places)": "/api/v1/contact-points",
+}
+TARGET_SHARE = 0.50  # a kept page
+TARGET_VARIED_SHARE = 0.25
 TARGET_P99_MS = 250
+TARGET_AFTER_EDIT_MS = {"API list (1,000 places)": 300.0}
+TARGET_AFTER_EDIT_PAGE_MS = 100.0
+
+
+def _path_of(path: str, rng: random.Random) -> str:
+    """`path`, with a new address in London where it asks for one."""
+    return path.format(lat=rng.uniform(51.30, 51.68), lon=rng.uniform(-0.50, 0.30))
 
 
 def _hammer(port: int, path: str, seconds: float, clients: int) -> tuple[float, float, int]:
-    """(requests per second, p99 ms, errors) for `path`."""
+    """(requests per second, p99 ms, errors) for `path` (a new address each request where
+    it has `{lat}` and `{lon}`)."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -45,13 +70,14 @@ def _hammer(port: int, path: str, seconds: float, clients: int) -> tuple[float, 
 
     def client() -> None:
         nonlocal errors
+        rng = random.Random(threading.get_ident())
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         mine: list[float] = []
         failed = 0
         while time.monotonic() < stop:
             began = time.perf_counter()
             try:
-                conn.request("GET", path, headers={"Host": "127.0.0.1"})
+                conn.request("GET", _path_of(path, rng), headers={"Host": "127.0.0.1"})
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:
@@ -105,20 +131,61 @@ def run(argv: list[str]) -> None:
     app = gunicorn("config.wsgi", port, workers=options.workers)
     verdicts = []
     try:
+        _hammer(port, "/", 1, options.clients)  # every worker started and connected
+        print(f"  After an edit, the first request (target ≤ {TARGET_AFTER_EDIT_PAGE_MS:g} ms "
+              "for a page):")  # fmt: skip
+        for name, path in AFTER_EDIT.items():
+            took = _after_edit(port, path)
+            target = TARGET_AFTER_EDIT_MS.get(name, TARGET_AFTER_EDIT_PAGE_MS)
+            verdicts.append(took <= target)
+            print(f"    {name:<24} {took:>7.1f} ms  target ≤ {target:g} ms: "
+                  f"{'MEETS' if took <= target else 'MISSES'}")  # fmt: skip
+        print(f"  Kept pages (target ≥ {TARGET_SHARE:.0%} of hello):")
         for name, path in PAGES.items():
             _hammer(port, path, 0.5, options.clients)  # fill the cache, as traffic would
-            rate, p99, errors = _hammer(port, path, options.seconds, options.clients)
-            share = rate / base_rate if base_rate else 0.0
-            ok = share >= TARGET_SHARE and p99 <= TARGET_P99_MS and errors == 0
-            verdicts.append(ok)
-            print(
-                f"  {name:<22} {rate:>7.0f} req/s  p99 {p99:>6.1f} ms  errors {errors}  "
-                f"{share:>5.0%} of hello: {'MEETS' if ok else 'MISSES'}"
-            )
+            verdicts.append(_report(name, port, path, options, base_rate, TARGET_SHARE))
+        print(f"  A new address each request (target ≥ {TARGET_VARIED_SHARE:.0%} of hello):")
+        for name, path in VARIED.items():
+            _hammer(port, path, 0.5, options.clients)
+            verdicts.append(_report(name, port, path, options, base_rate, TARGET_VARIED_SHARE))
     finally:
         app.terminate()
         app.wait(timeout=30)
+    load = os.getloadavg()[0]
     print(
-        f"Target: every page ≥ {TARGET_SHARE:.0%} of hello, p99 ≤ {TARGET_P99_MS} ms, no "
-        f"errors: {'MEETS' if all(verdicts) else 'MISSES'}"
+        f"Target: as above, p99 ≤ {TARGET_P99_MS} ms, no errors (load average {load:.1f} on "
+        f"{os.cpu_count()} cores): {'MEETS' if all(verdicts) else 'MISSES'}"
     )
+
+
+def _report(
+    name: str, port: int, path: str, options: argparse.Namespace, base: float, target: float
+) -> bool:
+    rate, p99, errors = _hammer(port, path, options.seconds, options.clients)
+    share = rate / base if base else 0.0
+    ok = share >= target and p99 <= TARGET_P99_MS and errors == 0
+    print(
+        f"    {name:<24} {rate:>7.0f} req/s  p99 {p99:>6.1f} ms  errors {errors}  "
+        f"{share:>5.0%} of hello (target ≥ {target:.0%}): {'MEETS' if ok else 'MISSES'}"
+    )
+    return ok
+
+
+def _after_edit(port: int, path: str) -> float:
+    """Milliseconds for the first request of `path` after a place is edited through the
+    back office's write path (so its exports are prepared as an editor's would be)."""
+    from contactpoints import services
+    from contactpoints.models import ContactPoint
+
+    cp = ContactPoint.objects.get(slug="bench-0001")
+    cp.name = f"Benchmark contact point edited {time.time():.6f}"
+    cp.save(update_fields=["name", "updated_at"])
+    services.hours_changed(contact_point_id=cp.pk)
+    connection.close()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    began = time.perf_counter()
+    conn.request("GET", path, headers={"Host": "127.0.0.1"})
+    conn.getresponse().read()
+    took = (time.perf_counter() - began) * 1000
+    conn.close()
+    return took
