@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "demand",
     "feedback",
     "reviews",
+    "openreferral",
     "demo",
 ]
 
@@ -334,6 +335,20 @@ COVERAGE_COMPARE: list[tuple[str, str]] = [
     ("Before the 2013 closures (week of 7 January 2013)", "2013-01-07"),
     ("After the 2013 closures (week of 6 January 2014)", "2014-01-06"),
 ]
+
+# --- Open Referral (HSDS 3.0) at /hsds/ --------------------------------------------------
+# The organization every service belongs to. `key` makes its stable id: never change it.
+HSDS_ORGANIZATION = {
+    "key": env.str("HSDS_ORGANIZATION_KEY", default="metropolitan-police-service"),
+    "name": env.str("HSDS_ORGANIZATION_NAME", default="Metropolitan Police Service"),
+    "description": env.str(
+        "HSDS_ORGANIZATION_DESCRIPTION",
+        default="The police service for Greater London (outside the City of London). Its "
+        "contact points and front counters are where residents can speak to the police in "
+        "person.",
+    ),
+    "website": env.str("HSDS_ORGANIZATION_WEBSITE", default="https://www.met.police.uk/"),
+}
 
 # --- Open data API ---------------------------------------------------------------------
 # Anyone may read the API from any origin; nothing else is shared across origins.

@@ -38,6 +38,7 @@ urlpatterns = [
     path("embed/code/", EmbedCodeView.as_view(), name="embed-code"),
     path("api/", ApiDocsView.as_view(), name="api-docs"),
     path("api/v1/", api.urls),
+    path("hsds/", include("openreferral.urls")),
     path("usage/", include("publishing.urls")),
     path("", include("reviews.urls")),
     path("staff/", include("visits.urls")),

@@ -1,6 +1,8 @@
 """Where the tests find the real open data: ../shared/data beside the project."""
 
+import gzip
 import json
+from decimal import Decimal
 from pathlib import Path
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -32,3 +34,21 @@ def load_westminster(directory: Path) -> None:
     wards.write_text(json.dumps(data))
     assert import_boundaries(wards).wards == 20
     import_postcodes([WESTMINSTER_POSTCODES])
+
+
+def postcode_from_the_london_file(postcode: str) -> None:
+    """One row of the real Code-Point Open London file into the gazetteer."""
+    from places.models import Postcode
+
+    with gzip.open(LONDON_POSTCODES, "rt", encoding="utf-8") as rows:
+        header = next(rows).strip().split(",")
+        for line in rows:
+            if line.startswith(postcode + ","):
+                row = dict(zip(header, line.strip().split(","), strict=True))
+                break
+        else:
+            raise AssertionError(f"{postcode} is not in the London file")
+    Postcode.objects.create(
+        postcode=postcode, outward=postcode.split()[0], source="codepoint",
+        latitude=Decimal(row["latitude"]), longitude=Decimal(row["longitude"]),
+    )  # fmt: skip

@@ -49,6 +49,19 @@ API = {
         "lat", "lon", "postcode", "limit", "open_at", "facility", "kind",
     ],
     "/api/v1/coverage": ["within", "when", "from", "to", "count"],
+    "/hsds/services": [
+        "page", "per_page", "search", "modified_after", "taxonomy_term_id", "taxonomy_id",
+        "organization_id", "minimal", "full", "format",
+    ],
+    "/hsds/service_at_locations": [
+        "page", "per_page", "search", "modified_after", "full", "postcode", "proximity",
+    ],
+    "/hsds/organizations": ["page", "per_page", "search", "full_service", "full"],
+    "/hsds/organizations/x": ["full_service"],
+    "/hsds/taxonomies": ["page", "search"],
+    "/hsds/taxonomy_terms": ["page", "search", "taxonomy_id", "top_only", "parent_id"],
+    "/hsds/services/x": [],
+    "/hsds/service_at_locations/x": [],
 }  # fmt: skip
 # Parameters that only matter beside a valid partner (a period's other end, a point's other
 # coordinate): tried with it too.
@@ -57,6 +70,7 @@ PARTNERS = {
     "end": {"start": "2026-09"},
     "from": {"to": "2026-11-30"},
     "to": {"from": "2026-11-02"},
+    "proximity": {"postcode": "W10 4JL"},
     "lat": {"lon": "-0.12"},
     "lon": {"lat": "51.5"},
     "open_at": {"lat": "51.5", "lon": "-0.12"},

@@ -4,11 +4,9 @@ chart and map text is readable and controls are big enough to tap."""
 
 from __future__ import annotations
 
-import gzip
 import io
 from collections.abc import Iterator
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -19,9 +17,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from core.time import LONDON
 from places.gazetteer import import_postcodes
-from places.models import Postcode
 from tests.browser.conftest import assert_accessible, new_context
-from tests.shared_data import CODEPOINT_RAW, LONDON_POSTCODES, load_westminster
+from tests.shared_data import CODEPOINT_RAW, load_westminster, postcode_from_the_london_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,28 +27,12 @@ PHONE = {"width": 375, "height": 812}
 LAPTOP = {"width": 1366, "height": 768}
 
 
-def _postcode_from_the_london_file(postcode: str) -> None:
-    """One row of the real Code-Point Open London file, as the gazetteer import reads it."""
-    with gzip.open(LONDON_POSTCODES, "rt", encoding="utf-8") as rows:
-        header = next(rows).strip().split(",")
-        for line in rows:
-            if line.startswith(postcode + ","):
-                row = dict(zip(header, line.strip().split(","), strict=True))
-                break
-        else:
-            raise AssertionError(f"{postcode} is not in the London file")
-    Postcode.objects.create(
-        postcode=postcode, outward=postcode.split()[0], source="codepoint",
-        latitude=Decimal(row["latitude"]), longitude=Decimal(row["longitude"]),
-    )  # fmt: skip
-
-
 @pytest.fixture
 def finder(live_server: object, settings: object) -> Iterator[str]:
     settings.GEOCODER = ""  # type: ignore[attr-defined]  # the remote is out of reach here
     cache.clear()
     import_postcodes([CODEPOINT_RAW / "wc.csv"])
-    _postcode_from_the_london_file("SE13 5JZ")
+    postcode_from_the_london_file("SE13 5JZ")
     call_command("load_demo", stdout=io.StringIO())  # with the real 2025 Met list
     with time_machine.travel(FRIDAY_NOON, tick=False):
         yield live_server.url  # type: ignore[attr-defined]
