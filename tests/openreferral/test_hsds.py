@@ -6,6 +6,7 @@ exactly the hours the site states."""
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -282,3 +283,16 @@ def test_generated_rules_read_independently_give_the_same_sessions(
         for s in ours.sessions_on(day)
     }
     assert _expanded(entries, today, last) == expected
+
+
+@time_machine.travel(NOON, tick=False)
+def test_each_place_page_links_to_its_records(demo: Client) -> None:
+    cp = ContactPoint.objects.get(slug="lewisham-police-station")
+    page = demo.get(cp.get_absolute_url()).content.decode()
+    link = html.unescape(
+        page.split("this place as Open Referral records")[0].rsplit('href="', 1)[1]
+    )
+    records = demo.get(link.split('"')[0]).json()["contents"]
+    assert records
+    assert {r["location"]["name"] for r in records} == {cp.name}
+    assert "/hsds/" in demo.get("/api/").content.decode()
