@@ -436,8 +436,19 @@ class ContactPoint(models.Model):
         return rows
 
     def fact_checks_by_fact(self) -> dict[str, FactCheck]:
-        """{fact: FactCheck} from the prefetched `fact_checks` (see with_hours)."""
-        return {check.fact: check for check in self.fact_checks.all()}
+        """{fact: FactCheck} from the prefetched `fact_checks` (see with_hours); worked out
+        once per instance when prefetched (a page asks many times), else read afresh."""
+        memo = self.__dict__.get("_facts_memo")
+        if memo is not None and self._prefetched("fact_checks"):
+            return memo
+        found = {check.fact: check for check in self.fact_checks.all()}
+        if self._prefetched("fact_checks"):
+            self.__dict__["_facts_memo"] = found
+        return found
+
+    def _prefetched(self, *names: str) -> bool:
+        done = getattr(self, "_prefetched_objects_cache", {})
+        return all(name in done for name in names)
 
     def provenance(self, today: date) -> list[tuple[str, str, bool]]:
         """(fact, how it is known, confirmed) for every fact a resident relies on."""
@@ -456,12 +467,21 @@ class ContactPoint(models.Model):
     # --- Opening hours ------------------------------------------------------------------
 
     def schedule(self) -> hours.Schedule:
-        """This contact point's hours as the pure `hours.Schedule` (uses prefetches)."""
-        return hours.Schedule(
+        """This contact point's hours as the pure `hours.Schedule` (uses prefetches). With
+        the hours prefetched (`with_hours`: read-only for the request), made once per
+        instance: a page or an API answer asks for it several times per place."""
+        memo = self.__dict__.get("_schedule_memo")
+        prefetched = self._prefetched("opening_rules", "hours_exceptions")
+        if prefetched and memo is not None and memo[0] == self.closed_on_bank_holidays:
+            return memo[1]
+        found = hours.Schedule(
             rules=[rule.as_rule() for rule in self.opening_rules.all()],
             exceptions=[exc.as_exception() for exc in self.hours_exceptions.all()],
             closed_on_bank_holidays=self.closed_on_bank_holidays,
         )
+        if prefetched:
+            self.__dict__["_schedule_memo"] = (self.closed_on_bank_holidays, found)
+        return found
 
     @property
     def is_operating(self) -> bool:
