@@ -439,10 +439,11 @@ class ContactPoint(models.Model):
         """{fact: FactCheck} from the prefetched `fact_checks` (see with_hours); worked out
         once per instance when prefetched (a page asks many times), else read afresh."""
         memo = self.__dict__.get("_facts_memo")
-        if memo is not None and self._prefetched("fact_checks"):
+        prefetched = self._prefetched("fact_checks")
+        if prefetched and memo is not None:
             return memo
         found = {check.fact: check for check in self.fact_checks.all()}
-        if self._prefetched("fact_checks"):
+        if prefetched:
             self.__dict__["_facts_memo"] = found
         return found
 
@@ -515,12 +516,11 @@ class ContactPoint(models.Model):
     def _hours_caveat(self, status: hours.Status) -> str:
         """What the status line must add so it never states an unconfirmed fact as
         certain: hours not confirmed, or a bank holiday whose opening is not confirmed."""
-        check = self.fact_checks_by_fact().get(Fact.HOURS)
-        if not (check and check.confirmed):
+        last = self._hours_last_confirmed(hours.local(status.at).date())
+        if last == "":
             return " (hours not confirmed: call 101 before you travel)"
-        if check.is_stale(hours.local(status.at).date()):
-            known = date_format(check.checked_on, "F Y") if check.checked_on else "long ago"
-            return f" (hours last confirmed {known}: call 101 before you travel)"
+        if last:
+            return f" (hours last confirmed {last}: call 101 before you travel)"
         if self.closed_on_bank_holidays or self.is_confirmed(Fact.BANK_HOLIDAYS):
             return ""
         moments = [status.at]
@@ -533,13 +533,23 @@ class ContactPoint(models.Model):
     def hours_caveat(self, today: date) -> str:
         """What printed hours must say beside them when they are not confirmed, or were
         confirmed over a year ago; empty when they were confirmed within the year."""
+        last = self._hours_last_confirmed(today)
+        if last == "":
+            return "These hours are not confirmed: call 101 before you travel."
+        if last:
+            return f"These hours were last confirmed in {last}: call 101 before you travel."
+        return ""
+
+    def _hours_last_confirmed(self, today: date) -> str | None:
+        """The one rule the status line and printed hours both follow: None when the hours
+        were confirmed within the year; else when they were last confirmed ("March
+        2013"), or "" when they never were."""
         check = self.fact_checks_by_fact().get(Fact.HOURS)
         if not (check and check.confirmed):
-            return "These hours are not confirmed: call 101 before you travel."
+            return ""
         if check.is_stale(today):
-            known = date_format(check.checked_on, "F Y") if check.checked_on else "long ago"
-            return f"These hours were last confirmed in {known}: call 101 before you travel."
-        return ""
+            return date_format(check.checked_on, "F Y") if check.checked_on else "long ago"
+        return None
 
     def osm_opening_hours(self, today: date) -> str:
         """The OSM `opening_hours` value (see `exports`); a place that is not operating

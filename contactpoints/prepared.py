@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from functools import cache
 
@@ -43,7 +43,7 @@ def key_of(cp: ContactPoint, today: date) -> str:
     return hashlib.sha256(made_of.encode()).hexdigest()
 
 
-def osm_hours(places: Iterable[ContactPoint], today: date) -> dict[int, str]:
+def osm_hours(places: Sequence[ContactPoint], today: date) -> dict[int, str]:
     """{pk: the OSM opening_hours value from `today`} for these places (with their hours
     prefetched): from this process, then the database, working out only what neither
     has."""
