@@ -255,10 +255,11 @@ def unlocated_on(monday: date, historical: bool) -> list[str]:
 
 def places_open(
     monday: date, *, historical: bool = False
-) -> tuple[engine.Places, list[int], list[str]]:
+) -> tuple[engine.Places, list[int], dict[int, str]]:
     """The places that count for the week starting `monday` and, for each hour of it,
-    whether each is open at the middle of that hour; and the names of those that count but
-    have no hours recorded for that week (for a past week: their hours then are unknown)."""
+    whether each is open at the middle of that hour; and {pk: name} of those that count
+    but have no hours recorded for that week (for a past week: their hours then are
+    unknown)."""
     located = located_on(monday, historical)
     rows = located.values_list("pk", "latitude", "longitude", "name")
     coordinates = {
@@ -278,7 +279,7 @@ def places_open(
     highs = np.searchsorted(moments, sessions.ends, side="left")
     for pk, lo, hi in zip(sessions.pks.tolist(), lows.tolist(), highs.tolist(), strict=True):
         is_open[row_of[pk], lo:hi] = True
-    unrecorded = sorted(names[pk] for pk in sessions.without_sessions() if pk in names)
+    unrecorded = {pk: names[pk] for pk in sessions.without_sessions() if pk in names}
     places = engine.Places(
         np.array([coordinates[pk][0] for pk in keys]),
         np.array([coordinates[pk][1] for pk in keys]),
@@ -305,12 +306,11 @@ def compute(monday: date, *, historical: bool = False) -> London:
         where.homes, places, len(where.ward_codes), weightings, method(), pairs_of(where, places)
     )
     # This week, a place with no session (a monthly pop-up, say) is simply closed.
-    missing = unrecorded if historical else []
+    missing = unrecorded if historical else {}
     reasons, upper = {}, None
     if missing:
-        uncertain = ContactPoint.objects.filter(pk__in=keys, name__in=missing)
-        reasons = {p.name: why_uncertain(p) for p in uncertain}
-        most = all_week(places, keys, uncertain.values_list("pk", flat=True))
+        reasons = {p.name: why_uncertain(p) for p in ContactPoint.objects.filter(pk__in=missing)}
+        most = all_week(places, keys, missing)
         upper = engine.coverages(
             where.homes, most, len(where.ward_codes), weightings[:1], method(),
             pairs_of(where, places),
@@ -318,7 +318,8 @@ def compute(monday: date, *, historical: bool = False) -> London:
     counted = len(keys) - len(missing)
     seconds = time.perf_counter() - started
     return London(
-        monday, result, counted, seconds, missing, people=people[0] if people else None,
+        monday, result, counted, seconds, sorted(missing.values()),
+        people=people[0] if people else None,
         open=places, keys=keys, reasons=reasons, unlocated=unlocated_on(monday, historical),
         upper=upper,
     )  # fmt: skip
