@@ -20,7 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.generic import DetailView, ListView, TemplateView
 
 from core import pagecache, versions
-from core.client import ClientRateThrottle
+from core.client import ClientRateThrottle, held_back
 from places import geocoding
 from places.geocoding import Place
 
@@ -487,13 +487,10 @@ def sessions_ics(request: HttpRequest, slug: str) -> HttpResponse:
 def _report_throttles() -> list[ClientRateThrottle]:
     """A few reports from one connection in ten minutes, more in a day: enough for a
     resident who finds several mistakes, not for a flood."""
-    found = []
-    for name, rate in (("wrong-info", settings.WRONG_INFORMATION_RATE),
-                       ("wrong-info-day", settings.WRONG_INFORMATION_DAILY_RATE)):  # fmt: skip
-        throttle = ClientRateThrottle(rate)
-        throttle.scope = name
-        found.append(throttle)
-    return found
+    return [
+        ClientRateThrottle(settings.WRONG_INFORMATION_RATE, "wrong-info"),
+        ClientRateThrottle(settings.WRONG_INFORMATION_DAILY_RATE, "wrong-info-day"),
+    ]
 
 
 @never_cache
@@ -513,12 +510,12 @@ def report_wrong_information(request: HttpRequest, slug: str) -> HttpResponse:
         return page(form, 400)
     if form.cleaned_data["website"]:
         return page(WrongInformationForm(), 400, "This report could not be accepted.")
-    refused = [t for t in _report_throttles() if not t.allow_request(request)]
-    if refused:
+    wait = held_back(request, _report_throttles())
+    if wait is not None:
         response = page(form, 429, "Many reports have come from this connection in a short "
                                    "while. Your report is below: please send it again later, "
                                    "or call 101.")  # fmt: skip
-        response["Retry-After"] = str(int(max(t.wait() or 600 for t in refused)) + 1)
+        response["Retry-After"] = str(wait)
         return response
     report = form.save(commit=False)
     report.contact_point = cp

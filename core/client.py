@@ -51,7 +51,9 @@ class ClientRateThrottle(BaseThrottle):
     scope = "search"
     PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400}
 
-    def __init__(self, rate: str) -> None:
+    def __init__(self, rate: str, scope: str | None = None) -> None:
+        if scope is not None:
+            self.scope = scope
         number, period = rate.split("/")
         self.limit = int(number)
         unit = period.lstrip("0123456789")
@@ -95,3 +97,12 @@ class GeocoderRateThrottle(ClientRateThrottle):
     their own: the geocoder allows about one request a second for the whole site."""
 
     scope = "geocoder"
+
+
+def held_back(request: HttpRequest, throttles: list[ClientRateThrottle]) -> int | None:
+    """Counts this request against each budget; None when all allow it, else the seconds
+    to wait (for Retry-After) until the longest-held one does."""
+    refused = [t for t in throttles if not t.allow_request(request)]
+    if not refused:
+        return None
+    return int(max(t.wait() or 600 for t in refused)) + 1

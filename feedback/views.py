@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
 from contactpoints.models import ContactPoint
-from core.client import ClientRateThrottle
+from core.client import ClientRateThrottle, held_back
 from core.time import local, midnight
 
 from .forms import FASTEST_SECONDS, FeedbackForm, read_ticket, ticket_for
@@ -32,13 +32,8 @@ COOKIE_SALT = "feedback-day"
 
 def _throttles() -> list[ClientRateThrottle]:
     """The flood limits per client address: a few answers in ten minutes, more in a day."""
-    found = []
-    for name, rate in (("feedback", settings.FEEDBACK_RATE),
-                       ("feedback-day", settings.FEEDBACK_DAILY_RATE)):  # fmt: skip
-        throttle = ClientRateThrottle(rate)
-        throttle.scope = name
-        found.append(throttle)
-    return found
+    return [ClientRateThrottle(settings.FEEDBACK_RATE, "feedback"),
+            ClientRateThrottle(settings.FEEDBACK_DAILY_RATE, "feedback-day")]  # fmt: skip
 
 
 def _cookie(cp: ContactPoint) -> str:
@@ -88,12 +83,12 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
                                    "send them again.", 400)  # fmt: skip
     # Only answers that would be kept count towards the flood limits: a visitor correcting
     # a missed question is never held back by their own mistakes.
-    refused = [t for t in _throttles() if not t.allow_request(request)]
-    if refused:
+    wait = held_back(request, _throttles())
+    if wait is not None:
         response = _again(request, cp, "Many answers have come from this connection in a "
                                        "short while. Your answers are below: please send them "
                                        "again later.", 429)  # fmt: skip
-        response["Retry-After"] = str(int(max(t.wait() or 600 for t in refused)) + 1)
+        response["Retry-After"] = str(wait)
         return response
     try:
         with transaction.atomic():  # the ticket used and the answers kept, or neither
