@@ -4,8 +4,9 @@ BREACH recovers a secret from the size of compressed responses that also reflect
 attacker sends. So a response is compressed only when it holds no secret to recover:
 - not when the request carries a session (a signed-in person's pages, or a session's
   data), nor when the response sets a cookie;
-- not when the page holds a CSRF token (every form that posts: sign-in, feedback, report,
-  the counter), which Django marks on the request when the token is used.
+- so never for a page that holds a CSRF token (every form that posts: sign-in, feedback,
+  report, the counter): using the token makes Django set (or renew) the CSRF cookie on
+  that very response.
 Everything else public — pages, the API's JSON and GeoJSON, CSV, iCalendar — is
 compressed when the client accepts gzip (docs/operations.md, "Compression").
 
@@ -29,11 +30,7 @@ MEMO_BYTES = 32 * 1024 * 1024  # per process: the compressed copies of the busie
 
 def carries_secret(request: HttpRequest, response: HttpResponseBase) -> bool:
     """Whether this response may hold a secret that BREACH could recover."""
-    return bool(
-        settings.SESSION_COOKIE_NAME in request.COOKIES
-        or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-        or response.cookies
-    )
+    return bool(settings.SESSION_COOKIE_NAME in request.COOKIES or response.cookies)
 
 
 class _Memo:
