@@ -23,6 +23,7 @@ record and is the same on every copy of the database.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -75,6 +76,7 @@ class Service:
 
 KINDS = [Service(field, label) for field, label in SERVICES]
 BY_ID = {s.id: s for s in KINDS}
+BY_FIELD = {s.field: s for s in KINDS}
 
 
 def taxonomy() -> dict[str, Any]:
@@ -163,20 +165,28 @@ def _said(fact: Known, yes: str, no: str) -> str:
     return f"{fact.label}: not known (no source confirms it). Call 101 to check."
 
 
-def location(cp: ContactPoint, today: date, base: str) -> dict[str, Any]:
+ACCESSIBILITY = ("has_step_free_access", "has_hearing_loop", "has_private_room")
+
+
+def locations(places: Sequence[ContactPoint], base: str) -> dict[int, dict[str, Any]]:
+    """{pk: location record} for these places, their change history read in one query."""
+    logs = change_logs(places)
+    return {cp.pk: location(cp, base, logs.get(cp.pk, [])) for cp in places}
+
+
+def location(cp: ContactPoint, base: str, log: Sequence[Any]) -> dict[str, Any]:
+    """`log`: the place's entries in the back office's log, newest first (`change_logs`)."""
     lid = location_id(cp)
     facts = {f.name: f for f in cp.facilities()}
     accessibility = [
         {
             "id": uid("accessibility", lid, name),
             "location_id": lid,
-            "description": _said(facts[name], f"{label}: yes.", f"{label}: no."),
+            "description": _said(
+                facts[name], f"{facts[name].label}: yes.", f"{facts[name].label}: no."
+            ),
         }
-        for name, label in (
-            ("has_step_free_access", "Step-free access"),
-            ("has_hearing_loop", "Hearing loop"),
-            ("has_private_room", "Private room for a confidential conversation"),
-        )
+        for name in ACCESSIBILITY
     ]
     interpreter = facts["has_interpreter"]
     record: dict[str, Any] = {
@@ -201,7 +211,7 @@ def location(cp: ContactPoint, today: date, base: str) -> dict[str, Any]:
             }
         ],
         "addresses": [address(cp)] if cp.address_lines else [],
-        "metadata": metadata(cp),
+        "metadata": metadata(cp, log),
     }
     if cp.coordinates:
         record["latitude"], record["longitude"] = cp.coordinates
@@ -226,18 +236,36 @@ def address(cp: ContactPoint) -> dict[str, Any]:
     }
 
 
-def metadata(cp: ContactPoint) -> list[dict[str, Any]]:
-    """The place's change history: when it was added and each change recorded in the back
-    office's log (newest first), never who made it."""
-    from django.contrib.admin.models import ADDITION, DELETION, LogEntry
+LOGGED = 20  # the most recent changes listed for each place
+
+
+def change_logs(places: Sequence[ContactPoint]) -> dict[int, list[Any]]:
+    """{pk: the place's back office log entries, newest first, at most LOGGED}, in one
+    query for all of them."""
+    from django.contrib.admin.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
 
     kind = ContentType.objects.get_for_model(ContactPoint)
-    changes = LogEntry.objects.filter(content_type=kind, object_id=str(cp.pk))
+    entries = LogEntry.objects.filter(
+        content_type=kind, object_id__in=[str(cp.pk) for cp in places]
+    ).order_by("-action_time")
+    found: dict[int, list[Any]] = {}
+    for entry in entries:
+        kept = found.setdefault(int(entry.object_id), [])
+        if len(kept) < LOGGED:
+            kept.append(entry)
+    return found
+
+
+def metadata(cp: ContactPoint, log: Sequence[Any]) -> list[dict[str, Any]]:
+    """The place's change history: when it was added and each change recorded in the back
+    office's log (`log`, newest first), never who made it."""
+    from django.contrib.admin.models import ADDITION, DELETION
+
     found = [
         _meta(cp, f"log-{entry.pk}", entry.action_time,
               {ADDITION: "create", DELETION: "delete"}.get(entry.action_flag, "update"))
-        for entry in changes.order_by("-action_time")[:20]
+        for entry in log
     ]  # fmt: skip
     if not any(m["last_action_type"] == "create" for m in found):
         found.append(_meta(cp, "created", cp.created_at, "create"))
@@ -386,8 +414,14 @@ def service_at_location_id(kind: Service, cp: ContactPoint) -> str:
 
 
 def service_at_location(
-    kind: Service, cp: ContactPoint, fact: Known, today: date, base: str, *, full: bool = False
+    kind: Service,
+    cp: ContactPoint,
+    fact: Known,
+    today: date,
+    *,
+    location: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The short record; in full (nested) when given the place's `location` record."""
     sid = service_at_location_id(kind, cp)
     said = (
         f"{kind.name}: offered here (confirmed)."
@@ -401,10 +435,10 @@ def service_at_location(
         "location_id": location_id(cp),
         "description": f"{said} {cp.status_line()}.",
     }
-    if full:
+    if location is not None:
         owner = {"service_at_location_id": sid}
         record["schedules"] = schedules(cp, owner, today) if cp.is_operating else []
-        record["location"] = location(cp, today, base)
+        record["location"] = location
         record["service"] = service(kind, None)
         record["phones"] = phones("service", kind.id)
     return record

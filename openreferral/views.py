@@ -217,8 +217,9 @@ def _guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapped
 
 
-def _service_matches(kind: hsds.Service, asked: Asked) -> bool:
-    if asked.search and asked.search.lower() not in kind.name.lower():
+def _service_matches(kind: hsds.Service, asked: Asked, *, by_name: bool = True) -> bool:
+    """Whether a service passes the filters (`by_name`: the search words too)."""
+    if by_name and asked.search and asked.search.lower() not in kind.name.lower():
         return False
     if asked.taxonomy_term_id and asked.taxonomy_term_id != kind.term_id:
         return False
@@ -257,14 +258,15 @@ def service(request: HttpRequest, id: str) -> HttpResponse:
         return _bad(f"No service has the id “{id[:40]}”.", 404)
 
     def make(today: date) -> dict[str, Any]:
-        places = _places()
-        record = hsds.service(kind, _modified(places), full=True)
-        base = _base(request)
+        every = _places()
+        places = [cp for cp in every if kind.field in hsds.offered(cp)]
+        record = hsds.service(kind, _modified(every), full=True)
+        located = hsds.locations(places, _base(request))
         record["service_at_locations"] = [
-            hsds.service_at_location(kind, cp, fact, today, base, full=True)
+            hsds.service_at_location(
+                kind, cp, hsds.offered(cp)[kind.field], today, location=located[cp.pk]
+            )
             for cp in places
-            for name, fact in hsds.offered(cp).items()
-            if name == kind.field
         ]
         return record
 
@@ -305,19 +307,27 @@ def service_at_locations(request: HttpRequest) -> HttpResponse:
         places = _near(asked, _places())
         if asked.modified_after:
             places = [cp for cp in places if cp.updated_at >= asked.modified_after]
-        kinds = {k.field: k for k in hsds.KINDS if _service_matches(k, Asked(
-            taxonomy_term_id=asked.taxonomy_term_id, taxonomy_id=asked.taxonomy_id,
-            organization_id=asked.organization_id))}  # fmt: skip
-        base = _base(request)
+        kinds = {k.field: k for k in hsds.KINDS if _service_matches(k, asked, by_name=False)}
         words = asked.search.lower()
-        items = [
-            hsds.service_at_location(kinds[name], cp, fact, today, base, full=asked.full)
+        found = [
+            (kinds[name], cp, fact)
             for cp in places
             for name, fact in hsds.offered(cp).items()
             if name in kinds
             and (not words or words in cp.name.lower() or words in kinds[name].name.lower())
         ]
-        return _paged(items, asked)
+        page = _paged(found, asked)
+        shown = page["contents"]
+        located = (
+            hsds.locations(list({cp.pk: cp for _k, cp, _f in shown}.values()), _base(request))
+            if asked.full
+            else {}
+        )
+        page["contents"] = [
+            hsds.service_at_location(kind, cp, fact, today, location=located.get(cp.pk))
+            for kind, cp, fact in shown
+        ]
+        return page
 
     return _serve(request, "service_at_locations", asked.key(), make)
 
@@ -329,17 +339,16 @@ def service_at_location(request: HttpRequest, id: str) -> HttpResponse:
     def make(today: date) -> Any:
         for cp in _places():
             for name, fact in hsds.offered(cp).items():
-                kind = next(k for k in hsds.KINDS if k.field == name)
+                kind = hsds.BY_FIELD[name]
                 if hsds.service_at_location_id(kind, cp) == wanted:
-                    return hsds.service_at_location(
-                        kind, cp, fact, today, _base(request), full=True
-                    )
+                    located = hsds.locations([cp], _base(request))[cp.pk]
+                    return hsds.service_at_location(kind, cp, fact, today, location=located)
         return _bad(f"No service_at_location has the id “{id[:40]}”.", 404)
 
     return _serve(request, "service_at_location", str(wanted), make)
 
 
-def _organization(request: HttpRequest, today: date, full_service: bool) -> dict[str, Any]:
+def _organization(full_service: bool) -> dict[str, Any]:
     record = hsds.organization()
     places = _places()
     record["services"] = [hsds.service(k, _modified(places), full=full_service) for k in hsds.KINDS]
@@ -351,7 +360,7 @@ def organizations(request: HttpRequest) -> HttpResponse:
     asked = Asked.of(request, {"search", "full_service", "full"})
 
     def make(today: date) -> dict[str, Any]:
-        record = _organization(request, today, asked.full_service)
+        record = _organization(asked.full_service)
         if not (asked.full or asked.full_service):
             record.pop("services")
         match = not asked.search or asked.search.lower() in record["name"].lower()
@@ -366,7 +375,7 @@ def organization(request: HttpRequest, id: str) -> HttpResponse:
     if _uuid_or_none(id) != hsds.organization_id():
         return _bad(f"No organization has the id “{id[:40]}”.", 404)
     return _serve(request, "organization", asked.key(),
-                  lambda today: _organization(request, today, asked.full_service))  # fmt: skip
+                  lambda today: _organization(asked.full_service))  # fmt: skip
 
 
 @_guarded
