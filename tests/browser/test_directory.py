@@ -1,6 +1,7 @@
 """A resident on a phone finds a contact point that is open and has a private room."""
 
 import io
+import re
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -33,8 +34,12 @@ def test_filter_open_now_with_a_private_room_then_read_a_status(page: Page, demo
     page.get_by_label("Only show places open now").check()
     page.get_by_label("Private room for a confidential conversation").check()
     page.get_by_role("button", name="Apply filters").click()
+    # The click returns once the new page starts arriving: wait for it before reading.
+    expect(page).to_have_url(re.compile(r"open_now=on"))
+    page.wait_for_load_state("domcontentloaded")
 
     results = page.locator(".cards > li")
+    expect(results.first).to_be_visible()
     names = results.locator("h3").all_inner_texts()
     # No source says whether any demo place has a private room: none is left out for
     # it, and every card says it is not confirmed.

@@ -40,6 +40,10 @@ def test_usage_summary_to_a_contact_point_and_a_download(page: Page, figures: st
     expect(table.get_by_role("row", name="Beethoven Centre contact point")).to_be_visible()
     page.get_by_label("Sort by").select_option("visits")
     page.get_by_role("button", name="Show").click()
+    # The click returns once the new page starts arriving: wait for it before reading.
+    expect(page).to_have_url(re.compile(r"sort=visits"))
+    page.wait_for_load_state("domcontentloaded")
+    expect(table.locator("tbody tr").first).to_be_visible()
     visits = [
         int(text.replace(",", ""))
         for text in table.locator("tbody tr td:nth-child(2)").all_inner_texts()
