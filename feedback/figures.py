@@ -24,6 +24,34 @@ class Answers:
     def total(self) -> int:
         return sum(n for _label, n in self.counts)
 
+    @property
+    def in_words(self) -> str:
+        """The answer in one sentence a councillor reads at once, no surer than the noise
+        allows: the most common answer and its rough share ("about 8 in 10"), two answers
+        named when the noise could swap them, nothing claimed when the answers are too few."""
+        total = self.total
+        if total <= self.margin:
+            return "Too few answers to say which was most common."
+        ranked = sorted(self.counts, key=lambda pair: pair[1], reverse=True)
+        (first, n1), (second, n2) = ranked[0], ranked[1]
+        if n1 - n2 <= self.margin:
+            return (
+                f"No answer clearly ahead: “{first}” {_share(n1, total)}, "
+                f"“{second}” {_share(n2, total)}."
+            )
+        return f"Most common answer: “{first}”, {_share(n1, total)}."
+
+
+def _share(n: int, total: int) -> str:
+    """A share in tenths, the way people say it. Never "all": the counts carry noise, so a
+    zero beside the leader does not mean no one gave another answer."""
+    tenths = round(10 * n / total)
+    if tenths >= 10:
+        return "almost all"
+    if tenths == 0:
+        return "almost none"
+    return f"about {tenths} in 10"
+
 
 @dataclass(frozen=True)
 class Feedback:
@@ -77,6 +105,7 @@ def to_json(feedback: Feedback) -> dict[str, object]:
             answers.question: {label: f"about {n:,}" for label, n in answers.counts}
             for answers in feedback.questions
         },
+        "in_words": {answers.question: answers.in_words for answers in feedback.questions},
     }
 
 

@@ -2,7 +2,7 @@
 
 A month is released `USAGE_RELEASE_DAYS` after it ends. Anyone can send answers of their
 own, so thresholds cannot protect these counts: every published count carries
-differential-privacy noise (`reviews.noise`), drawn once at release and stored in
+differential-privacy noise (`publishing.noise`), drawn once at release and stored in
 `FeedbackMonth`, for every contact point — answered or not, so which places had answers
 says nothing either. Never revised."""
 

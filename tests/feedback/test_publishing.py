@@ -64,9 +64,16 @@ def test_answers_are_shown_with_their_noise_kept(client: Client, library: object
     cells = stored[str(library.pk)]  # type: ignore[attr-defined]
     assert f"About {noise.shown(cells['responses'])} response" in section
     assert "random noise" in section
-    found = section.split("Did you find this contact point easily?")[1].split("</table>")[0]
+    found = section.split("Did you find this contact point easily? (each")[1].split("</table>")[0]
     shown = dict(re.findall(r'<th scope="row">([^<]+)</th><td class="num">(\d+)</td>', found))
     assert shown["Yes, easily"] == str(noise.shown(cells["found_easily:yes"]))
+    # Above the tables, each question answered in words that agree with the table: the
+    # answer it names first is the one with the most.
+    words = re.search(r"easily\?</strong> ([^<]+)</li>", section)[1]  # type: ignore[index]
+    leader = max(shown, key=lambda label: int(shown[label]))
+    assert words.startswith(
+        (f"Most common answer: “{leader}”", f"No answer clearly ahead: “{leader}”")
+    )
     assert _section(again) == section
     assert FeedbackMonth.objects.get(month=date(2026, 10, 1)).cells == stored
 
@@ -135,3 +142,26 @@ def test_answers_are_deleted_after_the_retention_period_the_published_figures_ke
     with time_machine.travel(NOW, tick=False):
         after = client.get("/usage/library/?start=2026-10&end=2026-10").content.decode()
     assert after == before
+
+
+TOO_FEW = "Too few answers to say which was most common."
+
+
+@pytest.mark.parametrize(
+    ("counts", "margin", "words"),
+    [
+        ([("Yes", 30), ("Partly", 8), ("No", 2)], 5, "Most common answer: “Yes”, about 8 in 10."),
+        ([("Yes", 19), ("Partly", 17), ("No", 4)], 5,
+         "No answer clearly ahead: “Yes” about 5 in 10, “Partly” about 4 in 10."),
+        ([("Yes", 4), ("Partly", 1), ("No", 0)], 5, TOO_FEW),
+        ([("Yes", 0), ("Partly", 0), ("No", 0)], 0, TOO_FEW),
+        ([("Yes", 40), ("Partly", 0), ("No", 0)], 5, "Most common answer: “Yes”, almost all."),
+        ([("Yes", 97), ("Partly", 2), ("No", 1)], 5, "Most common answer: “Yes”, almost all."),
+    ],
+)  # fmt: skip
+def test_each_question_is_said_in_words_no_surer_than_the_noise(
+    counts: list[tuple[str, int]], margin: int, words: str
+) -> None:
+    from feedback.figures import Answers
+
+    assert Answers("Did you get what you came for?", counts, margin).in_words == words

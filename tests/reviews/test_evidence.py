@@ -78,6 +78,10 @@ def test_cited_evidence_is_frozen_at_publication(client: Client, tmp_path: Path)
         f"about {searches:,} searches of the finder, about {unmet:,} with no contact point" in page
     )
     assert f"Charing Cross: about {responses} responses" in page
+    # Each question also in words, frozen with the figures: 60 of 60 said yes.
+    said = evidence["feedback"]["places"][0]["in_words"]["Did you get what you came for?"]
+    assert said.startswith("Most common answer: “Yes”")
+    assert f"<strong>Did you get what you came for?</strong> {said}" in page
     assert page == later
 
 
