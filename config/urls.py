@@ -14,6 +14,7 @@ import users.admin  # noqa: F401
 import visits.admin  # noqa: F401
 from contactpoints.api import api
 from contactpoints.views import ApiDocsView, EmbedCodeView, HomeView, embed, search
+from core.pagecache import fixed_page
 from coverage.api import router as coverage_api
 from users.views import back_office_sign_in
 
@@ -31,12 +32,12 @@ urlpatterns = [
     # One sign-in page, with the second factor, for the back office too.
     # (An officer, signed in, is told the back office is not part of their role.)
     path("admin/login/", back_office_sign_in),
-    path("", HomeView.as_view(), name="home"),
+    path("", fixed_page(HomeView.as_view()), name="home"),
     path("search/", search, name="search"),
     path("contact-points/", include("contactpoints.urls")),
     path("embed/", embed, name="embed"),
-    path("embed/code/", EmbedCodeView.as_view(), name="embed-code"),
-    path("api/", ApiDocsView.as_view(), name="api-docs"),
+    path("embed/code/", fixed_page(EmbedCodeView.as_view()), name="embed-code"),
+    path("api/", fixed_page(ApiDocsView.as_view()), name="api-docs"),
     path("api/v1/", api.urls),
     path("hsds/", include("openreferral.urls")),
     path("usage/", include("publishing.urls")),
@@ -45,7 +46,7 @@ urlpatterns = [
     path("coverage/", include("coverage.urls")),
     path("demand/", include("demand.urls")),
     path("feedback/", include("feedback.urls")),
-    path("privacy/", views.privacy, name="privacy"),
+    path("privacy/", fixed_page(views.privacy), name="privacy"),
     path("accounts/", include("users.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),

@@ -28,13 +28,16 @@ class DirectoryFilterForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        boroughs = (
-            ContactPoint.objects.published()
-            .order_by("borough")
-            .values_list("borough", flat=True)
-            .distinct()
-        )
-        self.fields["borough"].choices = [("", "All boroughs")] + [(b, b) for b in boroughs]  # type: ignore[attr-defined]
+        # Read only when needed (a borough to check, or the form drawn): a kept directory
+        # page is served without asking for them.
+        self.fields["borough"].choices = _borough_choices  # type: ignore[attr-defined]
+
+
+def _borough_choices() -> list[tuple[str, str]]:
+    boroughs = (
+        ContactPoint.objects.published().order_by("borough").values_list("borough", flat=True)
+    )
+    return [("", "All boroughs")] + [(b, b) for b in boroughs.distinct()]
 
 
 class SearchForm(forms.Form):

@@ -21,6 +21,8 @@ from django.db import connection
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
+from .counting import relaxed_commit
+
 
 def client_ip(request: HttpRequest) -> str:
     remote = request.META.get("REMOTE_ADDR", "")
@@ -75,7 +77,7 @@ class ClientRateThrottle(BaseThrottle):
             quote("expires"),
         )
         expires = connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(ends, tz=UTC))
-        with connection.cursor() as cursor:
+        with relaxed_commit(), connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} ({name}, {count_}, {expires_}) VALUES (%s, 1, %s) "  # noqa: S608 (our own names, quoted)
                 f"ON CONFLICT ({name}) DO UPDATE SET {count_} = {table}.{count_} + 1 "

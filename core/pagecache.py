@@ -16,10 +16,15 @@ An answer made for one person (a search: what they typed is in it) is never kept
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
+from typing import Any
 
-from django.http import HttpResponse
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.http import http_date
 
@@ -80,6 +85,55 @@ def serve(
     response["ETag"] = found["etag"]
     response["Last-Modified"] = http_date(found["made"].timestamp())
     return response
+
+
+_fixed: dict[str, tuple[bytes, str, str, str]] = {}
+_fixed_lock = threading.Lock()
+
+
+def fixed_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """For a page whose words change only with the code and the settings (the home page,
+    the API's documentation): rendered once per process, by the host and path it was
+    asked for, then served from memory with no query at all. A deploy starts new
+    processes, so it is never served stale; an error, or a response that sets a cookie, is
+    never kept."""
+
+    @wraps(view)
+    def serve_fixed(request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        key = f"{request.scheme}://{request.get_host()}{request.path}"
+        found = _fixed.get(key)
+        if found is None:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            if not isinstance(response, HttpResponse) or response.status_code != 200:
+                return response  # streamed or not a page: made for this request only
+            if response.cookies:
+                return response
+            now = timezone.now()
+            found = (
+                response.content,
+                response["Content-Type"],
+                '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
+                http_date(now.timestamp()),
+            )
+            with _fixed_lock:
+                found = _fixed.setdefault(key, found)
+        content, kind, etag, made = found
+        response = HttpResponse(content, content_type=kind)
+        response["Cache-Control"] = f"public, max-age={MAX_AGE}"
+        response["ETag"] = etag
+        response["Last-Modified"] = made
+        return response
+
+    return serve_fixed
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs: Any) -> None:
+    """Fixed pages are made from the settings: a changed setting (in tests) remakes them."""
+    with _fixed_lock:
+        _fixed.clear()
 
 
 def _fresh(until: datetime, now: datetime) -> int:

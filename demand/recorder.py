@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.http import HttpRequest
 from django.utils import timezone
 
 from contactpoints import nearby
+from core.counting import relaxed_commit
 from core.time import local
 from places import postcodes
 from places.geocoding import Place
@@ -111,7 +112,9 @@ def search_answered(
     found = facts(place, moment=moment, open_now=open_now, facility=facility)
     now = local(timezone.now())
     try:
-        with transaction.atomic():  # a savepoint: a failed count leaves the answer alone
+        # Its own transaction (a savepoint inside one): a failed count leaves the answer
+        # alone. It does not wait for the disk (core/counting.py).
+        with relaxed_commit():
             count((now.date(), found.area, now.hour, found.open_now, found.facility, found.walk))
     except DatabaseError:
         # The resident still gets their answer; this one search is not counted.
