@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -114,6 +114,14 @@ def validate_postcode(value: str) -> None:
         raise ValidationError(str(error), code="invalid_postcode") from error
 
 
+# The relations `with_hours` reads ahead, and where it keeps each on a place.
+PREFETCHED = {
+    "opening_rules": "prefetched_rules",
+    "hours_exceptions": "prefetched_exceptions",
+    "fact_checks": "prefetched_fact_checks",
+}
+
+
 class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
     def published(self) -> ContactPointQuerySet:
         """What the public may see. Every public view starts here."""
@@ -130,7 +138,12 @@ class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
         return self.filter(status=Status.OPEN)
 
     def with_hours(self) -> ContactPointQuerySet:
-        return self.prefetch_related("opening_rules", "hours_exceptions", "fact_checks")
+        """With their hours and fact checks, three queries in all. Kept as plain lists on
+        each place (`to_attr`): a prefetch into the related managers builds a queryset
+        per place and relation, which was a third of the time to list 1,000 places."""
+        return self.prefetch_related(
+            *(Prefetch(relation, to_attr=attr) for relation, attr in PREFETCHED.items())
+        )
 
     def with_facility(self, *names: str) -> ContactPointQuerySet:
         """Places where each of these facilities is there or not known: only a confirmed
@@ -442,14 +455,19 @@ class ContactPoint(models.Model):
         prefetched = self._prefetched("fact_checks")
         if prefetched and memo is not None:
             return memo
-        found = {check.fact: check for check in self.fact_checks.all()}
+        found = {check.fact: check for check in self._related("fact_checks")}
         if prefetched:
             self.__dict__["_facts_memo"] = found
         return found
 
     def _prefetched(self, *names: str) -> bool:
-        done = getattr(self, "_prefetched_objects_cache", {})
-        return all(name in done for name in names)
+        return all(PREFETCHED[name] in self.__dict__ for name in names)
+
+    def _related(self, name: str) -> list[Any]:
+        """The rows of `name` (opening_rules, hours_exceptions, fact_checks): prefetched by
+        `with_hours`, else read now."""
+        found = self.__dict__.get(PREFETCHED[name])
+        return found if found is not None else list(getattr(self, name).all())
 
     def provenance(self, today: date) -> list[tuple[str, str, bool]]:
         """(fact, how it is known, confirmed) for every fact a resident relies on."""
@@ -476,8 +494,8 @@ class ContactPoint(models.Model):
         if prefetched and memo is not None and memo[0] == self.closed_on_bank_holidays:
             return memo[1]
         found = hours.Schedule(
-            rules=[rule.as_rule() for rule in self.opening_rules.all()],
-            exceptions=[exc.as_exception() for exc in self.hours_exceptions.all()],
+            rules=[rule.as_rule() for rule in self._related("opening_rules")],
+            exceptions=[exc.as_exception() for exc in self._related("hours_exceptions")],
             closed_on_bank_holidays=self.closed_on_bank_holidays,
         )
         if prefetched:
@@ -559,7 +577,7 @@ class ContactPoint(models.Model):
         return exports.osm_opening_hours(self.schedule(), today)
 
     def upcoming_exceptions(self, today: date, limit: int = 5) -> Iterable[HoursException]:
-        return [e for e in self.hours_exceptions.all() if e.ends_on >= today][:limit]
+        return [e for e in self._related("hours_exceptions") if e.ends_on >= today][:limit]
 
 
 class Weekday(models.IntegerChoices):

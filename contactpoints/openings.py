@@ -21,6 +21,8 @@ import numpy as np
 from core import versions
 from core.time import local, midnight
 
+from . import bank_holidays
+
 if TYPE_CHECKING:
     from .models import ContactPointQuerySet
 
@@ -53,23 +55,48 @@ class Openings:
         return set(self.places.tolist()) - set(self.pks.tolist())
 
 
-def between(places: ContactPointQuerySet, start: datetime, end: datetime) -> Openings:
+# A schedule's sessions in a stretch, by what the schedule is made of: what `between` laid
+# out for one place, for another place or version with the very same hours.
+Laid = dict[tuple[object, ...], tuple[list[float], list[float]]]
+
+
+def between(
+    places: ContactPointQuerySet, start: datetime, end: datetime, *, laid: Laid | None = None
+) -> Openings:
     """The sessions of `places` that overlap [start, end): their schedules read in three
     flat queries (`ContactPointQuerySet.schedules`, only the rules and exceptions that can
-    apply to those days), then each place's `hours.Schedule` lays out its sessions."""
+    apply to those days), then each place's `hours.Schedule` lays out its sessions — or,
+    given `laid`, only those whose hours are not in it yet (an edit lays out one place's
+    sessions again, not every place's)."""
     first = local(start).date() - timedelta(days=1)  # its overnight sessions run into start
     last = local(end).date()
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     schedules = places.schedules(on=days)
-    pks, starts, ends = [], [], []
+    # Which of those days are bank holidays is part of what the sessions are made of.
+    holidays = tuple(bank_holidays.name(day) for day in days) if laid is not None else ()
+    pks: list[int] = []
+    starts: list[float] = []
+    ends: list[float] = []
     for pk, schedule in schedules.items():
-        # A session lasts a day at most (one past midnight ends the next day).
-        for session in schedule.sessions_between(start - timedelta(days=1), end):
-            if session.end <= start:
-                continue
-            pks.append(pk)
-            starts.append(session.start.timestamp())
-            ends.append(session.end.timestamp())
+        made_of: tuple[object, ...] | None = None
+        found = None
+        if laid is not None and schedule.bank_holidays is None:
+            made_of = (tuple(schedule.rules), tuple(schedule.exceptions),
+                       schedule.closed_on_bank_holidays, holidays)  # fmt: skip
+            found = laid.get(made_of)
+        if found is None:
+            found = ([], [])
+            # A session lasts a day at most (one past midnight ends the next day).
+            for session in schedule.sessions_between(start - timedelta(days=1), end):
+                if session.end <= start:
+                    continue
+                found[0].append(session.start.timestamp())
+                found[1].append(session.end.timestamp())
+            if laid is not None and made_of is not None:
+                laid[made_of] = found
+        pks.extend([pk] * len(found[0]))
+        starts.extend(found[0])
+        ends.extend(found[1])
     return Openings(
         np.array(pks, dtype=np.int64), np.array(starts, dtype=np.float64),
         np.array(ends, dtype=np.float64), np.array(sorted(schedules), dtype=np.int64),
@@ -89,6 +116,9 @@ def open_pks(places: ContactPointQuerySet, when: datetime) -> set[int]:
 # after it, per data version: the stretch a search, a page's freshness and the nearest
 # index ask about. Kept in each process; an edit changes the version.
 _kept: OrderedDict[tuple[int, date], Openings] = OrderedDict()
+# For each day kept: every schedule's sessions laid out, by what the schedule is made of,
+# whatever the version: after an edit only the changed places' sessions are laid out again.
+_laid: dict[date, Laid] = {}
 _lock = threading.Lock()
 _KEPT = 4
 
@@ -105,9 +135,15 @@ def around(day: date) -> Openings:
             _kept.move_to_end(key)
             return found
     places = ContactPoint.objects.published().operating()
-    found = between(places, midnight(day - timedelta(days=1)), midnight(day + timedelta(days=2)))
+    with _lock:
+        laid = _laid.setdefault(day, {})
+    found = between(
+        places, midnight(day - timedelta(days=1)), midnight(day + timedelta(days=2)), laid=laid
+    )
     with _lock:
         _kept[key] = found
         while len(_kept) > _KEPT:
             _kept.popitem(last=False)
+        for old in set(_laid) - {kept_day for _version, kept_day in _kept}:
+            del _laid[old]
     return found

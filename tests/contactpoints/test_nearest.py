@@ -213,3 +213,35 @@ def test_open_pks_finds_exactly_the_places_open() -> None:
         expected = {cp.pk for cp in everyone if cp.is_open_at(when)}
         assert ContactPoint.objects.open_pks(when) == expected, when
         assert set(index.pks[index.open_at(when)].tolist()) == expected, when
+
+
+@pytest.mark.django_db
+def test_after_an_edit_only_the_changed_places_sessions_are_laid_out_again(monkeypatch) -> None:
+    """Who is open is worked out again after every edit; only the place whose hours
+    changed has its sessions laid out again (places with the same hours share theirs), and
+    the answer is still exactly each place's own schedule's."""
+    from contactpoints import hours
+
+    places = [ContactPointFactory() for _ in range(30)]
+    for i, cp in enumerate(places):
+        OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(9 + i % 8), closes=time(18))
+    laid: list[object] = []
+    original = hours.Schedule.sessions_between
+
+    def counted(self, *args):  # type: ignore[no-untyped-def]
+        laid.append(self)
+        return original(self, *args)
+
+    monkeypatch.setattr(hours.Schedule, "sessions_between", counted)
+    nearby.index().open_at(datetime(2026, 11, 25, 12, tzinfo=LONDON))
+    assert len(laid) == 8  # eight different sets of hours among the thirty
+    laid.clear()
+    edited = places[3]
+    OpeningRuleFactory(contact_point=edited, weekday=2, opens=time(20), closes=time(22))
+    evening = datetime(2026, 11, 25, 21, tzinfo=LONDON)
+    index = nearby.index()
+    open_then = set(index.pks[index.open_at(evening)].tolist())
+    assert len(laid) == 1
+    everyone = ContactPoint.objects.with_hours()
+    assert open_then == {cp.pk for cp in everyone if cp.is_open_at(evening)}
+    assert open_then == {edited.pk}
