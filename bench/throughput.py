@@ -39,6 +39,8 @@ PAGES = {
     "directory, open now": "/contact-points/?open_now=on",
     "contact point page": "/contact-points/bench-0500/",
     "API list": "/api/v1/contact-points",
+    "HSDS services": "/hsds/services",
+    "HSDS locations": "/hsds/service_at_locations",
 }
 # What residents send: a different address each request (nothing to reuse but the
 # prepared parts), anywhere in London.
@@ -52,12 +54,13 @@ AFTER_EDIT = {
     "directory": "/contact-points/",
     "contact point page": "/contact-points/bench-0500/",
     "API list (1,000 places)": "/api/v1/contact-points",
+    "HSDS locations (a page)": "/hsds/service_at_locations",
 }
 HEADERS = {"Host": "127.0.0.1", "Accept-Encoding": "gzip"}
 TARGET_SHARE = 0.50  # a kept page
 TARGET_VARIED_SHARE = 0.25
 TARGET_P99_MS = 250
-TARGET_AFTER_EDIT_MS = {"API list (1,000 places)": 300.0}
+TARGET_AFTER_EDIT_MS = {"API list (1,000 places)": 300.0, "HSDS locations (a page)": 300.0}
 TARGET_AFTER_EDIT_PAGE_MS = 100.0
 
 
@@ -149,7 +152,10 @@ def run(argv: list[str]) -> None:
     app = gunicorn("config.wsgi", port, workers=options.workers)
     verdicts = []
     try:
-        _hammer(port, "/", 1, options.clients)  # every worker started and connected
+        # A site in use: every worker started, connected and has served these pages, so
+        # what is measured next is the edit's cost, not a worker's first request.
+        for path in AFTER_EDIT.values():
+            _hammer(port, path, 1, options.clients)
         print(f"  After an edit, the first request (target ≤ {TARGET_AFTER_EDIT_PAGE_MS:g} ms "
               "for a page):")  # fmt: skip
         for name, path in AFTER_EDIT.items():

@@ -432,7 +432,7 @@ def _nearest(
         "features": [feature(cp, distance) for cp, distance in found.results],
         "nearest_open": feature(*found.nearest_open) if found.nearest_open else None,
     }
-    search.answered(request, place, moment=open_at or now, open_now=open_at is not None,
+    search.answered(request, found, moment=open_at or now, open_now=open_at is not None,
                     facility=bool(query.facility))  # fmt: skip
     return data, found.shown, open_at is None  # nearest_open: who is open now
 

@@ -42,6 +42,11 @@ class Found:
     # When the nearest result is not confirmed to have what was asked for: the nearest
     # place where it is (and open then, when a time was asked for).
     nearest_confirmed: tuple[ContactPoint, float] | None = None
+    # The metres to the nearest place of any kind open at the moment searched for (None:
+    # none within reach), when the search could tell without another pass: no facility or
+    # kind asked for. Search demand records it (`demand.recorder.facts`).
+    nearest_open_m: float | None = None
+    nearest_open_known: bool = False
 
     @property
     def shown(self) -> list[ContactPoint]:
@@ -70,10 +75,19 @@ def nearest(
         chosen &= index.open_at(open_at)
     found = index.nearest(latitude, longitude, chosen, limit=limit, within_m=within)
     also: list[tuple[float, int]] = []
+    open_m: float | None = None
     if found and open_at is None:
         open_now = index.open_at(now)
-        if not open_now[index.rows_of(pk for _d, pk in found)].any():
+        open_found = [d for (d, _pk), is_open in
+                      zip(found, open_now[index.rows_of(pk for _d, pk in found)], strict=True)
+                      if is_open]  # fmt: skip
+        if open_found:
+            open_m = open_found[0]  # nearer than it, none is open: it would be listed
+        else:
             also = index.nearest(latitude, longitude, chosen & open_now, limit=1, within_m=within)
+            open_m = also[0][0] if also else None
+    elif found:
+        open_m = found[0][0]  # each is open at the time asked for
     unsure = index.not_confirmed([pk for _d, pk in found], facilities) if facilities else {}
     sure: list[tuple[float, int]] = []
     if found and found[0][1] in unsure:
@@ -89,6 +103,8 @@ def nearest(
         settings.SEARCH_WITHIN_KM,
         not_confirmed=unsure,
         nearest_confirmed=(loaded[sure[0][1]], sure[0][0]) if sure else None,
+        nearest_open_m=open_m,
+        nearest_open_known=not facilities and not kind,
     )
 
 
@@ -151,11 +167,12 @@ def load(pks: Iterable[int], version: int) -> dict[int, ContactPoint]:
 
 
 def answered(
-    request: HttpRequest, place: Place, *, moment: datetime, open_now: bool, facility: bool
+    request: HttpRequest, found: Found, *, moment: datetime, open_now: bool, facility: bool
 ) -> None:
     """A search was answered: tell the apps that listen (settings.SEARCH_LISTENERS — the
     search demand counts), who decide what to keep of it (docs/demand.md)."""
     hooks.tell(
-        "SEARCH_LISTENERS", "search_answered", request=request, place=place, moment=moment,
-        open_now=open_now, facility=facility,
+        "SEARCH_LISTENERS", "search_answered", request=request, place=found.place,
+        moment=moment, open_now=open_now, facility=facility,
+        nearest_open_m=found.nearest_open_m if found.nearest_open_known else ...,
     )  # fmt: skip

@@ -177,6 +177,7 @@ def find_nearest(
         "asked_for": [PHRASES[name] for name in facilities],
         "map_points": points,
         "within_km": found.within_km,
+        "found": found,
     }
 
 
@@ -242,8 +243,10 @@ def _search_results(
         shown.append(context["fallback"].contact_point)
     until = min(freshness.shown_changes(shown, now), freshness.open_set_changes(now))
     response = render(request, template, context)
-    search_module.answered(request, place, moment=open_at or now, open_now=open_at is not None,
-                    facility=bool(data["facilities"]))  # fmt: skip
+    search_module.answered(
+        request, context["found"], moment=open_at or now, open_now=open_at is not None,
+        facility=bool(data["facilities"]),
+    )  # fmt: skip
     return response, until
 
 

@@ -19,6 +19,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import EllipsisType
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -68,16 +69,22 @@ def band(metres: float | None) -> str:
     return Walk.OVER_30
 
 
-def facts(place: Place, *, moment: datetime, open_now: bool, facility: bool) -> Facts:
+def facts(
+    place: Place, *, moment: datetime, open_now: bool, facility: bool,
+    nearest_open_m: float | EllipsisType | None = ...,
+) -> Facts:  # fmt: skip
     """A search's facts: worked out when its answer is computed (`moment`: the time searched
-    for, or now), from the in-memory index — no query."""
-    index = nearby.index()
-    chosen = index.select() & index.open_at(moment)
-    found = index.nearest(
-        place.latitude, place.longitude, chosen, limit=1,
-        within_m=settings.SEARCH_WITHIN_KM * 1000,
-    )  # fmt: skip
-    return Facts(area_of(place), open_now, facility, band(found[0][0] if found else None))
+    for, or now), from the in-memory index — no query. `nearest_open_m`: the metres to the
+    nearest place open then (None: none within reach), when the search found it already."""
+    if nearest_open_m is ...:
+        index = nearby.index()
+        chosen = index.select() & index.open_at(moment)
+        found = index.nearest(
+            place.latitude, place.longitude, chosen, limit=1,
+            within_m=settings.SEARCH_WITHIN_KM * 1000,
+        )  # fmt: skip
+        nearest_open_m = found[0][0] if found else None
+    return Facts(area_of(place), open_now, facility, band(nearest_open_m))
 
 
 def declines(request: HttpRequest) -> bool:
@@ -103,13 +110,15 @@ def count(key: tuple[date, str, int, bool, bool, str], n: int = 1) -> None:
 
 
 def search_answered(
-    *, request: HttpRequest, place: Place, moment: datetime, open_now: bool, facility: bool
-) -> None:
+    *, request: HttpRequest, place: Place, moment: datetime, open_now: bool, facility: bool,
+    nearest_open_m: float | EllipsisType | None = ...,
+) -> None:  # fmt: skip
     """A search was answered (a 200): count it, if counting is on and the browser allows.
-    `moment`: the time searched for, or now."""
+    `moment`: the time searched for, or now; `nearest_open_m` as `facts` takes it."""
     if not settings.DEMAND_RECORDING or declines(request):
         return
-    found = facts(place, moment=moment, open_now=open_now, facility=facility)
+    found = facts(place, moment=moment, open_now=open_now, facility=facility,
+                  nearest_open_m=nearest_open_m)  # fmt: skip
     now = local(timezone.now())
     try:
         # Its own transaction (a savepoint inside one): a failed count leaves the answer

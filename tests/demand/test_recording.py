@@ -125,3 +125,46 @@ def test_counting_can_be_switched_off(client: Client, settings: object) -> None:
     settings.DEMAND_RECORDING = False  # type: ignore[attr-defined]
     client.get("/search/", {"q": "W2 1XJ"})
     assert counts() == []
+
+
+def test_the_walk_counted_is_the_one_a_separate_pass_finds() -> None:
+    """The search hands the recorder the distance to the nearest place open then, which it
+    worked out anyway; that must be what a pass of its own over every place finds, with
+    any number of results, open now or at a time asked for."""
+    import random
+
+    from django.conf import settings
+
+    from contactpoints import nearby, search
+    from places.geocoding import Place
+
+    rng = random.Random(20261202)
+    for _ in range(40):
+        cp = ContactPointFactory(
+            latitude=Decimal(f"{rng.uniform(51.3, 51.7):.6f}"),
+            longitude=Decimal(f"{rng.uniform(-0.5, 0.3):.6f}"),
+        )
+        opens, closes = time(rng.randrange(8, 16)), time(rng.randrange(16, 23))
+        OpeningRuleFactory(contact_point=cp, weekday=rng.randrange(7), opens=opens, closes=closes)
+    for _ in range(150):
+        place = Place(rng.uniform(51.2, 51.8), rng.uniform(-0.6, 0.4), "a point", "coordinates")
+        now = datetime(2026, 11, 23, tzinfo=LONDON).replace(
+            day=rng.randrange(23, 30), hour=rng.randrange(24)
+        )
+        open_at = rng.choice([None, now, now.replace(hour=rng.randrange(24))])
+        found = search.nearest(place, now=now, open_at=open_at, limit=rng.choice([1, 3, 10]))
+        assert found.nearest_open_known
+        moment = open_at or now
+        index = nearby.index()
+        alone = index.nearest(place.latitude, place.longitude,
+                              index.select() & index.open_at(moment), limit=1,
+                              within_m=settings.SEARCH_WITHIN_KM * 1000)  # fmt: skip
+        assert found.nearest_open_m == (alone[0][0] if alone else None)
+        own = recorder.facts(place, moment=moment, open_now=False, facility=False)
+        given = recorder.facts(place, moment=moment, open_now=False, facility=False,
+                               nearest_open_m=found.nearest_open_m)  # fmt: skip
+        assert given == own
+    # With a facility asked for, the search cannot tell: the recorder makes its own pass.
+    place = Place(51.5, -0.12, "a point", "coordinates")
+    found = search.nearest(place, now=now, facilities=["has_private_room"])
+    assert not found.nearest_open_known
