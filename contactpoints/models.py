@@ -391,7 +391,9 @@ class ContactPoint(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("contactpoints:detail", kwargs={"slug": self.slug})
+        # Kept on the places a search keeps loaded for a data version (contactpoints.search).
+        memo = self.__dict__.get("_url_memo")
+        return memo or reverse("contactpoints:detail", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

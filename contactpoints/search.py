@@ -149,6 +149,13 @@ class _Loaded:
         missing = wanted - found.keys()
         if missing:
             fresh = {cp.pk: cp for cp in ContactPoint.objects.filter(pk__in=missing).with_hours()}
+            for cp in fresh.values():
+                # Worked out once, on the kept place: every copy handed out starts with them
+                # (hours and facts are only read; the address of its page cannot change
+                # within a data version).
+                cp.schedule()
+                cp.fact_checks_by_fact()
+                cp.__dict__["_url_memo"] = cp.get_absolute_url()
             with self.lock:
                 for pk, cp in fresh.items():
                     self.places[(version, pk)] = cp
