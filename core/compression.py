@@ -16,13 +16,12 @@ every request: its compressed bytes are kept beside it, in a small bounded memo.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
+
+from .memo import BoundedMemo
 
 COMPRESSIBLE = ("text/", "application/json", "application/geo+json", "application/ld+json")
 MEMO_BYTES = 32 * 1024 * 1024  # per process: the compressed copies of the busiest pages
@@ -33,36 +32,8 @@ def carries_secret(request: HttpRequest, response: HttpResponseBase) -> bool:
     return bool(settings.SESSION_COOKIE_NAME in request.COOKIES or response.cookies)
 
 
-class _Memo:
-    """Compressed copies of kept answers, by their ETag: one per process, bounded."""
-
-    def __init__(self) -> None:
-        self.found: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
-        self.size = 0
-        self.lock = threading.Lock()
-
-    def get(self, etag: str) -> tuple[bytes, str] | None:
-        with self.lock:
-            found = self.found.get(etag)
-            if found is not None:
-                self.found.move_to_end(etag)
-            return found
-
-    def keep(self, etag: str, found: tuple[bytes, str]) -> None:
-        size = len(found[0])
-        if size > MEMO_BYTES // 8:
-            return
-        with self.lock:
-            if etag in self.found:
-                return
-            self.found[etag] = found
-            self.size += size
-            while self.size > MEMO_BYTES:
-                _old, (body, _etag) = self.found.popitem(last=False)
-                self.size -= len(body)
-
-
-_memo = _Memo()
+# ETag -> (compressed body, its ETag)
+_memo: BoundedMemo[tuple[bytes, str]] = BoundedMemo(MEMO_BYTES, lambda found: len(found[0]))
 
 
 class CompressionMiddleware(GZipMiddleware):

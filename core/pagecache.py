@@ -9,6 +9,10 @@ things: an eviction costs one recomputation, never a lost coordination state), w
 ETag, Last-Modified and a public max-age of at most a minute, so browsers and a shared proxy
 can reuse it too.
 
+Each process also keeps the answers it served lately (a 16 MB memo of the compressed
+entries, ADR 24): the worker that made or read an answer serves it again after one query,
+for the data versions.
+
 An answer made for one person (a search: what they typed is in it) is never kept: pass
 `personal=True` and it is sent `private`.
 """
@@ -30,6 +34,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from . import caching, versions
+from .memo import BoundedMemo
 
 # Browsers and shared caches may reuse an answer this long at most: an edit reaches them
 # within a minute.
@@ -40,6 +45,14 @@ KEPT_HEADERS = ("Content-Disposition",)
 # What a kept entry holds; changed with its layout, so no process reads another layout's
 # entries (2: the body compressed).
 FORMAT = 2
+
+# The answers this process served lately, as kept (compressed): a kept page is then read
+# with the one query for the data versions, not a second for the cache. The key holds the
+# versions, so an edit is seen at once; an answer past its `until` is looked up again.
+RECENT_BYTES = 16 * 1024 * 1024
+_recent: BoundedMemo[dict[str, Any]] = BoundedMemo(
+    RECENT_BYTES, lambda found: len(found["content"])
+)
 
 Render = Callable[[datetime], tuple[HttpResponse, datetime]]
 
@@ -68,7 +81,11 @@ def serve(
             response["Cache-Control"] = f"private, max-age={_fresh(until, now)}"
         return response
     key = key_for(kind, choices, depends_on)
-    found = caching.get("pages", key)
+    found = _recent.get(key)
+    if found is None or found["until"] <= now:
+        found = caching.get("pages", key)
+        if found is not None:
+            _recent.keep(key, found)
     if found is not None and found["until"] > now:
         response = HttpResponse(zlib.decompress(found["content"]), content_type=found["type"])
         for header, value in found["headers"].items():
@@ -88,6 +105,7 @@ def serve(
             "etag": '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
         }
         caching.set("pages", key, found, max(1, int((until - now).total_seconds()) + 1))
+        _recent.keep(key, found)
     response["Cache-Control"] = f"public, max-age={_fresh(found['until'], now)}"
     response["ETag"] = found["etag"]
     response["Last-Modified"] = http_date(found["made"].timestamp())
@@ -134,6 +152,14 @@ def fixed_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
         return response
 
     return serve_fixed
+
+
+def forget_recent() -> None:
+    """Forget this process's copies of kept and fixed answers (tests: a new database
+    draws its data versions afresh, and a version never bumped reads as 0 in each)."""
+    _recent.clear()
+    with _fixed_lock:
+        _fixed.clear()
 
 
 @receiver(setting_changed)

@@ -86,8 +86,13 @@ def _staff_roles(request: pytest.FixtureRequest) -> None:
 def _caches_emptied(request: pytest.FixtureRequest) -> Any:
     """No test sees another's cached answers. A database cache rolls back with each test's
     transaction, but not with a transactional test's flush; a Redis cache (CACHE_URL=redis,
-    as CI runs the cache tests) keeps everything: empty them."""
+    as CI runs the cache tests) keeps everything: empty them. Each process's copies of
+    kept answers go too: a new test database starts its data versions afresh."""
     from django.core.cache import caches
+
+    from core import pagecache
+
+    pagecache.forget_recent()
 
     in_database = all(
         config["BACKEND"].endswith("DatabaseCache") for config in settings.CACHES.values()
