@@ -19,6 +19,7 @@ BENCHMARKS = [
     "throughput",
     "nearest",
     "import_postcodes",
+    "import_contact_points",
     "visits",
     "usage",
     "footfall",

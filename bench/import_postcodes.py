@@ -2,8 +2,8 @@
 
 On PostgreSQL the import streams rows with COPY and merges them in one statement; the
 baseline is a plain COPY of the same rows (read and converted the same way) into a
-temporary table, measured in the same run. Target (issue 11): at least 20,000 rows/s on
-PostgreSQL. On SQLite, batched statements (no target).
+temporary table, measured in the same run. Targets on PostgreSQL: at least 20,000 rows/s,
+and at least half the rate of that plain COPY. On SQLite, batched statements (no target).
 
     uv run python -m bench import_postcodes [--path FILE]
 """
@@ -24,6 +24,7 @@ from places.models import Postcode
 from tests.shared_data import CODEPOINT_RAW
 
 TARGET_ROWS_PER_SECOND = 20_000
+TARGET_SHARE_OF_COPY = 0.50
 
 
 def _plain_copy(path: str) -> tuple[int, float]:
@@ -78,8 +79,10 @@ def run(argv: list[str]) -> None:
     rows, seconds = _plain_copy(args.path)
     print(f"{'plain COPY (baseline)':<24} {rows:>8} {seconds:>8.1f} {rows / seconds:>8.0f}")
     slowest = min(rates)
+    share = slowest / (rows / seconds)
     print(
-        f"Slowest import {slowest:,.0f} rows/s, {slowest / (rows / seconds):.0%} of a plain "
-        f"COPY (target ≥ {TARGET_ROWS_PER_SECOND:,} rows/s): "
-        f"{'MEETS' if slowest >= TARGET_ROWS_PER_SECOND else 'MISSES'}"
+        f"Slowest import {slowest:,.0f} rows/s (target ≥ {TARGET_ROWS_PER_SECOND:,}): "
+        f"{'MEETS' if slowest >= TARGET_ROWS_PER_SECOND else 'MISSES'}; {share:.0%} of a plain "
+        f"COPY (target ≥ {TARGET_SHARE_OF_COPY:.0%}): "
+        f"{'MEETS' if share >= TARGET_SHARE_OF_COPY else 'MISSES'}"
     )

@@ -19,6 +19,7 @@ import gzip
 import random
 import statistics
 import time
+import tracemalloc
 from datetime import datetime
 from datetime import time as clock
 from decimal import Decimal
@@ -147,6 +148,23 @@ def postgis_knn(queries: list[tuple[float, float]]) -> tuple[float, float] | str
     return _p95(bare), _p95(loaded)
 
 
+TARGET_INDEX_BYTES = 25 * 2**20
+
+
+def _index_memory() -> int:
+    """Bytes an index of the current places holds once built, with one day's sessions
+    laid out (as a worker keeps it), traced on its own."""
+    tracemalloc.start()
+    try:
+        index = nearby.Index.build(version=-1)
+        index.open_at(NOON)
+        held, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del index
+    return held
+
+
 def run(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench nearest")
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -161,7 +179,7 @@ def run(argv: list[str]) -> None:
         f"{'points':>8} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'queries':>8}"
         "  same as brute force"
     )
-    worst_p95 = worst_open_p95 = worst_queries = 0.0
+    worst_p95 = worst_open_p95 = worst_queries = worst_memory = 0.0
     for size in (int(s) for s in args.sizes.split(",")):
         populate(size, positions, rng)
         start = time.perf_counter()
@@ -215,6 +233,9 @@ def run(argv: list[str]) -> None:
             f"{'':>8} once per data version in each worker: index {built * 1000:.0f} ms; "
             f"once per day asked about: that day's sessions {sessions * 1000:.0f} ms"
         )
+        held = _index_memory()
+        worst_memory = max(worst_memory, held)
+        print(f"{'':>8} the index in memory, with a day's sessions: {held / 2**20:.1f} MiB")
         knn = postgis_knn(queries[:200])
         if isinstance(knn, str):
             print(f"{'':>8} {knn}")
@@ -227,6 +248,11 @@ def run(argv: list[str]) -> None:
     print(f"Worst p95 {worst_p95:.2f} ms: {verdict} the 10 ms target.")
     verdict = "MEETS" if worst_open_p95 < 10 else "MISSES"
     print(f'Worst p95 with "open now" {worst_open_p95:.2f} ms: {verdict} the 10 ms target.')
+    verdict = "MEETS" if worst_memory <= TARGET_INDEX_BYTES else "MISSES"
+    print(
+        f"Largest index {worst_memory / 2**20:.1f} MiB per worker: {verdict} the "
+        f"{TARGET_INDEX_BYTES / 2**20:.0f} MiB target."
+    )
     verdict = "MEETS" if worst_queries <= 2 else "MISSES"
     print(
         f"At most {worst_queries:.2f} SQL queries a search once its places are loaded: "

@@ -88,10 +88,16 @@ def server_time(requests: int) -> None:
         assert response.status_code == 201, response.content
     stored = Visit.objects.filter(session=session).count()
     p95 = statistics.quantiles(timings, n=20)[-1]
+    verdict = "MEETS" if p95 <= TARGET_TAP_P95_MS else "MISSES"
     print(
         f"Log a visit (server time, {requests} requests): median "
-        f"{statistics.median(timings):.1f} ms, p95 {p95:.1f} ms; stored {stored} of {requests}"
+        f"{statistics.median(timings):.1f} ms, p95 {p95:.1f} ms; stored {stored} of {requests} "
+        f"(target p95 ≤ {TARGET_TAP_P95_MS:g} ms: {verdict})"
     )
+
+
+TARGET_TAP_P95_MS = 15.0  # one "+ visitor" tap, server time
+TARGET_TAP_SHARE = 0.20  # taps a second with 16 officers, against the hello view
 
 
 def _free_port() -> int:
@@ -131,16 +137,33 @@ def concurrency(officers: int, visits_each: int) -> None:
     if connection.vendor != "postgresql":
         print("Concurrent officers through gunicorn: PostgreSQL only; not measured on SQLite.")
         return
+    from bench.throughput import _hammer  # (throughput borrows this module's gunicorn)
+
     people = [officer_with_session(i + 1) for i in range(officers)]
+    connection.close()
+    port = _free_port()
+    hello = gunicorn("bench.hello:application", port, workers=4)
+    try:
+        _hammer(port, "/hello", 1, officers)  # warm up
+        hello_rate, _p99, _errors = _hammer(port, "/hello", 4, officers)
+    finally:
+        hello.terminate()
+        hello.wait(timeout=30)
     port = _free_port()
     server = gunicorn("config.wsgi", port, workers=4, wait=False)
     try:
         _wait_until_up(port)
-        results = _load(port, people, visits_each)
+        results, rate = _load(port, people, visits_each)
         results += _races(port, people[0], races=30)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    share = rate / hello_rate if hello_rate else 0.0
+    print(
+        f"Taps a second with {officers} officers: {rate:.0f}, beside the hello view's "
+        f"{hello_rate:.0f} req/s with as many clients in the same run: {share:.0%} (target ≥ "
+        f"{TARGET_TAP_SHARE:.0%}): {'MEETS' if share >= TARGET_TAP_SHARE else 'MISSES'}"
+    )
     acknowledged = {key for key, status in results if status in (200, 201)}
     rows = Visit.objects.filter(session__in=[s for _, s, _ in people])
     stored = {str(k) for k in rows.values_list("idempotency_key", flat=True)}
@@ -199,7 +222,8 @@ def _post(port: int, path: str, cookie: str, key: str) -> int:
     return conn.getresponse().status
 
 
-def _load(port: int, people: list[Any], visits_each: int) -> list[tuple[str, int]]:
+def _load(port: int, people: list[Any], visits_each: int) -> tuple[list[tuple[str, int]], float]:
+    """Every officer's taps (key, status), and requests a second."""
     results: list[tuple[str, int]] = []
     lock = threading.Lock()
 
@@ -228,7 +252,7 @@ def _load(port: int, people: list[Any], visits_each: int) -> list[tuple[str, int
         thread.join(timeout=300)
     elapsed = time.perf_counter() - start
     print(f"  ({len(results)} requests in {elapsed:.1f} s, {len(results) / elapsed:.0f}/s)")
-    return results
+    return results, len(results) / elapsed
 
 
 def _races(port: int, person: Any, races: int) -> list[tuple[str, int]]:

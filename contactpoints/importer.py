@@ -22,7 +22,9 @@ from functools import partial
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 
 from places import postcodes
@@ -428,38 +430,103 @@ def import_rows(
     if errors:
         raise ImportFailed(errors)
     result = Result()
-    with transaction.atomic():
-        for row in parsed:
-            _write(row, result)
-            if progress:
-                progress(1)
+    try:
+        with transaction.atomic():
+            _write_all(parsed, result, progress)
+    except IntegrityError as error:
+        # Every rule the database keeps is checked in `parse` and `full_clean` first; this
+        # is the backstop, and nothing was written.
+        problem = f"A row breaks a rule of the data ({error}); nothing imported."
+        raise ImportFailed([problem]) from None
     return result
 
 
-def _write(row: Parsed, result: Result) -> None:
-    existing = ContactPoint.objects.filter(slug=row.slug).first()
-    cp = existing or ContactPoint(slug=row.slug)
-    before = _snapshot(cp) if existing else None
-    for name, value in row.values.items():
-        setattr(cp, name, value)
-    try:
-        cp.full_clean(exclude=["replaces", "photo"])
-    except ValidationError as error:
-        raise ImportFailed([f"Row {row.line}: {'; '.join(error.messages)}"]) from error
-    unchanged = before is not None and before == _snapshot(cp)
-    if unchanged and _same_hours(cp, row) and _same_facts(cp, row):
-        result.unchanged += 1
-        return
-    cp.save()
-    if existing:
-        result.updated += 1
-    else:
-        result.created += 1
-    if row.rules is not None and not _same_hours(cp, row):
-        _replace_hours(cp, row)
-    for fact, values in row.facts.items():
-        FactCheck.objects.update_or_create(contact_point=cp, fact=fact, defaults=values)
-    services.hours_changed(contact_point_id=cp.pk)  # the sessions follow its hours
+def _write_all(
+    parsed: list[Parsed], result: Result, progress: Callable[[int], object] | None
+) -> None:
+    """Every row's place, hours and facts, in a few statements per kind of change (an
+    import of a thousand places is a handful of statements, not tens of thousands): the
+    places already there read at once with their hours and facts; places, hours and facts
+    written in bulk; the apps that follow hours told once for all the places changed."""
+    existing = {
+        cp.slug: cp
+        for cp in ContactPoint.objects.filter(slug__in=[row.slug for row in parsed]).with_hours()
+    }
+    new_places: list[ContactPoint] = []
+    # Places that were there, by the fields the file changes on them: each group is
+    # written with only those fields (a thousand rows with every field was 10 s).
+    moved_places: dict[tuple[str, ...], list[ContactPoint]] = {}
+    written: list[tuple[Parsed, ContactPoint, bool, bool]] = []  # row, place, was there, same hours
+    for row in parsed:
+        found = existing.get(row.slug)
+        cp = found or ContactPoint(slug=row.slug)
+        before = _snapshot(cp) if found else None
+        for name, value in row.values.items():
+            setattr(cp, name, value)
+        after = _snapshot(cp)
+        same_place = before is not None and before == after
+        same_hours = _same_hours(cp, row)
+        if progress:
+            progress(1)
+        if same_place and same_hours and _same_facts(cp, row):
+            result.unchanged += 1
+            continue
+        if not same_place:
+            try:
+                # The database's own constraints back these up (Django would test each
+                # with a query per row): the row's values were checked in `parse`, and
+                # its slug is the one it was matched by, distinct within the file.
+                cp.full_clean(
+                    exclude=["replaces", "photo"], validate_unique=False, validate_constraints=False
+                )
+            except ValidationError as error:
+                raise ImportFailed([f"Row {row.line}: {'; '.join(error.messages)}"]) from error
+            if before is None:
+                new_places.append(cp)
+            else:
+                fields = tuple(name for name, value in after.items() if before[name] != value)
+                moved_places.setdefault(fields, []).append(cp)
+        written.append((row, cp, found is not None, same_hours))
+    now = timezone.now()
+    ContactPoint.objects.bulk_create(new_places)  # their keys come back (RETURNING)
+    for fields, places in moved_places.items():
+        for cp in places:
+            cp.updated_at = now  # as save() would
+        ContactPoint.objects.bulk_update(places, [*fields, "updated_at"])
+    ending: dict[date | None, list[int]] = {}
+    new_rules: list[OpeningRule] = []
+    new_checks: list[FactCheck] = []
+    updated_checks: list[FactCheck] = []
+    for row, cp, was_there, same_hours in written:
+        if was_there:
+            result.updated += 1
+        else:
+            result.created += 1
+        if row.rules is not None and not same_hours:
+            if was_there:
+                ending.setdefault(row.hours_from, []).append(cp.pk)
+            new_rules += _rules_of(cp, row)
+        current = {check.fact: check for check in cp._related("fact_checks")} if was_there else {}
+        for fact, values in row.facts.items():
+            check = current.get(fact)
+            if check is None:
+                new_checks.append(FactCheck(contact_point=cp, fact=fact, **values))
+            elif check.values() != values:
+                for name, value in values.items():
+                    setattr(check, name, value)
+                check.updated_at = now  # as save() would
+                updated_checks.append(check)
+    for start, pks in ending.items():
+        _end_hours(pks, start)
+    OpeningRule.objects.bulk_create(new_rules)
+    FactCheck.objects.bulk_create(new_checks)
+    FactCheck.objects.bulk_update(updated_checks, [*UNCONFIRMED, "updated_at"])
+    # The sessions follow the hours (of the places that were there: none is scheduled at a
+    # new one), and the exports are worked out once this commits.
+    services.hours_changed_many(
+        contact_point_ids=[cp.pk for _row, cp, was_there, _same in written if was_there],
+        created_ids=[cp.pk for _row, cp, was_there, _same in written if not was_there],
+    )
 
 
 def _snapshot(cp: ContactPoint) -> dict[str, Any]:
@@ -474,7 +541,7 @@ def _snapshot(cp: ContactPoint) -> dict[str, Any]:
 def _current_rules(cp: ContactPoint, from_day: date | None) -> set[hours.WeeklyRule]:
     if cp.pk is None:
         return set()
-    rules = {r.as_rule() for r in cp.opening_rules.all()}
+    rules = {r.as_rule() for r in cp._related("opening_rules")}
     return {r for r in rules if r.valid_from == from_day and r.valid_until is None}
 
 
@@ -485,23 +552,29 @@ def _same_hours(cp: ContactPoint, row: Parsed) -> bool:
 
 
 def _same_facts(cp: ContactPoint, row: Parsed) -> bool:
-    current = {c.fact: c.values() for c in cp.fact_checks.all()}
+    if cp.pk is None:
+        return False
+    current = {c.fact: c.values() for c in cp._related("fact_checks")}
     return all(current.get(fact) == values for fact, values in row.facts.items())
 
 
-def _replace_hours(cp: ContactPoint, row: Parsed) -> None:
-    """The row's hours from `hours_from`: rules still open-ended before then end the day
-    before; rules from the same date or later are replaced."""
-    assert row.rules is not None
-    start = row.hours_from
-    rules = cp.opening_rules.all()
+def _end_hours(pks: list[int], start: date | None) -> None:
+    """Before rows' hours from `start` are written at these places: rules still open-ended
+    before then end the day before; rules from that date or later go (all of them, with no
+    date)."""
+    rules = OpeningRule.objects.filter(contact_point_id__in=pks)
     if start is None:
         rules.delete()
-    else:
-        rules.filter(valid_from__gte=start).delete()
-        rules.filter(valid_until__isnull=True).update(valid_until=start - timedelta(days=1))
-        rules.filter(valid_until__gte=start).update(valid_until=start - timedelta(days=1))
-    OpeningRule.objects.bulk_create(
+        return
+    rules.filter(valid_from__gte=start).delete()
+    ended = start - timedelta(days=1)
+    rules.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=start)).update(valid_until=ended)
+
+
+def _rules_of(cp: ContactPoint, row: Parsed) -> list[OpeningRule]:
+    """The row's hours as rules, for the caller to write with every other row's."""
+    assert row.rules is not None
+    return [
         OpeningRule(
             contact_point=cp,
             weekday=r.weekday,
@@ -512,7 +585,7 @@ def _replace_hours(cp: ContactPoint, row: Parsed) -> None:
             valid_from=r.valid_from,
         )
         for r in row.rules
-    )
+    ]
 
 
 def read_file(path: str) -> Iterator[tuple[int, dict[str, str]]]:

@@ -88,15 +88,15 @@ def prepare(today: date, pks: Iterable[int] | None = None, *, forget: bool = Tru
     return len(listed)
 
 
-def after_edit(contact_point_id: int) -> None:
-    """A place's hours or status were written in this transaction: once it commits (and
-    only if it does), work out that place's new values, so the next reader finds them
-    ready. The editor's request pays for it, never a reader's."""
+def after_edit(*contact_point_ids: int) -> None:
+    """Places' hours or status were written in this transaction: once it commits (and only
+    if it does), work out their new values, so the next reader finds them ready. The
+    editor's request pays for it, never a reader's."""
     from django.db import transaction
     from django.utils import timezone
 
     from core.time import local
 
     transaction.on_commit(
-        lambda: prepare(local(timezone.now()).date(), [contact_point_id], forget=False)
+        lambda: prepare(local(timezone.now()).date(), contact_point_ids, forget=False)
     )

@@ -8,6 +8,7 @@ database does that, whatever path the write takes (core.versions)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -44,5 +45,16 @@ def hours_changed(*, contact_point_id: int) -> None:
     """A place's hours (its rules, exceptions, status or policy) were written in this
     transaction: the apps that follow them catch up before it commits, and its exports are
     worked out once it has (`prepared`)."""
-    hooks.tell("HOURS_LISTENERS", "hours_changed", contact_point_id=contact_point_id)
-    prepared.after_edit(contact_point_id)
+    hours_changed_many(contact_point_ids=[contact_point_id])
+
+
+def hours_changed_many(
+    *, contact_point_ids: Sequence[int], created_ids: Sequence[int] = ()
+) -> None:
+    """As `hours_changed`, for many places written together (an import): their exports
+    worked out in one pass once the transaction commits. `created_ids`: places created in
+    this transaction, which nothing follows yet (no session can be scheduled at them)."""
+    if contact_point_ids:
+        hooks.tell("HOURS_LISTENERS", "hours_changed", contact_point_ids=list(contact_point_ids))
+    if contact_point_ids or created_ids:
+        prepared.after_edit(*contact_point_ids, *created_ids)

@@ -106,7 +106,7 @@ def sessions_reschedule(*, contact_point: ContactPoint, now: datetime) -> tuple[
     """After the hours changed: sessions that have not started and no one has touched
     (scheduled from the hours, no officer action, no visit) are replaced by what the hours
     now advertise; every other session is left as recorded. Returns (removed, created)."""
-    untouched = _untouched_ahead(contact_point.pk, now)
+    untouched = _untouched_ahead([contact_point.pk], now)
     latest = (
         untouched.order_by("-scheduled_start").values_list("scheduled_start", flat=True).first()
     )
@@ -126,10 +126,10 @@ def sessions_reschedule(*, contact_point: ContactPoint, now: datetime) -> tuple[
     return removed, created
 
 
-def _untouched_ahead(contact_point_id: int, now: datetime) -> QuerySet[StaffedSession]:
-    """Sessions ahead that came from the hours and no one has touched."""
+def _untouched_ahead(contact_point_ids: list[int], now: datetime) -> QuerySet[StaffedSession]:
+    """Sessions ahead at these places that came from the hours and no one has touched."""
     return StaffedSession.objects.filter(
-        contact_point_id=contact_point_id,
+        contact_point_id__in=contact_point_ids,
         source=Source.SCHEDULE,
         state=SessionState.SCHEDULED,
         actual_start__isnull=True,
@@ -138,15 +138,13 @@ def _untouched_ahead(contact_point_id: int, now: datetime) -> QuerySet[StaffedSe
     )
 
 
-def hours_changed(*, contact_point_id: int) -> None:
-    """A place's hours changed (told by contactpoints.services, through settings.
-    HOURS_LISTENERS, in the same transaction): keep the sessions not yet started in step.
-    Most saves have none scheduled ahead: one query, and the hours are not loaded."""
+def hours_changed(*, contact_point_ids: list[int]) -> None:
+    """Places' hours changed (told by contactpoints.services, through settings.
+    HOURS_LISTENERS, in the same transaction): keep their sessions not yet started in step.
+    Most saves have none scheduled ahead: one query for all of them, and no hours loaded."""
     now = timezone.now()
-    if not _untouched_ahead(contact_point_id, now).exists():
-        return
-    contact_point = ContactPoint.objects.with_hours().filter(pk=contact_point_id).first()
-    if contact_point is not None:
+    ahead = _untouched_ahead(contact_point_ids, now).values_list("contact_point_id", flat=True)
+    for contact_point in ContactPoint.objects.with_hours().filter(pk__in=ahead):
         sessions_reschedule(contact_point=contact_point, now=now)
 
 

@@ -190,3 +190,60 @@ def test_e1_and_se_postcodes_are_found_without_the_remote_geocoder(
         assert results, query
     lewisham = client.get("/search/", {"q": "SE13 5JZ"}).context["results"][0]
     assert lewisham.contact_point.name == "Lewisham Police Station"
+
+
+def test_a_larger_list_takes_a_few_statements_not_a_few_per_row(tmp_path: Path) -> None:
+    """Places, hours and facts are written in bulk: a hundred rows take fewer statements than
+    rows (they took about thirty each, one by one), created or every row changed, and every
+    fact and rule is there."""
+    import random
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.import_contact_points import rows
+    from contactpoints import importer
+    from contactpoints.models import FactCheck, OpeningRule
+
+    today = date(2026, 12, 2)
+    counts = {}
+    for size in (10, 100):
+        ContactPoint.objects.filter(slug__startswith="import-").delete()
+        for changed in (False, True):
+            given = rows(size, random.Random(size), changed=changed)
+            with CaptureQueriesContext(connection) as queries:
+                importer.import_rows(given, today=today)
+            counts[size, changed] = len(queries.captured_queries)
+        places = ContactPoint.objects.filter(slug__startswith="import-")
+        assert places.count() == size
+        assert set(places.values_list("name", flat=True)) == {
+            f"Imported contact point {n} (renamed)" for n in range(size)
+        }
+        assert FactCheck.objects.filter(contact_point__in=places).count() == size * len(Fact)
+        # The new hours from 1 March 2026 replaced the old ones from the same day.
+        assert OpeningRule.objects.filter(contact_point__in=places).count() == size * 6
+        one = places.with_hours().get(slug="import-00001")  # 11:00 once changed
+        assert one.osm_opening_hours(today).startswith("Mo-Fr 11:00-17:00")
+    # Batches grow with the rows (SQLite takes 999 parameters a statement): a few more.
+    assert counts[100, False] < 50, counts
+    assert counts[100, True] < 50, counts
+
+
+def test_a_row_the_database_refuses_imports_nothing(tmp_path: Path) -> None:
+    """A closing date before the place opened (the opening date kept in the back office)
+    is refused with a clear message, and no other row is written."""
+    ContactPoint.objects.create(
+        slug="old-station", name="Old station", kind="front_counter", borough="Westminster",
+        latitude=51.5, longitude=-0.12, opened_on=date(2020, 1, 1),
+    )  # fmt: skip
+    path = write_csv(tmp_path, [
+        {"slug": "new-place", "name": "New place", "kind": "contact_point", "borough": "Camden",
+         "latitude": "51.53", "longitude": "-0.14"},
+        {"slug": "old-station", "name": "Old station", "kind": "front_counter",
+         "borough": "Westminster", "status": "closed", "closed_on": "2019-06-30"},
+    ])  # fmt: skip
+    with pytest.raises(CommandError) as error:
+        call_command("import_contact_points", str(path), "--no-progress")
+    assert "Nothing imported" in str(error.value) or "nothing imported" in str(error.value)
+    assert not ContactPoint.objects.filter(slug="new-place").exists()
+    assert ContactPoint.objects.get(slug="old-station").status != Status.CLOSED
