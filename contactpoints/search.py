@@ -47,6 +47,7 @@ class Found:
     # kind asked for. Search demand records it (`demand.recorder.facts`).
     nearest_open_m: float | None = None
     nearest_open_known: bool = False
+    version: int = 0  # the data version of the places found
 
     @property
     def shown(self) -> list[ContactPoint]:
@@ -105,6 +106,7 @@ def nearest(
         nearest_confirmed=(loaded[sure[0][1]], sure[0][0]) if sure else None,
         nearest_open_m=open_m,
         nearest_open_known=not facilities and not kind,
+        version=index.version,
     )
 
 

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -21,6 +22,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from core import pagecache, versions
 from core.client import ClientRateThrottle, held_back
+from core.memo import BoundedMemo
 from places import geocoding
 from places.geocoding import Place
 
@@ -67,7 +69,7 @@ class ApiDocsView(TemplateView):
 def embed(request: HttpRequest) -> HttpResponse:
     """The finder for other websites to put in an iframe: same search, compact page,
     links open in a new tab."""
-    return _search(request, "contactpoints/embed.html", limit=5)
+    return _search(request, "contactpoints/embed.html", limit=5, target="_blank")
 
 
 class EmbedCodeView(TemplateView):
@@ -109,6 +111,39 @@ class Result:
     directions_url: str
     # Labels of the facilities asked for that are not confirmed at this place.
     not_confirmed: tuple[str, ...] = ()
+    # The parts of its card that are the same for every search (`card_parts`).
+    card: tuple[str, str] = ("", "")
+
+
+# Result cards' fixed parts, by (data version, place, link target): made once per version,
+# not once per search (a search's page spent about a third of its time drawing cards).
+_cards: BoundedMemo[tuple[str, str]] = BoundedMemo(
+    2 * 1024 * 1024, lambda parts: len(parts[0]) + len(parts[1])
+)
+
+
+def card_parts(cp: ContactPoint, version: int, target: str = "") -> tuple[str, str]:
+    """A result card's heading (its name, linked) and its foot (address, kind, the
+    facilities confirmed there), as HTML: what `includes/search_results.html` places
+    around the search's own lines (distance, status, directions)."""
+    key = f"{version}|{cp.pk}|{target}"
+    found = _cards.get(key)
+    if found is None:
+        link_target = format_html(' target="{}"', target) if target else ""
+        head = format_html(
+            '<h3><a href="{}"{}>{}</a></h3>', cp.get_absolute_url(), link_target, cp.name
+        )
+        address = cp.address_lines
+        foot = format_html(
+            '{}<p class="meta">{}</p><ul class="tags" aria-label="Facilities confirmed">{}</ul>',
+            format_html('<p class="address">{}</p>', ", ".join(address)) if address else "",
+            cp.get_kind_display(),
+            format_html_join("", "<li>{}</li>",
+                             ((f.label,) for f in cp.facilities() if f.state == "yes")),
+        )  # fmt: skip
+        found = (head, foot)
+        _cards.keep(key, found)
+    return found
 
 
 def directions_url(origin: tuple[float, float], cp: ContactPoint) -> str:
@@ -127,8 +162,10 @@ def find_nearest(
     open_at: datetime | None = None,
     facilities: Sequence[str] = (),
     limit: int = 10,
+    target: str = "",
 ) -> dict[str, Any]:
-    """The nearest search (`search.nearest`) as the finder pages show it."""
+    """The nearest search (`search.nearest`) as the finder pages show it; `target`: where
+    the cards' links open."""
     found = search_module.nearest(
         place, now=now, open_at=open_at, facilities=facilities, limit=limit
     )
@@ -143,6 +180,7 @@ def find_nearest(
             cp.is_open_at(moment),
             directions_url(place.coordinates, cp),
             tuple(LABELS[name] for name in found.not_confirmed.get(cp.pk, ())),
+            card_parts(cp, found.version, target),
         )
         for cp, distance in found.results
     ]
@@ -192,7 +230,9 @@ def search(request: HttpRequest) -> HttpResponse:
 _search_throttle = ClientRateThrottle(settings.SEARCH_RATE)
 
 
-def _search(request: HttpRequest, template: str, limit: int = 10) -> HttpResponse:
+def _search(request: HttpRequest, template: str, limit: int = 10, target: str = "") -> HttpResponse:
+    """The finder's answer in `template`; `target`: where its links open (the embedded
+    widget's open a new tab)."""
     if not request.GET:
         return render(request, template, {"form": SearchForm()})
     if not _search_throttle.allow_request(request):
@@ -206,12 +246,12 @@ def _search(request: HttpRequest, template: str, limit: int = 10) -> HttpRespons
         return response
     return pagecache.serve(
         kind="search", choices="", depends_on=(), personal=True,
-        render=lambda now: _search_results(request, template, limit, now),
+        render=lambda now: _search_results(request, template, limit, now, target),
     )  # fmt: skip
 
 
 def _search_results(
-    request: HttpRequest, template: str, limit: int, now: datetime
+    request: HttpRequest, template: str, limit: int, now: datetime, target: str = ""
 ) -> tuple[HttpResponse, datetime]:
     """The results page, and until when it is right: the places on it may change, and
     who is open (filters, the nearest open place) changes when any place opens or closes."""
@@ -235,8 +275,9 @@ def _search_results(
         return response, now
     open_at = data["open_at"] or (now if data["open_now"] else None)
     context |= find_nearest(
-        place, now=now, open_at=open_at, facilities=data["facilities"], limit=limit
-    )
+        place, now=now, open_at=open_at, facilities=data["facilities"], limit=limit,
+        target=target,
+    )  # fmt: skip
     context |= {"now": now, "open_at": data["open_at"], "open_now": data["open_now"]}
     shown = [r.contact_point for r in context["results"]]
     if context["fallback"]:

@@ -260,3 +260,23 @@ def test_a_closed_status_at_a_searched_time_gives_the_next_opening_by_date() -> 
     assert schedule.status(saturday).describe(searched=True) == (
         "Closed at that time — next opens Wednesday 2 December at 19:00"
     )
+
+
+def test_a_result_card_follows_an_edit_at_once(client: Client) -> None:
+    """A card's fixed parts are made once per data version: an edit of the place (its
+    name, a fact confirmed) shows on the next search."""
+    from contactpoints.models import Basis, FactCheck
+
+    cp = ContactPointFactory(name="Old name", latitude=51.5, longitude=-0.12)
+    search = "/search/?lat=51.5&lon=-0.12"
+    first = client.get(search).content.decode()
+    assert ">Old name</a></h3>" in first
+    assert "<li>Private room for a confidential conversation</li>" not in first
+    cp.name = "New name"
+    cp.has_private_room = True
+    cp.save()
+    FactCheck.objects.create(contact_point=cp, fact="has_private_room", basis=Basis.SOURCE,
+                             source="The council's list")  # fmt: skip
+    again = client.get(search).content.decode()
+    assert ">New name</a></h3>" in again
+    assert "<li>Private room for a confidential conversation</li>" in again
