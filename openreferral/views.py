@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -204,6 +205,7 @@ def about(request: HttpRequest) -> HttpResponse:
 
 
 def _guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method not in {"GET", "HEAD"}:
             return _bad("Only GET: this API is read-only.", 405)
@@ -212,8 +214,20 @@ def _guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         except BadParameter as error:
             return _bad(str(error))
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _fixed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For answers made from the code alone (the taxonomy and its terms: no query): public,
+    reusable for as long as any kept answer (a deploy may change them)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            response["Cache-Control"] = f"public, max-age={pagecache.MAX_AGE}"
+        return response
+
     return wrapped
 
 
@@ -379,6 +393,7 @@ def organization(request: HttpRequest, id: str) -> HttpResponse:
 
 
 @_guarded
+@_fixed
 def taxonomies(request: HttpRequest) -> HttpResponse:
     asked = Asked.of(request, {"search"})
     found = hsds.taxonomy()
@@ -387,6 +402,7 @@ def taxonomies(request: HttpRequest) -> HttpResponse:
 
 
 @_guarded
+@_fixed
 def taxonomy(request: HttpRequest, id: str) -> HttpResponse:
     if _uuid_or_none(id) != hsds.taxonomy()["id"]:
         return _bad(f"No taxonomy has the id “{id[:40]}”.", 404)
@@ -394,6 +410,7 @@ def taxonomy(request: HttpRequest, id: str) -> HttpResponse:
 
 
 @_guarded
+@_fixed
 def taxonomy_terms(request: HttpRequest) -> HttpResponse:
     asked = Asked.of(request, {"search", "taxonomy_id", "top_only", "parent_id"})
     if request.GET.get("top_only", "true").lower() not in BOOLEANS:
@@ -411,6 +428,7 @@ def taxonomy_terms(request: HttpRequest) -> HttpResponse:
 
 
 @_guarded
+@_fixed
 def taxonomy_term(request: HttpRequest, id: str) -> HttpResponse:
     for kind in hsds.KINDS:
         if kind.term_id == _uuid_or_none(id):

@@ -193,6 +193,20 @@ def test_unknown_ids_are_404_json(demo: Client) -> None:
         assert "detail" in answer.json()
 
 
+def test_every_answer_may_be_reused_by_browsers_and_proxies(demo: Client) -> None:
+    """Cached like the rest of the API: each list and record says it is public and for
+    how long, with a validator for a conditional request."""
+    service = demo.get("/hsds/services").json()["contents"][0]["id"]
+    term = demo.get("/hsds/taxonomy_terms").json()["contents"][0]["id"]
+    taxonomy = demo.get("/hsds/taxonomies").json()["contents"][0]["id"]
+    for url in ("/hsds/services", f"/hsds/services/{service}", "/hsds/service_at_locations",
+                "/hsds/organizations", "/hsds/taxonomies", f"/hsds/taxonomies/{taxonomy}",
+                "/hsds/taxonomy_terms", f"/hsds/taxonomy_terms/{term}"):  # fmt: skip
+        answer = demo.get(url)
+        assert answer["Cache-Control"].startswith("public, max-age="), url
+        assert demo.get(url, HTTP_IF_NONE_MATCH=answer["ETag"]).status_code == 304, url
+
+
 def _expanded(schedules: list[dict[str, Any]], first: date, last: date) -> set[tuple[float, float]]:
     """The sessions an independent reader finds: each weekly schedule as an RRULE event,
     expanded by recurring_ical_events (dated changes are left to the notes)."""
