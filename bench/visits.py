@@ -37,6 +37,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from contactpoints.models import ContactPoint, Kind
 from publishing.rollup import usage_verify
 from users.models import User
+from users.sessions import SIGNED_IN_AT
 from visits.models import Assignment, SessionState, StaffedSession, Visit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +71,7 @@ def officer_with_session(index: int) -> tuple[User, StaffedSession, str]:
     store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    store[SIGNED_IN_AT] = now.timestamp()  # as signing in records it (users.sessions)
     store.create()
     return user, session, store.session_key or ""
 

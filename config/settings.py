@@ -102,9 +102,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    # A sign-in ends SESSION_COOKIE_AGE after it was made, however often it is used.
+    # A sign-in ends SESSION_COOKIE_AGE after it was made, however often it is used. Before
+    # the second factor's middleware, so that the signed-out visitor it leaves is the one
+    # that middleware equips (an ended sign-in on a staff page is sent to sign in, not 500).
     "users.sessions.SignInLifetimeMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Who is changing a credential or a permission, for the access history.
     "users.audit.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -128,7 +128,30 @@ def test_a_sign_in_ends_twelve_hours_after_it_was_made_however_busy(
             left = phone.get("/staff/")["X-Sign-In-Seconds-Left"]
             assert left == str((12 - hours) * 3600)
         clock.shift(timedelta(hours=1))
+        # A tap sent as the sign-in ends is refused as signed out, never a server error.
+        tap = phone.post(f"/staff/sessions/{evening.pk}/visits/",
+                         {"purpose": "advice", "idempotency_key": str(uuid.uuid4())},
+                         HTTP_ACCEPT="application/json")  # fmt: skip
+        assert tap.status_code in {302, 401, 403}
         ended = phone.get("/staff/")
         assert ended.status_code == 302
         assert ended["Location"].startswith("/accounts/login/")
         assert "X-Sign-In-Seconds-Left" not in ended
+
+
+def test_a_sign_in_with_no_recorded_start_is_ended_not_a_server_error(
+    beethoven, evening: StaffedSession
+) -> None:
+    """A session made before sign-ins recorded their start (or by any other path) is
+    signed out; a tap sent with it is refused as signed out, never a 500."""
+    from users.sessions import SIGNED_IN_AT
+
+    officer = staff_user("officer", roles.OFFICER, beethoven)
+    with time_machine.travel(EVENING, tick=False):
+        phone = sign_in(Client(), officer)
+        session = phone.session
+        del session[SIGNED_IN_AT]
+        session.save()
+        tap = _tap(phone, evening, EVENING)
+        assert tap.status_code in {302, 401, 403}
+        assert Visit.objects.count() == 0
