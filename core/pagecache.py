@@ -102,17 +102,26 @@ def serve(
             "headers": {h: response[h] for h in KEPT_HEADERS if response.has_header(h)},
             "made": now,
             "until": until,
-            "etag": '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
+            "etag": _etag(response.content),
         }
         caching.set("pages", key, found, max(1, int((until - now).total_seconds()) + 1))
         _recent.keep(key, found)
-    response["Cache-Control"] = f"public, max-age={_fresh(found['until'], now)}"
-    response["ETag"] = found["etag"]
-    response["Last-Modified"] = http_date(found["made"].timestamp())
+    return _public(response, _fresh(found["until"], now), found["etag"], found["made"])
+
+
+def _etag(content: bytes) -> str:
+    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
+def _public(response: HttpResponse, max_age: int, etag: str, made: datetime) -> HttpResponse:
+    """A kept answer's headers: anyone may reuse it for `max_age` seconds, and check it."""
+    response["Cache-Control"] = f"public, max-age={max_age}"
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(made.timestamp())
     return response
 
 
-_fixed: dict[str, tuple[bytes, str, str, str]] = {}
+_fixed: dict[str, tuple[bytes, str, str, datetime]] = {}
 _fixed_lock = threading.Lock()
 
 
@@ -135,21 +144,14 @@ def fixed_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
                 return response  # streamed or not a page: made for this request only
             if response.cookies:
                 return response
-            now = timezone.now()
             found = (
-                response.content,
-                response["Content-Type"],
-                '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"',
-                http_date(now.timestamp()),
-            )
+                response.content, response["Content-Type"], _etag(response.content),
+                timezone.now(),
+            )  # fmt: skip
             with _fixed_lock:
                 found = _fixed.setdefault(key, found)
         content, kind, etag, made = found
-        response = HttpResponse(content, content_type=kind)
-        response["Cache-Control"] = f"public, max-age={MAX_AGE}"
-        response["ETag"] = etag
-        response["Last-Modified"] = made
-        return response
+        return _public(HttpResponse(content, content_type=kind), MAX_AGE, etag, made)
 
     return serve_fixed
 
