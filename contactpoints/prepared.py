@@ -11,21 +11,19 @@ what is missing, keeping it for the next.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from functools import cache
+
+from core.memo import BoundedMemo
 
 from . import bank_holidays
 from .models import ContactPoint, PreparedHours
 
 # Change when the export's wording or rules change: every kept value is then made anew.
 FORMAT = "osm-1"
-KEPT_IN_PROCESS = 5000  # values (about 1 kB each)
-
-_memo: OrderedDict[str, str] = OrderedDict()
-_lock = threading.Lock()
+# Values kept in each process, by key: about 5,000 of about 1 kB.
+_memo: BoundedMemo[str] = BoundedMemo(5 * 2**20, len)
 
 
 @cache
@@ -48,12 +46,7 @@ def osm_hours(places: Sequence[ContactPoint], today: date) -> dict[int, str]:
     prefetched): from this process, then the database, working out only what neither
     has."""
     keys = {cp.pk: key_of(cp, today) for cp in places}
-    found: dict[str, str] = {}
-    with _lock:
-        for key in keys.values():
-            if key in _memo:
-                found[key] = _memo[key]
-                _memo.move_to_end(key)
+    found = {key: value for key in keys.values() if (value := _memo.get(key)) is not None}
     missing = set(keys.values()) - set(found)
     if missing:
         found |= dict(PreparedHours.objects.filter(key__in=missing).values_list("key", "osm"))
@@ -65,11 +58,8 @@ def osm_hours(places: Sequence[ContactPoint], today: date) -> dict[int, str]:
             made.append(PreparedHours(key=key, day=today, osm=found[key]))
     if made:
         PreparedHours.objects.bulk_create(made, ignore_conflicts=True)
-    with _lock:
-        for key in keys.values():
-            _memo[key] = found[key]
-        while len(_memo) > KEPT_IN_PROCESS:
-            _memo.popitem(last=False)
+    for key in keys.values():
+        _memo.keep(key, found[key])
     return {pk: found[key] for pk, key in keys.items()}
 
 
