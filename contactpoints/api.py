@@ -412,10 +412,7 @@ def _nearest(
         limit=query.limit,
     )  # fmt: skip
 
-    listed = [cp for cp, _d in found.results] + (
-        [found.nearest_open[0]] if found.nearest_open else []
-    )
-    osm = prepared.osm_hours(listed, hours.local(now).date())
+    osm = prepared.osm_hours(found.shown, hours.local(now).date())
 
     def feature(cp: ContactPoint, distance: float) -> dict[str, Any]:
         properties = _properties(request, cp, now, osm) | {"distance_m": round(distance, 1)}
