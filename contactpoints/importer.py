@@ -423,16 +423,18 @@ def import_rows(
             )
         slugs[row.slug] = line
         parsed.append(row)
-    known = set(ContactPoint.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    # The places already there, with their hours and facts: read once, for the check below
+    # and for comparing each row with what is kept.
+    existing = {cp.slug: cp for cp in ContactPoint.objects.filter(slug__in=slugs).with_hours()}
     for row in parsed:
-        if row.slug not in known and "kind" not in row.values:
+        if row.slug not in existing and "kind" not in row.values:
             errors.append(f"Row {row.line}: kind: required for a new contact point")
     if errors:
         raise ImportFailed(errors)
     result = Result()
     try:
         with transaction.atomic():
-            _write_all(parsed, result, progress)
+            _write_all(parsed, existing, result, progress)
     except IntegrityError as error:
         # Every rule the database keeps is checked in `parse` and `full_clean` first; this
         # is the backstop, and nothing was written.
@@ -442,16 +444,16 @@ def import_rows(
 
 
 def _write_all(
-    parsed: list[Parsed], result: Result, progress: Callable[[int], object] | None
+    parsed: list[Parsed],
+    existing: dict[str, ContactPoint],
+    result: Result,
+    progress: Callable[[int], object] | None,
 ) -> None:
     """Every row's place, hours and facts, in a few statements per kind of change (an
     import of a thousand places is a handful of statements, not tens of thousands): the
-    places already there read at once with their hours and facts; places, hours and facts
-    written in bulk; the apps that follow hours told once for all the places changed."""
-    existing = {
-        cp.slug: cp
-        for cp in ContactPoint.objects.filter(slug__in=[row.slug for row in parsed]).with_hours()
-    }
+    places already there (`existing`, by slug) read at once with their hours and facts;
+    places, hours and facts written in bulk; the apps that follow hours told once for all
+    the places changed."""
     new_places: list[ContactPoint] = []
     # Places that were there, by the fields the file changes on them: each group is
     # written with only those fields (a thousand rows with every field was 10 s).
@@ -506,7 +508,7 @@ def _write_all(
             if was_there:
                 ending.setdefault(row.hours_from, []).append(cp.pk)
             new_rules += _rules_of(cp, row)
-        current = {check.fact: check for check in cp._related("fact_checks")} if was_there else {}
+        current = cp.fact_checks_by_fact() if was_there else {}
         for fact, values in row.facts.items():
             check = current.get(fact)
             if check is None:
@@ -529,13 +531,16 @@ def _write_all(
     )
 
 
+# What a row can change on a place (never its key or when it was made or last saved).
+_COMPARED = [
+    f.name
+    for f in ContactPoint._meta.concrete_fields
+    if f.name not in {"id", "created_at", "updated_at"}
+]
+
+
 def _snapshot(cp: ContactPoint) -> dict[str, Any]:
-    fields = [
-        f.name
-        for f in ContactPoint._meta.concrete_fields
-        if f.name not in {"id", "created_at", "updated_at"}
-    ]
-    return {name: getattr(cp, name) for name in fields}
+    return {name: getattr(cp, name) for name in _COMPARED}
 
 
 def _current_rules(cp: ContactPoint, from_day: date | None) -> set[hours.WeeklyRule]:
@@ -554,8 +559,10 @@ def _same_hours(cp: ContactPoint, row: Parsed) -> bool:
 def _same_facts(cp: ContactPoint, row: Parsed) -> bool:
     if cp.pk is None:
         return False
-    current = {c.fact: c.values() for c in cp._related("fact_checks")}
-    return all(current.get(fact) == values for fact, values in row.facts.items())
+    current = cp.fact_checks_by_fact()
+    return all(
+        fact in current and current[fact].values() == values for fact, values in row.facts.items()
+    )
 
 
 def _end_hours(pks: list[int], start: date | None) -> None:
