@@ -14,6 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
 from geopy.distance import geodesic
 
@@ -225,7 +226,7 @@ def _fixed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
-            response["Cache-Control"] = f"public, max-age={pagecache.MAX_AGE}"
+            patch_cache_control(response, public=True, max_age=pagecache.MAX_AGE)
         return response
 
     return wrapped
