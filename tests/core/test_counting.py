@@ -6,13 +6,11 @@ import pytest
 from django.db import connection, transaction
 
 from core.counting import relaxed_commit
+from tests.databases import postgresql_only
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite has no asynchronous commit; CI runs this on PostgreSQL",
-    ),
+    postgresql_only("SQLite has no asynchronous commit"),
 ]
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from publishing import rollup
 from publishing.models import UsageDay
+from tests.databases import postgresql_only
 from tests.factories import ContactPointFactory, staff_user
 from users import roles
 from visits import services
@@ -21,10 +22,7 @@ TAPS = 10
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite runs one writer at a time; CI runs this on PostgreSQL",
-    ),
+    postgresql_only("SQLite runs one writer at a time"),
 ]
 
 
