@@ -445,7 +445,12 @@ def icalendar_feed(
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"{name}: opening times")
     cal.add("x-wr-timezone", "Europe/London")
-    stamp = datetime.now(UTC)
+    # DTSTAMP, for a calendar with no METHOD, is when its information was last revised.
+    # The feed is made afresh from the schedule each day, so it is stamped with the start
+    # of that day: the same schedule gives the same bytes all day long, and the feed's ETag
+    # and compressed copy hold. (An edited session is a new event anyway: its UID names its
+    # start and end.)
+    stamp = midnight(hours.local(datetime.now(UTC)).date())
     # A UID names one session: two sessions that start together but end apart are two
     # events (a calendar treats a repeated UID as an edit of the same event), and the
     # same session given twice is one.

@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, time
 
 import icalendar
+import time_machine
 
 from contactpoints.exports import icalendar_feed, osm_opening_hours, schema_opening_hours
 from contactpoints.hours import DatedException, Recurrence, Schedule, WeeklyRule
@@ -88,6 +89,26 @@ def test_icalendar_round_trip() -> None:
     assert starts == [s.start for s in sessions]
     assert events[0]["summary"] == "Beethoven Centre: open"
     assert len({str(e["uid"]) for e in events}) == 4
+
+
+def test_the_feed_is_the_same_bytes_all_day_and_new_the_next() -> None:
+    """A calendar app or a cache that compares the feed sees a change only when there is
+    one: DTSTAMP is the start of the London day the feed was made, not the moment."""
+    schedule = Schedule(rules=CONTACT_POINT)
+    sessions = schedule.next_sessions(datetime(2026, 11, 27, 12, tzinfo=UTC), 4)
+
+    def made_at(moment: datetime) -> bytes:
+        with time_machine.travel(moment, tick=False):
+            return icalendar_feed(
+                name="B", uid_prefix="b@test", url="https://x/", sessions=sessions
+            )
+
+    # 00:30 and 23:50 in London on 27 November (GMT): one day, one feed.
+    morning = made_at(datetime(2026, 11, 27, 0, 30, tzinfo=UTC))
+    assert made_at(datetime(2026, 11, 27, 23, 50, tzinfo=UTC)) == morning
+    stamp = icalendar.Calendar.from_ical(morning).walk("VEVENT")[0].decoded("dtstamp")
+    assert stamp == datetime(2026, 11, 27, tzinfo=UTC)
+    assert made_at(datetime(2026, 11, 28, 0, 1, tzinfo=UTC)) != morning
 
 
 def test_schema_org_never_reads_an_all_day_session_as_closed() -> None:
