@@ -52,14 +52,22 @@ def _add(contact_point_id: int, day: date, columns: list[str], sign: int) -> Non
 
 
 def _add_many(increments: dict[tuple[int, date], dict[str, int]]) -> None:
-    """Add each day's counts to its row (making the row first if need be): one UPDATE per
-    day, which holds the row's lock until the writer commits, so concurrent writers queue
-    and none is lost."""
+    """Add each day's counts to its row, which holds the row's lock until the writer
+    commits, so concurrent writers queue and none is lost. A day only counted up (nearly
+    every write: a tap) is one upsert; a day counted down (a visit withdrawn or moved) is
+    an UPDATE of its row, made first if need be: an upsert's proposed row would carry the
+    negative counts, which the columns' checks refuse before the conflict is seen."""
     quote = connection.ops.quote_name
     table = quote(UsageDay._meta.db_table)
     keys = f"{quote('contact_point_id')}, {quote('day')}"
+    names = ", ".join(quote(c) for c in COLUMNS)
+    upsert = (
+        f"INSERT INTO {table} ({keys}, {names}) "  # noqa: S608 (our own names, quoted)
+        f"VALUES (%s, %s{', %s' * len(COLUMNS)}) ON CONFLICT ({keys}) DO UPDATE SET "
+        + ", ".join(f"{quote(c)} = {table}.{quote(c)} + EXCLUDED.{quote(c)}" for c in COLUMNS)
+    )
     make = (
-        f"INSERT INTO {table} ({keys}, {', '.join(quote(c) for c in COLUMNS)}) "  # noqa: S608 (our own names, quoted)
+        f"INSERT INTO {table} ({keys}, {names}) "  # noqa: S608 (our own names, quoted)
         f"VALUES (%s, %s{', 0' * len(COLUMNS)}) ON CONFLICT ({keys}) DO NOTHING"
     )
     add = (
@@ -68,11 +76,18 @@ def _add_many(increments: dict[tuple[int, date], dict[str, int]]) -> None:
         + f" WHERE {quote('contact_point_id')} = %s AND {quote('day')} = %s"
     )
     days = sorted(increments)
+    up = [day for day in days if min(increments[day].values(), default=0) >= 0]
+    down = [day for day in days if day not in up]
     with connection.cursor() as cursor:
-        cursor.executemany(make, days)
-        cursor.executemany(
-            add, [[*(increments[day].get(c, 0) for c in COLUMNS), *day] for day in days]
-        )
+        if up:
+            cursor.executemany(
+                upsert, [[*day, *(increments[day].get(c, 0) for c in COLUMNS)] for day in up]
+            )
+        if down:
+            cursor.executemany(make, down)
+            cursor.executemany(
+                add, [[*(increments[day].get(c, 0) for c in COLUMNS), *day] for day in down]
+            )
 
 
 def visit_counted(*, visit: Visit, sign: int) -> None:

@@ -41,7 +41,14 @@ def can_record(user: User, contact_point: ContactPoint) -> bool:
         return False
     if user.has_perm("visits.view_all_contact_points"):
         return True
-    return Assignment.objects.filter(officer=user, contact_point=contact_point).exists()
+    # Kept on the user object, as Django keeps its permissions (`_perm_cache`): that object
+    # lives for one request, in which the view and the service both ask.
+    known: dict[int, bool] = user.__dict__.setdefault("_assigned_cache", {})
+    if contact_point.pk not in known:
+        known[contact_point.pk] = Assignment.objects.filter(
+            officer=user, contact_point=contact_point
+        ).exists()
+    return known[contact_point.pk]
 
 
 def _require(user: User, contact_point: ContactPoint) -> None:
@@ -262,7 +269,6 @@ def session_reopen(
     return session
 
 
-@transaction.atomic
 def session_for_tap(*, session: StaffedSession, user: User, at: datetime) -> StaffedSession:
     """The session a tap made at `at` belongs to. At a counter that runs on past the end of
     its session into the next one (open round the clock, or an overnight session followed
@@ -271,7 +277,12 @@ def session_for_tap(*, session: StaffedSession, user: User, at: datetime) -> Sta
     officers, so the visitor in front of the desk is logged without anyone pressing a
     button. Otherwise the session itself."""
     if at < session.scheduled_end:
-        return session
+        return session  # nearly every tap: no transaction opened for nothing
+    return _roll_over(session=session, user=user, at=at)
+
+
+@transaction.atomic
+def _roll_over(*, session: StaffedSession, user: User, at: datetime) -> StaffedSession:
     current = StaffedSession.objects.select_for_update().get(pk=session.pk)
     _require(user, current.contact_point)
     if current.state != SessionState.HELD:
@@ -353,6 +364,7 @@ def session_correct(*, session: StaffedSession, user: User) -> StaffedSession:
 class Logged:
     visit: Visit
     created: bool  # False: this idempotency key was seen before; nothing new was stored
+    session: StaffedSession | None = None  # the visit's session as read to store it
 
 
 def visit_log(
@@ -409,15 +421,19 @@ def visit_log(
         # The same key arrived twice at once: the other request stored it.
         stored = Visit.objects.get(idempotency_key=idempotency_key)
         return Logged(stored, created=False)
-    return Logged(visit, created=True)
+    return Logged(visit, created=True, session=session)
 
 
 def _checked(visit: Visit) -> None:
     """The visit's fields checked before it is written. Its check constraints repeat the
     fields' choices, which this checks in Python; Django would ask the database once per
-    constraint (four queries a tap), and the database keeps them anyway."""
+    constraint (four queries a tap), and the database keeps them anyway. The idempotency
+    key's uniqueness is not asked either: the caller has just looked the key up, and two
+    requests with one key at once meet at the unique index (IntegrityError)."""
     visit.full_clean(
-        exclude=["session", "contact_point", "recorded_by"], validate_constraints=False
+        exclude=["session", "contact_point", "recorded_by"],
+        validate_unique=False,
+        validate_constraints=False,
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Window
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -115,19 +116,36 @@ def _state_name(session: StaffedSession) -> str:
     return "open" if session.actual_end is None else "ended"
 
 
+_PURPOSES = dict(Purpose.choices)
+
+
 def _visit_json(key: uuid.UUID, purpose: str, arrived_at: datetime) -> dict[str, str]:
-    return {"key": str(key), "label": Purpose(purpose).label, "time": f"{local(arrived_at):%H:%M}"}
+    # Every answer to the counter lists the session's visits: kept plain (no enum lookups).
+    return {
+        "key": str(key),
+        "label": _PURPOSES[purpose],
+        "time": local(arrived_at).strftime("%H:%M"),
+    }
+
+
+# The latest visitors a counter lists (it counts them all): a busy round-the-clock counter
+# logs hundreds in a session, and every answer to the counter script carries the list.
+RECENT_VISITS = 20
 
 
 def counter_state(session: StaffedSession, user: Any) -> dict[str, Any]:
     """What the counter screen shows, as the server knows it now: the page embeds it, every
     answer to the counter script carries it, and the script adds the changes still waiting
-    on the device to it."""
+    on the device to it. `count`: the session's visitors; `visits`: the latest of them
+    (RECENT_VISITS), oldest first."""
     now = timezone.now()
-    rows = session.visits.counted().order_by("arrived_at", "pk")
-    visits = [
-        _visit_json(*row) for row in rows.values_list("idempotency_key", "purpose", "arrived_at")
-    ]
+    rows = list(
+        session.visits.counted()
+        .annotate(total=Window(Count("pk")))
+        .order_by("-arrived_at", "-pk")
+        .values_list("idempotency_key", "purpose", "arrived_at", "total")[:RECENT_VISITS]
+    )
+    visits = [_visit_json(key, purpose, at) for key, purpose, at, _total in reversed(rows)]
     state = _state_name(session)
     until = services.reopen_until(session, user) if state == "ended" else None
     return {
@@ -138,6 +156,7 @@ def counter_state(session: StaffedSession, user: Any) -> dict[str, Any]:
         "reopen_until": until.isoformat() if until else None,
         "reopen_minutes": services.REOPEN_WINDOW.seconds // 60,
         "visits": visits,
+        "count": rows[0][3] if rows else 0,
         "as_of": now.isoformat(timespec="microseconds"),
     }
 
@@ -217,14 +236,20 @@ def session_not_held(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _done(
-    request: HttpRequest, session: StaffedSession, message: str, **extra: Any
+    request: HttpRequest,
+    session: StaffedSession,
+    message: str,
+    *,
+    fresh: bool = False,
+    **extra: Any,
 ) -> HttpResponse:
+    """The answer to a counter change. `fresh`: `session` was read by the change itself,
+    so it need not be read again."""
     if _wants_json(request):
-        session.refresh_from_db()
+        if not fresh:
+            session.refresh_from_db()
         state = counter_state(session, request.user)
-        return JsonResponse(
-            {"message": message, "visits": len(state["visits"]), "state": state, **extra}
-        )
+        return JsonResponse({"message": message, "visits": state["count"], "state": state, **extra})
     messages.success(request, message)
     return redirect("staff:counter", pk=session.pk)
 
@@ -258,8 +283,9 @@ def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
     label = logged.visit.get_purpose_display()
     response = _done(
         request,
-        session,
+        logged.session or session,
         f"Visitor logged: {label}." if logged.created else f"Already logged: {label}.",
+        fresh=logged.session is not None,
         created=logged.created,
         key=str(logged.visit.idempotency_key),
     )

@@ -120,8 +120,10 @@
   // --- What the screen shows ------------------------------------------------------------
   // The server's state plus the changes waiting for this session, applied in order.
   function view(state, changes) {
+    // `count`: every visitor of the session; `visits`: the latest of them, as listed.
     var shown = {
       state: state.state, visits: state.visits.slice(),
+      count: typeof state.count === "number" ? state.count : state.visits.length,
       ended_at: state.ended_at, reopen_until: state.reopen_until ? Date.parse(state.reopen_until) : null
     };
     var now = serverNow();
@@ -129,9 +131,14 @@
       if (change.session !== state.session || change.refused || !mine(change)) return;
       if (change.kind === "visit") {
         var known = shown.visits.some(function (v) { return v.key === change.key; });
-        if (!known) shown.visits.push({ key: change.key, label: change.label, time: clock(new Date(change.made)), waiting: true });
+        if (!known) {
+          shown.visits.push({ key: change.key, label: change.label, time: clock(new Date(change.made)), waiting: true });
+          shown.count += 1;
+        }
       } else if (change.kind === "undo") {
+        var before = shown.visits.length;
         shown.visits = shown.visits.filter(function (v) { return v.key !== change.key; });
+        shown.count -= before - shown.visits.length;
       } else if (change.kind === "start" && shown.state === "scheduled") {
         shown.state = "open";
       } else if (change.kind === "end" && shown.state === "open") {
@@ -155,9 +162,9 @@
       section.hidden = section.getAttribute("data-state-section") !== shown.state;
     });
     var count = document.querySelector("[data-visit-count]");
-    if (count) count.textContent = shown.visits.length;
+    if (count) count.textContent = shown.count;
     var ended = document.querySelector("[data-ended-count]");
-    if (ended) ended.textContent = plural(shown.visits.length, "visitor", "visitors");
+    if (ended) ended.textContent = plural(shown.count, "visitor", "visitors");
     var reopen = document.querySelector("[data-reopen]");
     if (reopen) {
       reopen.hidden = !shown.open_for_reopen;
@@ -165,7 +172,7 @@
       if (until && shown.reopen_until) until.textContent = clock(new Date(shown.reopen_until));
     }
     drawLastVisitor(shown.last);
-    drawList(shown.visits);
+    drawList(shown.visits, shown.count);
   }
 
   function drawLastVisitor(last) {
@@ -185,10 +192,16 @@
     box.querySelector("[data-undo-button]").textContent = "Undo last visitor (" + last.label + ")";
   }
 
-  function drawList(visits) {
+  function drawList(visits, count) {
     var list = document.querySelector("[data-visit-list]");
     if (!list) return;
     list.closest("[data-visit-list-section]").hidden = !visits.length;
+    list.start = count;  // numbered down from the session's count: the latest are listed
+    var note = document.querySelector("[data-visit-list-note]");
+    if (note) {
+      note.hidden = count <= visits.length;
+      note.querySelector("[data-visit-list-shown]").textContent = visits.length;
+    }
     list.textContent = "";
     visits.slice().reverse().forEach(function (visit) {
       var item = document.createElement("li");

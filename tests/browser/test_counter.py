@@ -1,10 +1,16 @@
 """An officer on a phone runs a session at the counter, on a good and a bad connection."""
 
+import re
+import uuid
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import assert_accessible
+from users.models import User
+from visits import services
 from visits.models import SessionState, StaffedSession, Visit
+from visits.views import RECENT_VISITS
 
 pytestmark = [
     pytest.mark.browser,
@@ -88,6 +94,40 @@ def test_officer_runs_a_session_in_few_taps(page: Page, counter: str) -> None:
         "advice"
     ]
     assert Visit.objects.count() == 4  # the undone one is kept, withdrawn
+
+
+def test_a_busy_session_is_counted_in_full_offline_too(page: Page, counter: str) -> None:
+    """Past the visitors the counter lists, the count still counts each one: a tap made
+    offline and undone moves it by one, and the list stays numbered from the count."""
+    sign_in(page, counter)
+    page.get_by_role("link", name="Beethoven Centre contact point").click()
+    start_session(page)
+    expect(page.locator("[data-notice]")).to_have_text("Session started.")
+    session = StaffedSession.objects.get(contact_point__slug="beethoven-centre-contact-point")
+    officer = User.objects.get(username="officer")
+    total = RECENT_VISITS + 3
+    for _ in range(total):
+        services.visit_log(
+            user=officer, session=session, purpose="advice", idempotency_key=uuid.uuid4()
+        )
+    page.reload()
+    expect(page.get_by_role("heading", name=f"Visitors: {total}")).to_be_visible()
+    expect(page.get_by_text(f"The latest {RECENT_VISITS} are listed.")).to_be_visible()
+
+    page.context.set_offline(True)
+    page.get_by_role("button", name="+ Bail or signing on").click()
+    expect(page.get_by_role("heading", name=f"Visitors: {total + 1}")).to_be_visible()
+    listed = page.locator("[data-visit-list] li")
+    expect(listed.first).to_contain_text("Bail or signing on (waiting to be sent)")
+    assert page.locator("[data-visit-list]").get_attribute("start") == str(total + 1)
+    page.get_by_role("button", name="Undo last visitor (Bail or signing on)").click()
+    expect(page.get_by_role("heading", name=f"Visitors: {total}")).to_be_visible()
+    page.get_by_role("button", name="+ Documents").click()
+    page.context.set_offline(False)
+    all_sent(page, visitors=RECENT_VISITS)
+    expect(page.get_by_role("heading", name=f"Visitors: {total + 1}")).to_be_visible()
+    expect(listed.first).to_have_text(re.compile(r"^\d\d:\d\d: Documents$"))
+    assert session.visits.counted().count() == total + 1
 
 
 def test_visits_logged_offline_are_sent_once_when_back(page: Page, counter: str) -> None:

@@ -16,6 +16,7 @@ from users import roles
 from visits import services
 from visits.models import StaffedSession, Visit
 from visits.tasks import schedule_sessions
+from visits.views import RECENT_VISITS
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +85,38 @@ def test_a_retried_submission_is_stored_once(officer_client: Client) -> None:
     assert [a.json()["created"] for a in answers] == [True, False, False]
     assert answers[-1].json()["visits"] == 1
     assert Visit.objects.count() == 1
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_a_busy_counter_counts_every_visitor_and_lists_the_latest(
+    officer_client: Client,
+) -> None:
+    """The counter's answers stay small however busy the session: the count is of every
+    visitor, the list of the latest, numbered from the count down."""
+    session = _todays_session(officer_client)
+    officer_client.post(f"/staff/sessions/{session.pk}/start/")
+    total = RECENT_VISITS + 5
+    keys = []
+    for minute in range(total):
+        with time_machine.travel(WEDNESDAY + timedelta(minutes=minute), tick=False):
+            keys.append(str(uuid.uuid4()))
+            answer = officer_client.post(
+                f"/staff/sessions/{session.pk}/visits/",
+                {
+                    "purpose": "advice" if minute < total - 1 else "bail",
+                    "idempotency_key": keys[-1],
+                },
+                HTTP_ACCEPT="application/json",
+            )
+    state = answer.json()["state"]
+    assert (answer.json()["visits"], state["count"]) == (total, total)
+    assert [v["key"] for v in state["visits"]] == keys[-RECENT_VISITS:]  # oldest first
+    assert state["visits"][-1]["label"] == "Bail or signing on"
+    page = officer_client.get(f"/staff/sessions/{session.pk}/").content.decode()
+    assert f"Visitors: <span data-visit-count>{total}</span>" in page
+    assert f'reversed start="{total}"' in page
+    assert f"The latest <span data-visit-list-shown>{RECENT_VISITS}</span> are listed." in page
+    assert page.count(": Advice or information</li>") == RECENT_VISITS - 1
 
 
 @time_machine.travel(WEDNESDAY, tick=False)
