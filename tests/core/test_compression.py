@@ -80,3 +80,17 @@ def test_no_compressed_answer_anywhere_holds_a_token_or_sets_a_cookie(place: Non
             body = gzip.decompress(answer.content).decode()
             assert "csrfmiddlewaretoken" not in body, url
             assert not answer.cookies, url
+
+
+@pytest.mark.parametrize("encoding", [{}, GZIP])
+def test_a_kept_answer_says_its_true_length_however_it_is_sent(place: None, encoding) -> None:
+    """A kept answer's body is decompressed only when needed (core.pagecache.KeptResponse):
+    whether it is sent plain or compressed, from the memo or not, its Content-Length is
+    the length of the bytes sent, and the body means the same."""
+    made = Client().get("/api/v1/contact-points")
+    for _ in range(2):  # the second time from the memos of kept and compressed answers
+        sent = Client().get("/api/v1/contact-points", **encoding)
+        assert "public" in sent["Cache-Control"]
+        assert int(sent["Content-Length"]) == len(sent.content)
+        body = gzip.decompress(sent.content) if encoding else sent.content
+        assert body == made.content
