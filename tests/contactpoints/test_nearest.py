@@ -245,3 +245,17 @@ def test_after_an_edit_only_the_changed_places_sessions_are_laid_out_again(monke
     everyone = ContactPoint.objects.with_hours()
     assert open_then == {cp.pk for cp in everyone if cp.is_open_at(evening)}
     assert open_then == {edited.pk}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    a=st.tuples(st.floats(49.8, 60.9), st.floats(-8.7, 1.8)),
+    b=st.tuples(st.floats(49.8, 60.9), st.floats(-8.7, 1.8)),
+)
+def test_distances_agree_with_geographiclib_to_the_millimetre(a, b) -> None:
+    """The metres the search ranks by and prints are the WGS84 geodesic as geographiclib,
+    the reference implementation, gives it directly (anywhere in Great Britain)."""
+    from geographiclib.geodesic import Geodesic
+
+    reference = Geodesic.WGS84.Inverse(a[0], a[1], b[0], b[1], Geodesic.DISTANCE)["s12"]
+    assert geo.distance_m(a, b) == pytest.approx(reference, abs=0.001)
