@@ -37,8 +37,11 @@ class Postcode(models.Model):
     """The local gazetteer: one row per live postcode with a location, imported from the
     official open data by `manage.py import_postcodes`."""
 
-    postcode = models.CharField(max_length=8, unique=True, help_text="Canonical: SW1A 1AA")
-    outward = models.CharField(max_length=4, db_index=True, help_text="District: SW1A")
+    # Unique and indexed through Meta, not `unique=`/`db_index=`: on PostgreSQL those add a
+    # second, pattern-matching index to each column, which no query uses and every import
+    # writes (a sixth of the time of a first import).
+    postcode = models.CharField(max_length=8, help_text="Canonical: SW1A 1AA")
+    outward = models.CharField(max_length=4, help_text="District: SW1A")
     latitude = models.DecimalField(max_digits=9, decimal_places=6)
     longitude = models.DecimalField(max_digits=9, decimal_places=6)
     district_code = models.CharField(
@@ -52,7 +55,9 @@ class Postcode(models.Model):
 
     class Meta:
         ordering = ["postcode"]
+        indexes = [models.Index(fields=["outward"], name="postcode_outward")]
         constraints = [
+            models.UniqueConstraint(fields=["postcode"], name="postcode_unique"),
             models.CheckConstraint(
                 name="postcode_latitude_range", condition=Q(latitude__gte=-90, latitude__lte=90)
             ),
