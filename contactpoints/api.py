@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
@@ -202,7 +203,7 @@ def _properties(
         "ward": cp.ward,
         "address": cp.address_lines,
         "postcode": cp.postcode,
-        "url": request.build_absolute_uri(cp.get_absolute_url()),
+        "url": _page_url(request, cp.slug),
         "facilities": {f.name.removeprefix("has_"): f.value for f in cp.facilities()},
         "services": {f.name.removeprefix("offers_"): f.value for f in cp.services()},
         "opening_hours": osm[cp.pk],
@@ -210,6 +211,18 @@ def _properties(
         "facts": _facts(cp),
         "updated_at": cp.updated_at,
     }
+
+
+def _page_url(request: HttpRequest, slug: str) -> str:
+    """The absolute address of a place's page. Made once per request and filled in with
+    each slug (slugs hold only letters, digits, hyphens and underscores, which an address
+    keeps as they are): resolving it for each of a thousand places was a tenth of the
+    list's time."""
+    pattern = request.__dict__.get("_page_url_pattern")
+    if pattern is None:
+        pattern = request.build_absolute_uri(reverse("contactpoints:detail", args=["-slug-"]))
+        request.__dict__["_page_url_pattern"] = pattern
+    return pattern.replace("/-slug-/", f"/{slug}/")
 
 
 def _facts(cp: ContactPoint) -> dict[str, dict[str, Any]]:

@@ -262,3 +262,20 @@ def test_nearest_names_the_nearest_open_place_as_the_finder_does(client: Client)
     assert [f["properties"]["name"] for f in data["features"]] == ["Near, mornings"]
     assert data["nearest_open"]["properties"]["name"] == "Far, evenings"
     assert data["search"]["within_km"] == 200
+
+
+def test_every_feature_links_to_its_page_on_the_host_asked(client: Client, settings) -> None:
+    """Each place's address is its own page's, on the host and scheme the request used,
+    in the list, the nearest search and the detail alike."""
+    settings.ALLOWED_HOSTS = ["testserver", "example.org"]
+    for slug in ("lewisham", "charing-cross_2", "a-1"):
+        ContactPointFactory(slug=slug, latitude=Decimal("51.5"), longitude=Decimal("-0.1"))
+    host = {"HTTP_HOST": "example.org", "secure": True}
+    listed = client.get("/api/v1/contact-points", **host).json()["features"]
+    near = client.get("/api/v1/contact-points/nearest?lat=51.5&lon=-0.1", **host).json()
+    one = client.get("/api/v1/contact-points/a-1", **host).json()
+    for feature in [*listed, *near["features"], one]:
+        slug = feature["properties"]["slug"]
+        assert feature["properties"]["url"] == f"https://example.org/contact-points/{slug}/"
+        assert client.get(f"/contact-points/{slug}/").status_code == 200
+    assert len(listed) == 3
