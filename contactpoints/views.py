@@ -12,9 +12,10 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -133,14 +134,7 @@ def card_parts(cp: ContactPoint, version: int, target: str = "") -> tuple[str, s
         head = format_html(
             '<h3><a href="{}"{}>{}</a></h3>', cp.get_absolute_url(), link_target, cp.name
         )
-        address = cp.address_lines
-        foot = format_html(
-            '{}<p class="meta">{}</p><ul class="tags" aria-label="Facilities confirmed">{}</ul>',
-            format_html('<p class="address">{}</p>', ", ".join(address)) if address else "",
-            cp.get_kind_display(),
-            format_html_join("", "<li>{}</li>",
-                             ((f.label,) for f in cp.facilities() if f.state == "yes")),
-        )  # fmt: skip
+        foot = render_to_string("includes/result_card_foot.html", {"cp": cp})
         found = (head, foot)
         _cards.keep(key, found)
     return found
