@@ -369,7 +369,7 @@ def _csv(
                 # yes, no or "not known": never a bare False for a fact nobody confirmed.
                 *(f.state.replace("_", " ") for f in cp.facilities()),
                 *(f.state.replace("_", " ") for f in cp.services()),
-                request.build_absolute_uri(cp.get_absolute_url()),
+                _page_url(request, cp.slug),
                 *(_fact_cell(facts[fact]) for fact in Fact.values),
             ]
         )  # fmt: skip

@@ -16,8 +16,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
-from geopy.distance import geodesic
 
+from contactpoints import geo
 from contactpoints.models import ContactPoint
 from core import pagecache, versions
 from core.time import LONDON, local
@@ -304,7 +304,7 @@ def _near(asked: Asked, places: list[ContactPoint]) -> list[ContactPoint]:
         raise BadParameter(f"postcode: {asked.postcode} is not in our postcode data.")
     reach = asked.proximity or 5_000.0
     measured = [
-        (geodesic(found.coordinates, cp.coordinates).meters, cp.name, cp)
+        (geo.distance_m(found.coordinates, cp.coordinates), cp.name, cp)
         for cp in places
         if cp.coordinates
     ]

@@ -240,13 +240,15 @@ def _done(
     session: StaffedSession,
     message: str,
     *,
-    fresh: bool = False,
+    as_read: StaffedSession | None = None,
     **extra: Any,
 ) -> HttpResponse:
-    """The answer to a counter change. `fresh`: `session` was read by the change itself,
-    so it need not be read again."""
+    """The answer to a counter change. `as_read`: the session as the change itself read
+    it, if it did, so it need not be read again."""
     if _wants_json(request):
-        if not fresh:
+        if as_read is not None:
+            session = as_read
+        else:
             session.refresh_from_db()
         state = counter_state(session, request.user)
         return JsonResponse({"message": message, "visits": state["count"], "state": state, **extra})
@@ -283,9 +285,9 @@ def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
     label = logged.visit.get_purpose_display()
     response = _done(
         request,
-        logged.session or session,
+        session,
         f"Visitor logged: {label}." if logged.created else f"Already logged: {label}.",
-        fresh=logged.session is not None,
+        as_read=logged.session,
         created=logged.created,
         key=str(logged.visit.idempotency_key),
     )
