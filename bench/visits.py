@@ -147,7 +147,7 @@ def concurrency(officers: int, visits_each: int) -> None:
     hello = gunicorn("bench.hello:application", port, workers=4)
     try:
         _hammer(port, "/hello", 1, officers)  # warm up
-        hello_rate, _p99, _errors = _hammer(port, "/hello", 4, officers)
+        hello_rate, _p99, _errors, _latencies = _hammer(port, "/hello", 4, officers)
     finally:
         hello.terminate()
         hello.wait(timeout=30)

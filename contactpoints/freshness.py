@@ -49,7 +49,7 @@ def shown_changes(contact_points: Iterable[Any], now: datetime) -> datetime:
 
 def open_set_changes(now: datetime) -> datetime:
     """The next moment any published place opens or closes (or midnight)."""
-    instants = openings.around(local(now).date()).instants()
+    instants = openings.around(local(now).date()).instants
     index = bisect.bisect_right(instants, now)
     following = instants[index] if index < len(instants) else _next_midnight(now)
     return min(following, _next_midnight(now))

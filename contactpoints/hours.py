@@ -33,6 +33,7 @@ from . import bank_holidays
 
 # How far ahead to look for the next session before saying there is none.
 HORIZON_DAYS = 400
+_DAYS_KEPT = 64  # days a schedule remembers (Schedule.day_hours)
 # An open run longer than this is "open 24 hours".
 CONTINUOUS_AFTER = timedelta(days=7)
 
@@ -289,6 +290,13 @@ class Schedule:
     exceptions: Sequence[DatedException] = ()
     closed_on_bank_holidays: bool = True
     bank_holidays: Mapping[date, str] | None = None  # default: England & Wales
+    # Days already worked out. A schedule is built once per place and data version and
+    # shared by every request that shows the place (contactpoints.search keeps them), and
+    # its answers depend only on its own fields, so each day is worked out once, not once
+    # per question: a search's status lines, "open now" and freshness ask of the same days.
+    _days: dict[date, DayHours] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def _bank_holiday(self, day: date) -> str | None:
         if self.bank_holidays is not None:
@@ -296,6 +304,14 @@ class Schedule:
         return bank_holiday_name(day)
 
     def day_hours(self, day: date) -> DayHours:
+        found = self._days.get(day)
+        if found is None:
+            if len(self._days) >= _DAYS_KEPT:
+                self._days.clear()  # a year's overlap check, say: keep the memo small
+            found = self._days[day] = self._work_out(day)
+        return found
+
+    def _work_out(self, day: date) -> DayHours:
         # Sorted, so that which reason is shown never depends on the order the
         # database returned the rows in (SQLite and PostgreSQL sort NULLs differently).
         covering = sorted((e for e in self.exceptions if e.covers(day)), key=_exception_order)

@@ -14,6 +14,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,12 +44,14 @@ class Openings:
         moment = when.timestamp()
         return set(self.pks[(self.starts <= moment) & (moment < self.ends)].tolist())
 
-    def instants(self) -> list[datetime]:
-        """Every moment one of them opens or closes, in order."""
+    @cached_property
+    def instants(self) -> tuple[datetime, ...]:
+        """Every moment one of them opens or closes, in order (worked out once: a kept
+        stretch answers every page's "until when is this right")."""
         from core.time import LONDON
 
         moments = np.unique(np.concatenate([self.starts, self.ends]))
-        return [datetime.fromtimestamp(m, tz=LONDON) for m in moments.tolist()]
+        return tuple(datetime.fromtimestamp(m, tz=LONDON) for m in moments.tolist())
 
     def without_sessions(self) -> set[int]:
         """The places asked about that have no session in the whole stretch."""

@@ -158,6 +158,9 @@ class _Loaded:
                 cp.schedule()
                 cp.fact_checks_by_fact()
                 cp.__dict__["_url_memo"] = cp.get_absolute_url()
+                # Notes each format makes of it once (the API's fixed properties): the
+                # copies share this dictionary, and what is noted in it is only read.
+                cp.__dict__["kept"] = {}
             with self.lock:
                 for pk, cp in fresh.items():
                     self.places[(version, pk)] = cp

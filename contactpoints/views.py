@@ -285,6 +285,27 @@ def _search_results(
     return response, until
 
 
+def _directory_choices(request: HttpRequest) -> str | None:
+    """The directory page asked for, as the key it is kept under: the cleaned filters
+    (junk parameters neither multiply pages nor get past the cache) and the page number;
+    None when the filters are not valid. No form for the plain directory, the most
+    asked-for page, nor for filters this process has cleaned before: making a form copies
+    its fields, and a bound one checks the borough against the places — a fifth of a
+    kept page's time."""
+    number = f"|page={request.GET.get('page', '1')}"
+    if not request.GET:
+        return number
+
+    def clean() -> str | None:
+        form = DirectoryFilterForm(request.GET)
+        return f"{sorted(form.cleaned_data.items())}" if form.is_valid() else None
+
+    found = pagecache.cleaned_choices(
+        "directory", request.GET.urlencode(), clean, depends_on=(versions.PLACES,)
+    )
+    return None if found is None else found + number
+
+
 class DirectoryView(ListView):
     """Every published contact point, filterable; the map shows the current page."""
 
@@ -305,18 +326,13 @@ class DirectoryView(ListView):
                 until = min(until, freshness.open_set_changes(now))
             return response, until
 
-        # No form for the plain directory, the most asked-for page: a form is made by
-        # copying its fields, a fifth of a kept page's time.
-        form = DirectoryFilterForm(request.GET) if request.GET else None
-        if form is not None and not form.is_valid():
-            return page(timezone.now())[0]  # a 400: made for the asker, not kept
-        # Kept under the cleaned choices: junk parameters neither multiply pages nor
-        # get past the cache.
-        choices = f"{sorted(form.cleaned_data.items()) if form is not None else ''}"
-        choices += f"|page={request.GET.get('page', '1')}"
-        return pagecache.serve(
-            kind="directory", choices=choices, depends_on=(versions.PLACES,), render=page
-        )
+        with versions.pinned():  # the choices and the page from one version
+            choices = _directory_choices(request)
+            if choices is None:
+                return page(timezone.now())[0]  # a 400: made for the asker, not kept
+            return pagecache.serve(
+                kind="directory", choices=choices, depends_on=(versions.PLACES,), render=page
+            )
 
     def get_queryset(self) -> QuerySet[ContactPoint]:
         queryset = ContactPoint.objects.published().with_hours()

@@ -73,7 +73,15 @@ def serve(
     personal: bool = False,
 ) -> HttpResponse:
     """The kept answer, or `render(now)`'s — the response and the moment it stops being
-    right — kept for the next asker when it is a 200."""
+    right — kept for the next asker when it is a 200. Made from one version of its data
+    (`versions.pinned`)."""
+    with versions.pinned():
+        return _serve(kind, choices, depends_on, render, personal)
+
+
+def _serve(
+    kind: str, choices: str, depends_on: tuple[str, ...], render: Render, personal: bool
+) -> HttpResponse:
     now = timezone.now()
     if personal:
         response, until = render(now)
@@ -192,10 +200,32 @@ def fixed_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
     return serve_fixed
 
 
+# {kind, versions and the parameters asked: their cleaned choices}, as `cleaned_choices`
+# found them: at most a megabyte of keys.
+_cleaned: BoundedMemo[str] = BoundedMemo(2**20, lambda value: 2 * len(value))
+
+
+def cleaned_choices(
+    kind: str, asked: str, clean: Callable[[], str | None], *, depends_on: tuple[str, ...]
+) -> str | None:
+    """The cleaned choices that the parameters `asked` stand for (`clean()`'s answer;
+    None: not valid), worked out once per process for the versions of the data they
+    are checked against: a kept page asked for again is found without a form."""
+    key = f"{kind}|{versions.current(*depends_on)}|{asked}"
+    found = _cleaned.get(key)
+    if found is None:
+        found = clean()
+        if found is not None:
+            _cleaned.keep(key, found)
+    return found
+
+
 def forget_recent() -> None:
-    """Forget this process's copies of kept and fixed answers (tests: a new database
-    draws its data versions afresh, and a version never bumped reads as 0 in each)."""
+    """Forget this process's copies of kept and fixed answers and of cleaned choices
+    (tests: a new database draws its data versions afresh, and a version never bumped
+    reads as 0 in each)."""
     _recent.clear()
+    _cleaned.clear()
     with _fixed_lock:
         _fixed.clear()
 

@@ -279,3 +279,24 @@ def test_every_feature_links_to_its_page_on_the_host_asked(client: Client, setti
         assert feature["properties"]["url"] == f"https://example.org/contact-points/{slug}/"
         assert client.get(f"/contact-points/{slug}/").status_code == 200
     assert len(listed) == 3
+
+
+def test_a_search_after_an_edit_describes_the_place_as_edited(client: Client) -> None:
+    """What a search keeps of a place between requests (its fixed properties, its days
+    of hours) is kept for one data version: the next search after an edit — through any
+    write path — describes the place as it now is, and the status from its new hours."""
+    cp = ContactPointFactory(
+        name="Before", slug="edited", latitude=Decimal("51.5"), longitude=Decimal("-0.1"),
+        borough="Camden",
+    )  # fmt: skip
+    OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(9), closes=time(10))
+    url = "/api/v1/contact-points/nearest?lat=51.5&lon=-0.1"
+    with time_machine.travel(WEDNESDAY_EVENING, tick=False):
+        before = client.get(url).json()["features"][0]["properties"]
+        type(cp).objects.filter(pk=cp.pk).update(name="After", borough="Lambeth")
+        OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(19), closes=time(21))
+        after = client.get(url).json()["features"][0]["properties"]
+    assert (before["name"], before["borough"]) == ("Before", "Camden")
+    assert before["status_line"].startswith("Closed")
+    assert (after["name"], after["borough"]) == ("After", "Lambeth")
+    assert after["status_line"].startswith("Open now until 21:00")
