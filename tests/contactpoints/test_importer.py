@@ -247,3 +247,36 @@ def test_a_row_the_database_refuses_imports_nothing(tmp_path: Path) -> None:
     assert "Nothing imported" in str(error.value) or "nothing imported" in str(error.value)
     assert not ContactPoint.objects.filter(slug="new-place").exists()
     assert ContactPoint.objects.get(slug="old-station").status != Status.CLOSED
+
+
+def test_a_reimport_that_changes_facts_and_hours_shows_on_every_page_at_once(
+    tmp_path: Path, client: Client
+) -> None:
+    """Facts and hours written as rows (COPY on PostgreSQL) and updated in place still
+    change the data version, so the kept pages and the API show the new list at once; the
+    changed checks say when they changed."""
+    from contactpoints.models import FactCheck
+
+    first = row(slug="lambeth-library")
+    second = row(
+        slug="lambeth-library", private_room="no", facts_checked_by="PC Khan",
+        hours="We 09:00-12:00",
+    )  # fmt: skip
+    with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC), tick=False):
+        assert "1 created" in run(write_csv(tmp_path, [first]))
+        before = client.get("/api/v1/contact-points/lambeth-library").json()["properties"]
+        page = client.get("/contact-points/lambeth-library/").content.decode()
+    with time_machine.travel(datetime(2026, 11, 26, 10, 30, tzinfo=UTC), tick=False):
+        assert "1 updated" in run(write_csv(tmp_path, [second]))
+        after = client.get("/api/v1/contact-points/lambeth-library").json()["properties"]
+        page_after = client.get("/contact-points/lambeth-library/").content.decode()
+    assert before["facts"]["has_private_room"]["checked_by"] == "PC Lee"
+    assert before["facilities"]["private_room"] is True
+    assert before["opening_hours"].startswith("We 19:00-20:00")
+    assert "PC Lee" in page
+    assert after["facts"]["has_private_room"]["checked_by"] == "PC Khan"
+    assert after["facilities"]["private_room"] is False
+    assert "We 09:00-12:00" in after["opening_hours"]
+    assert "PC Khan" in page_after and "PC Lee" not in page_after
+    check = FactCheck.objects.get(contact_point__slug="lambeth-library", fact=Fact.PRIVATE_ROOM)
+    assert check.updated_at == datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
