@@ -2,7 +2,8 @@
 
 On PostgreSQL the import streams rows with COPY and merges them in one statement; the
 baseline is a plain COPY of the same rows (read and converted the same way) into a
-temporary table, measured in the same run. Targets on PostgreSQL: at least 20,000 rows/s,
+temporary table, measured in the same run, in turns with the imports (best of three
+each). Targets on PostgreSQL: at least 20,000 rows/s,
 and at least half the rate of that plain COPY. On SQLite, batched statements (no target).
 
     uv run python -m bench import_postcodes [--path FILE]
@@ -25,6 +26,7 @@ from tests.shared_data import CODEPOINT_RAW
 
 TARGET_ROWS_PER_SECOND = 20_000
 TARGET_SHARE_OF_COPY = 0.50
+ROUNDS = 3
 
 
 def _plain_copy(path: str) -> tuple[int, float]:
@@ -59,15 +61,19 @@ def run(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     print(f"import_postcodes {args.path}, database: {engine}")
-    print(f"{'run':<24} {'rows':>8} {'seconds':>8} {'rows/s':>8}")
-    Postcode.objects.all().delete()
-    rates = []
-    for label in ("first (all inserted)", "again (all unchanged)"):
-        start = time.perf_counter()
-        report = import_postcodes([args.path])
-        seconds = time.perf_counter() - start
-        rates.append(report.rows / seconds)
-        print(f"{label:<24} {report.rows:>8} {seconds:>8.1f} {report.rows / seconds:>8.0f}")
+    print(f"{'run':<24} {'rows':>8} {'seconds':>8} {'rows/s':>8}   (best of {ROUNDS}, in turns)")
+    # In turns, best of each: a machine whose speed drifts moves all three alike.
+    best: dict[str, tuple[int, float]] = {}
+    for _round in range(ROUNDS):
+        _empty()
+        for label in ("first (all inserted)", "again (all unchanged)"):
+            start = time.perf_counter()
+            report = import_postcodes([args.path])
+            _keep_best(best, label, report.rows, time.perf_counter() - start)
+        if connection.vendor == "postgresql":
+            _keep_best(best, "plain COPY (baseline)", *_plain_copy(args.path))
+    for label, (rows, seconds) in best.items():
+        print(f"{label:<24} {rows:>8} {seconds:>8.2f} {rows / seconds:>8.0f}")
     tracemalloc.start()
     import_postcodes([args.path])
     _current, peak = tracemalloc.get_traced_memory()
@@ -76,9 +82,8 @@ def run(argv: list[str]) -> None:
     if connection.vendor != "postgresql":
         print("SQLite: batched statements; the COPY target applies to PostgreSQL.")
         return
-    rows, seconds = _plain_copy(args.path)
-    print(f"{'plain COPY (baseline)':<24} {rows:>8} {seconds:>8.1f} {rows / seconds:>8.0f}")
-    slowest = min(rates)
+    rows, seconds = best.pop("plain COPY (baseline)")
+    slowest = min(rows / seconds for rows, seconds in best.values())
     share = slowest / (rows / seconds)
     print(
         f"Slowest import {slowest:,.0f} rows/s (target ≥ {TARGET_ROWS_PER_SECOND:,}): "
@@ -86,3 +91,19 @@ def run(argv: list[str]) -> None:
         f"COPY (target ≥ {TARGET_SHARE_OF_COPY:.0%}): "
         f"{'MEETS' if share >= TARGET_SHARE_OF_COPY else 'MISSES'}"
     )
+
+
+def _empty() -> None:
+    """The gazetteer as a new installation has it: empty, and never written (on
+    PostgreSQL a DELETE leaves every row behind as dead, which a real first import never
+    meets)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {Postcode._meta.db_table}")  # our own table's name
+    else:
+        Postcode.objects.all().delete()
+
+
+def _keep_best(best: dict[str, tuple[int, float]], label: str, rows: int, seconds: float) -> None:
+    if label not in best or seconds < best[label][1]:
+        best[label] = (rows, seconds)

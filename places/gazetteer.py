@@ -363,23 +363,32 @@ def _batched_upsert(
 def copy_upsert(rows: Iterable[Row], source: PostcodeSource, report: Report) -> None:
     """PostgreSQL: stream every row into a temporary table with COPY (constant memory, at
     COPY's speed), then merge it into the gazetteer with one statement that inserts new
-    postcodes and updates only those whose values changed. Within a file, the last row
+    postcodes and updates only those whose values changed (other writers wait; readers
+    do not). Within a file, the last row
     for a postcode wins, as in the batched path."""
     table = Postcode._meta.db_table
     with connection.cursor() as cursor:
         # Dropped at the end; ON COMMIT DROP too, for a transaction that fails half-way.
         cursor.execute("DROP TABLE IF EXISTS postcode_load")
         cursor.execute(
-            "CREATE TEMPORARY TABLE postcode_load (seq bigserial, postcode varchar(8), "
+            "CREATE TEMPORARY TABLE postcode_load (seq bigint, postcode varchar(8), "
             "latitude numeric(9, 6), longitude numeric(9, 6), district_code varchar(9), "
             "ward_code varchar(9)) ON COMMIT DROP"
         )
-        columns = "postcode, latitude, longitude, district_code, ward_code"
+        columns = "seq, postcode, latitude, longitude, district_code, ward_code"
         with cursor.cursor.copy(f"COPY postcode_load ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    (row.postcode, row.latitude, row.longitude, row.district_code, row.ward_code)
-                )
+            # Numbered here, not by a sequence the server would advance for every row.
+            for seq, row in enumerate(rows):
+                copy.write_row((seq, row.postcode, row.latitude, row.longitude,
+                                row.district_code, row.ward_code))  # fmt: skip
+        # The merge sorts every row by postcode: in memory, not in files on disk (the
+        # default 4 MB spilled a London file's sort to disk, a third of the import).
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        # New postcodes go in by a plain INSERT and changed ones by an UPDATE: an upsert
+        # (ON CONFLICT) first tries each row as an insertion, which on a first import was
+        # most of the merge's time. With the table locked against other writers (readers
+        # go on), nothing can add a postcode between the two.
+        cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute(
             f"""
             WITH latest AS (
@@ -387,27 +396,30 @@ def copy_upsert(rows: Iterable[Row], source: PostcodeSource, report: Report) -> 
                        ward_code
                 FROM postcode_load ORDER BY postcode, seq DESC
             ),
-            merged AS (
-                INSERT INTO {table} AS p (postcode, outward, latitude, longitude,
-                                          district_code, ward_code, source, updated_at)
+            changed AS (
+                UPDATE {table} AS p SET
+                    outward = split_part(l.postcode, ' ', 1), latitude = l.latitude,
+                    longitude = l.longitude, district_code = l.district_code,
+                    ward_code = l.ward_code, source = %s, updated_at = now()
+                FROM latest AS l
+                WHERE p.postcode = l.postcode
+                  AND (p.latitude, p.longitude, p.district_code, p.ward_code)
+                      IS DISTINCT FROM (l.latitude, l.longitude, l.district_code, l.ward_code)
+                RETURNING 1
+            ),
+            added AS (
+                INSERT INTO {table} (postcode, outward, latitude, longitude, district_code,
+                                     ward_code, source, updated_at)
                 SELECT postcode, split_part(postcode, ' ', 1), latitude, longitude,
                        district_code, ward_code, %s, now()
-                FROM latest
-                ON CONFLICT (postcode) DO UPDATE SET
-                    outward = EXCLUDED.outward, latitude = EXCLUDED.latitude,
-                    longitude = EXCLUDED.longitude, district_code = EXCLUDED.district_code,
-                    ward_code = EXCLUDED.ward_code, source = EXCLUDED.source,
-                    updated_at = EXCLUDED.updated_at
-                WHERE (p.latitude, p.longitude, p.district_code, p.ward_code)
-                      IS DISTINCT FROM (EXCLUDED.latitude, EXCLUDED.longitude,
-                                        EXCLUDED.district_code, EXCLUDED.ward_code)
-                RETURNING (xmax = 0) AS inserted
+                FROM latest AS l
+                WHERE NOT EXISTS (SELECT FROM {table} AS p WHERE p.postcode = l.postcode)
+                RETURNING 1
             )
-            SELECT (SELECT count(*) FROM latest),
-                   count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
-            FROM merged
+            SELECT (SELECT count(*) FROM latest), (SELECT count(*) FROM added),
+                   (SELECT count(*) FROM changed)
             """,  # noqa: S608  (our own table name)
-            [str(source)],
+            [str(source), str(source)],
         )
         total, inserted, updated = cursor.fetchone()
         cursor.execute("DROP TABLE postcode_load")

@@ -133,3 +133,39 @@ def test_command_reports_counts_and_refuses_bad_files(capsys: pytest.CaptureFixt
     assert f"{Postcode.objects.count()} inserted" in output
     with pytest.raises(CommandError, match="Nothing imported from that file"):
         call_command("import_postcodes", str(ONSPD / "democracyclub_onsud_test.csv"))
+
+
+def test_within_a_file_the_last_row_for_a_postcode_wins(tmp_path: Path) -> None:
+    """A file that lists a postcode twice (a correction appended) keeps the later row,
+    whichever way the merge numbers the rows."""
+    lines = (CODEPOINT / "wc.csv").read_text().splitlines()[:3]
+    row = lines[0].split(",")
+    corrected = ",".join([*row[:2], str(int(row[2]) + 100), *row[3:]])  # 100 metres east
+    original, twice = tmp_path / "wc.csv", tmp_path / "twice" / "wc.csv"
+    twice.parent.mkdir()
+    original.write_text("\n".join(lines) + "\n")
+    twice.write_text("\n".join([*lines, corrected]) + "\n")
+    import_postcodes([original])
+    before = Postcode.objects.order_by("postcode").first()  # WC1A 1AB, the first row
+    assert before is not None
+    assert before.postcode.replace(" ", "") == row[0].strip('"')
+    report = import_postcodes([twice])
+    assert (report.inserted, report.updated, report.unchanged) == (0, 1, 2)
+    assert Postcode.objects.get(pk=before.pk).longitude > before.longitude
+
+
+def test_the_gazetteer_keeps_only_the_indexes_its_lookups_use() -> None:
+    """On PostgreSQL each index is written for every postcode imported: the key, the
+    postcode (unique) and the district, and no pattern-matching copy of the postcode
+    (which a table rename once left behind)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite makes no pattern-matching indexes; CI runs this on PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s", [Postcode._meta.db_table]
+        )
+        found = [row[0] for row in cursor.fetchall()]
+    assert len(found) == 3, found
+    assert not [index for index in found if "pattern_ops" in index]
