@@ -21,7 +21,7 @@ from django.db import connection
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
-from .counting import relaxed_commit
+from . import counting
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -77,14 +77,15 @@ class ClientRateThrottle(BaseThrottle):
             quote("expires"),
         )
         expires = connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(ends, tz=UTC))
-        with relaxed_commit(), connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({name}, {count_}, {expires_}) VALUES (%s, 1, %s) "  # noqa: S608 (our own names, quoted)
-                f"ON CONFLICT ({name}) DO UPDATE SET {count_} = {table}.{count_} + 1 "
-                f"RETURNING {count_}",
-                [key, expires],
-            )
-            count = cursor.fetchone()[0]
+        counted = counting.add(
+            f"INSERT INTO {table} ({name}, {count_}, {expires_}) "
+            "SELECT %s, 1, %s {relaxed} WHERE true "
+            f"ON CONFLICT ({name}) DO UPDATE SET {count_} = {table}.{count_} + 1 "
+            f"RETURNING {count_}",
+            [key, expires],
+        )
+        assert counted is not None
+        count = counted[0]
         if random.random() < 0.005:  # noqa: S311  (now and then, forget windows that are over)
             RateWindow.objects.filter(expires__lt=datetime.fromtimestamp(now, tz=UTC)).delete()
         self.retry_after = ends - now

@@ -27,7 +27,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from contactpoints import nearby
-from core.counting import relaxed_commit
+from core import counting
 from core.time import local
 from places import postcodes
 from places.geocoding import Place
@@ -102,11 +102,11 @@ def count(key: tuple[date, str, int, bool, bool, str], n: int = 1) -> None:
     names = ", ".join(quote(c) for c in columns)
     counted = quote("count")
     sql = (
-        f"INSERT INTO {table} ({names}, {counted}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "  # noqa: S608 (our own names, quoted)
+        f"INSERT INTO {table} ({names}, {counted}) "
+        "SELECT %s, %s, %s, %s, %s, %s, %s, %s {relaxed} WHERE true "
         f"ON CONFLICT ({names}) DO UPDATE SET {counted} = {table}.{counted} + EXCLUDED.{counted}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*key, False, n])
+    counting.add(sql, [*key, False, n])
 
 
 def search_answered(
@@ -121,10 +121,9 @@ def search_answered(
                   nearest_open_m=nearest_open_m)  # fmt: skip
     now = local(timezone.now())
     try:
-        # Its own transaction (a savepoint inside one): a failed count leaves the answer
-        # alone. It does not wait for the disk (core/counting.py).
-        with relaxed_commit():
-            count((now.date(), found.area, now.hour, found.open_now, found.facility, found.walk))
+        # One statement (a savepoint inside a transaction): a failed count leaves the
+        # answer alone. It does not wait for the disk (core/counting.py).
+        count((now.date(), found.area, now.hour, found.open_now, found.facility, found.walk))
     except DatabaseError:
         # The resident still gets their answer; this one search is not counted.
         logger.warning("A search count could not be written; that search is not counted.")

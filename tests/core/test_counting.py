@@ -5,13 +5,24 @@ they run inside, waits for the disk as always."""
 import pytest
 from django.db import connection, transaction
 
-from core.counting import relaxed_commit
+from core import counting
+from core.models import RateWindow
 from tests.databases import postgresql_only
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     postgresql_only("SQLite has no asynchronous commit"),
 ]
+
+TABLE = RateWindow._meta.db_table
+# The setting in force when the counter's statement runs, in its own transaction: what
+# that transaction's commit follows.
+COUNT = (
+    f'INSERT INTO "{TABLE}" ("key", "count", "expires") '
+    "SELECT %s, 1, now() {relaxed} WHERE true "
+    f'ON CONFLICT ("key") DO UPDATE SET "count" = "{TABLE}"."count" + 1 '
+    "RETURNING \"count\", current_setting('synchronous_commit')"
+)
 
 
 def _setting() -> str:
@@ -22,8 +33,8 @@ def _setting() -> str:
 
 def test_only_the_counters_own_commit_is_relaxed() -> None:
     assert _setting() == "on"
-    with relaxed_commit():
-        assert _setting() == "off"
+    assert counting.add(COUNT, ["a"]) == (1, "off")
+    assert counting.add(COUNT, ["a"]) == (2, "off")  # each in its own transaction
     assert _setting() == "on"  # the next statement, in its own transaction
     with transaction.atomic():
         assert _setting() == "on"
@@ -31,6 +42,5 @@ def test_only_the_counters_own_commit_is_relaxed() -> None:
 
 def test_inside_a_transaction_that_holds_records_nothing_is_relaxed() -> None:
     with transaction.atomic():
-        with relaxed_commit():
-            assert _setting() == "on"
+        assert counting.add(COUNT, ["b"]) == (1, "on")
         assert _setting() == "on"
