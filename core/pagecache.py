@@ -200,9 +200,9 @@ def fixed_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
     return serve_fixed
 
 
-# {kind, versions and the parameters asked: their cleaned choices}, as `cleaned_choices`
-# found them: at most a megabyte of keys.
-_cleaned: BoundedMemo[str] = BoundedMemo(2**20, lambda value: 2 * len(value))
+# {hash of the kind, versions and parameters asked: their cleaned choices}, as
+# `cleaned_choices` found them: about a megabyte (each entry counted with its key).
+_cleaned: BoundedMemo[str] = BoundedMemo(2**20, lambda value: 64 + 2 * len(value))
 
 
 def cleaned_choices(
@@ -211,7 +211,10 @@ def cleaned_choices(
     """The cleaned choices that the parameters `asked` stand for (`clean()`'s answer;
     None: not valid), worked out once per process for the versions of the data they
     are checked against: a kept page asked for again is found without a form."""
-    key = f"{kind}|{versions.current(*depends_on)}|{asked}"
+    # Hashed: parameters no filter knows are cleaned away, so a query string of junk is
+    # remembered too, and its length must not count against the memo's bound.
+    made_of = f"{kind}|{versions.current(*depends_on)}|{asked}"
+    key = hashlib.sha256(made_of.encode()).hexdigest()
     found = _cleaned.get(key)
     if found is None:
         found = clean()

@@ -224,3 +224,20 @@ def test_a_borough_that_no_longer_has_places_is_refused_though_cleaned_before(
         refused = client.get("/contact-points/?borough=Westminster")
     assert refused.status_code == 400
     assert "Evening counter" not in refused.content.decode()
+
+
+def test_junk_parameters_cannot_grow_what_a_worker_remembers(
+    client: Client, evening, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parameters no filter knows are cleaned away, so every query string of junk is a
+    valid directory page: a worker remembers the cleaned choices of each, within its
+    bound however long the junk (the query strings themselves are not kept)."""
+    memo = pagecache._cleaned
+    monkeypatch.setattr(memo, "limit", 8 * 1024)
+    with time_machine.travel(WEDNESDAY + timedelta(hours=12), tick=False):
+        for n in range(60):
+            junk = f"{n:04d}" + "x" * 3000
+            assert client.get(f"/contact-points/?open_now=on&junk={junk}").status_code == 200
+    assert 0 < len(memo.found) < 60  # the oldest went
+    assert memo.size <= memo.limit
+    assert max(len(key) for key in memo.found) <= 64  # not the 3 kB asked
