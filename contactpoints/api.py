@@ -206,13 +206,8 @@ def _properties(
 
 def _fixed_properties(cp: ContactPoint) -> tuple[dict[str, Any], ...]:
     """The properties that change only when the place is edited, in their order around
-    the others. Worked out once for a place the search keeps loaded for its data version
-    (`search.load`: its `kept` notes are shared by every request that shows it), so a
-    search from a new address only ranks and assembles."""
-    kept = cp.__dict__.get("kept")
-    if kept is not None and "api" in kept:
-        return kept["api"]  # type: ignore[no-any-return]
-    made = (
+    the others: noted once per data version for a place a search keeps loaded."""
+    return search.noted(cp, "api", lambda: (
         {"slug": cp.slug, "name": cp.name, "kind": cp.kind,
          "kind_label": cp.get_kind_display(), "status": cp.status},
         {"borough": cp.borough, "ward": cp.ward, "address": cp.address_lines,
@@ -221,10 +216,7 @@ def _fixed_properties(cp: ContactPoint) -> tuple[dict[str, Any], ...]:
          "services": {f.name.removeprefix("offers_"): f.value for f in cp.services()}},
         {"closed_on_bank_holidays": cp.closed_on_bank_holidays, "facts": _facts(cp),
          "updated_at": cp.updated_at},
-    )  # fmt: skip
-    if kept is not None:
-        kept["api"] = made
-    return made
+    ))  # fmt: skip
 
 
 def _page_url(request: HttpRequest, slug: str) -> str:

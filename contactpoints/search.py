@@ -13,9 +13,10 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -158,8 +159,8 @@ class _Loaded:
                 cp.schedule()
                 cp.fact_checks_by_fact()
                 cp.__dict__["_url_memo"] = cp.get_absolute_url()
-                # Notes each format makes of it once (the API's fixed properties): the
-                # copies share this dictionary, and what is noted in it is only read.
+                # What each format notes of it once (`noted`): the copies share this
+                # dictionary.
                 cp.__dict__["kept"] = {}
             with self.lock:
                 for pk, cp in fresh.items():
@@ -176,6 +177,22 @@ _loaded = _Loaded(_LOADED_KEPT)
 def load(pks: Iterable[int], version: int) -> dict[int, ContactPoint]:
     """These places with their hours, as of data version `version`."""
     return _loaded.get(pks, version)
+
+
+Noted = TypeVar("Noted")
+
+
+def noted(cp: ContactPoint, name: str, make: Callable[[], Noted]) -> Noted:
+    """What `make()` gives for this place, under `name`: worked out once per data version
+    for a place this module keeps loaded (`load`; every request that shows it shares the
+    note, so a search from a new address only ranks and assembles), and each time for any
+    other place. What is noted is only read."""
+    kept = cp.__dict__.get("kept")
+    if kept is None:
+        return make()
+    if name not in kept:
+        kept[name] = make()
+    return kept[name]  # type: ignore[no-any-return]
 
 
 def answered(

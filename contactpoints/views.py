@@ -23,7 +23,6 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from core import pagecache, versions
 from core.client import ClientRateThrottle, held_back
-from core.memo import BoundedMemo
 from places import geocoding
 from places.geocoding import Place
 
@@ -116,28 +115,21 @@ class Result:
     card: tuple[str, str] = ("", "")
 
 
-# Result cards' fixed parts, by (data version, place, link target): made once per version,
-# not once per search (a search's page spent about a third of its time drawing cards).
-_cards: BoundedMemo[tuple[str, str]] = BoundedMemo(
-    2 * 1024 * 1024, lambda parts: len(parts[0]) + len(parts[1])
-)
-
-
-def card_parts(cp: ContactPoint, version: int, target: str = "") -> tuple[str, str]:
+def card_parts(cp: ContactPoint, target: str = "") -> tuple[str, str]:
     """A result card's heading (its name, linked) and its foot (address, kind, the
     facilities confirmed there), as HTML: what `includes/search_results.html` places
-    around the search's own lines (distance, status, directions)."""
-    key = f"{version}|{cp.pk}|{target}"
-    found = _cards.get(key)
-    if found is None:
+    around the search's own lines (distance, status, directions). Noted once per data
+    version (`search.noted`), not drawn for each search: a search's page spent about a
+    third of its time drawing cards."""
+
+    def draw() -> tuple[str, str]:
         link_target = format_html(' target="{}"', target) if target else ""
         head = format_html(
             '<h3><a href="{}"{}>{}</a></h3>', cp.get_absolute_url(), link_target, cp.name
         )
-        foot = render_to_string("includes/result_card_foot.html", {"cp": cp})
-        found = (head, foot)
-        _cards.keep(key, found)
-    return found
+        return head, render_to_string("includes/result_card_foot.html", {"cp": cp})
+
+    return search_module.noted(cp, f"card|{target}", draw)
 
 
 def directions_url(origin: tuple[float, float], cp: ContactPoint) -> str:
@@ -174,7 +166,7 @@ def find_nearest(
             cp.is_open_at(moment),
             directions_url(place.coordinates, cp),
             tuple(LABELS[name] for name in found.not_confirmed.get(cp.pk, ())),
-            card_parts(cp, found.version, target),
+            card_parts(cp, target),
         )
         for cp, distance in found.results
     ]

@@ -90,11 +90,9 @@ def _caches_emptied(request: pytest.FixtureRequest) -> Any:
     kept answers go too: a new test database starts its data versions afresh."""
     from django.core.cache import caches
 
-    from contactpoints import views
     from core import pagecache
 
     pagecache.forget_recent()
-    views._cards.clear()
 
     in_database = all(
         config["BACKEND"].endswith("DatabaseCache") for config in settings.CACHES.values()
