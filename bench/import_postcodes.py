@@ -3,8 +3,8 @@
 On PostgreSQL the import streams rows with COPY and merges them in one statement; the
 baseline is a plain COPY of the same rows (read and converted the same way) into a
 temporary table, measured in the same run, in turns with the imports (best of three
-each). Targets on PostgreSQL: at least 20,000 rows/s,
-and at least half the rate of that plain COPY. On SQLite, batched statements (no target).
+each). Targets on PostgreSQL: at least 20,000 rows/s, and at least half the rate of that
+plain COPY. On SQLite, batched statements (no target).
 
     uv run python -m bench import_postcodes [--path FILE]
 """

@@ -5,11 +5,11 @@ database they can share with this one).
 Each address is requested for a few seconds by concurrent keep-alive clients on loopback,
 in turns with the hello view (both servers run throughout), so that a machine whose speed
 drifts between measurements moves both figures alike; the figures are requests per second,
-the share of hello's rate over the same turns, and the 99th percentile latency. Targets: each kept
-public page at least 50 % of the hello view's throughput; the search and the API's nearest
-with a new address each request (as residents send) at least 25 %; p99 ≤ 250 ms, no
-errors; and the first request after an edit ≤ 100 ms for a page, ≤ 300 ms for the API list
-of 1,000 places. The load generator runs on the same two cores as the server, so absolute
+the share of hello's rate over the same turns, and the 99th percentile latency. Targets:
+each kept public page at least 50 % of the hello view's throughput; the search and the
+API's nearest with a new address each request (as residents send) at least 25 %; p99
+≤ 250 ms, no errors; and the first request after an edit ≤ 100 ms for a page, ≤ 300 ms
+for the API list of 1,000 places. The load generator runs on the same two cores as the server, so absolute
 figures are modest; the ratios, measured in one run, are what is compared.
 
     uv run python -m bench throughput [--seconds 4] [--clients 8] [--workers 4]

@@ -434,8 +434,9 @@ def import_rows(
             )
         slugs[row.slug] = line
         parsed.append(row)
-    # The places already there, with their hours and facts: read once, for the check below
-    # and for comparing each row with what is kept.
+    # The places already there, with their hours (their facts are read as rows, by
+    # `_checks_of`): read once, for the check below and for comparing each row with what
+    # is kept.
     existing = {
         cp.slug: cp
         for cp in ContactPoint.objects.filter(slug__in=slugs).prefetch_related(
@@ -601,7 +602,7 @@ def _update(model: type[Model], fields: list[str], rows: list[list[Any]]) -> Non
     with db.cursor() as cursor:
         cursor.executemany(
             sql,
-            [[c.get_db_prep_save(v, db) for c, v in zip(columns, row, strict=False)]
+            [[c.get_db_prep_save(v, db) for c, v in zip(columns, row[:-1], strict=True)]
              + [row[-1]] for row in rows],
         )  # fmt: skip
 

@@ -98,11 +98,12 @@ def prepare(today: date, pks: Iterable[int] | None = None, *, forget: bool = Tru
         for pk, schedule in schedules.items():
             cp = closed.get(pk)
             if cp is None:
-                made_of = (Status.OPEN, "", schedule, day)
-                wanted[pk] = (_key(*made_of), partial(exports.osm_opening_hours, schedule, day))
-            else:
-                wanted[pk] = (_key(cp.status, cp.status_line(), schedule, day),
-                              partial(cp.osm_opening_hours, day))  # fmt: skip
+                key = _key(Status.OPEN, "", schedule, day)
+                make = partial(exports.osm_opening_hours, schedule, day)
+            else:  # `off`, with why: what its own export says
+                key = _key(cp.status, cp.status_line(), schedule, day)
+                make = partial(cp.osm_opening_hours, day)
+            wanted[pk] = (key, make)
         _values(wanted, day)
     if forget:
         PreparedHours.objects.filter(day__lt=today).delete()

@@ -364,8 +364,7 @@ def copy_upsert(rows: Iterable[Row], source: PostcodeSource, report: Report) -> 
     """PostgreSQL: stream every row into a temporary table with COPY (constant memory, at
     COPY's speed), then merge it into the gazetteer with one statement that inserts new
     postcodes and updates only those whose values changed (other writers wait; readers
-    do not). Within a file, the last row
-    for a postcode wins, as in the batched path."""
+    do not). Within a file, the last row for a postcode wins, as in the batched path."""
     table = Postcode._meta.db_table
     with connection.cursor() as cursor:
         # Dropped at the end; ON COMMIT DROP too, for a transaction that fails half-way.
