@@ -4,9 +4,11 @@ form's CSRF token, a signed-in person's pages, a response that sets a cookie."""
 from __future__ import annotations
 
 import gzip
-from datetime import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, time
 
 import pytest
+import time_machine
 from django.test import Client
 
 from tests.conftest import sign_in
@@ -15,6 +17,14 @@ from tests.factories import ContactPointFactory, OpeningRuleFactory, staff_user
 pytestmark = pytest.mark.django_db
 
 GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
+
+
+@pytest.fixture(autouse=True)
+def _midday() -> Iterator[None]:
+    """A fixed moment, away from the place's closing: in its last hour "closes in N
+    minutes" changes each minute, and two answers compared a minute apart would differ."""
+    with time_machine.travel(datetime(2026, 11, 25, 12, tzinfo=UTC), tick=False):
+        yield
 
 
 @pytest.fixture
