@@ -9,8 +9,9 @@ the share of hello's rate over the same turns, and the 99th percentile latency. 
 each kept public page at least 50 % of the hello view's throughput; the search and the
 API's nearest with a new address each request (as residents send) at least 25 %; p99
 ≤ 250 ms, no errors; and the first request after an edit ≤ 100 ms for a page, ≤ 300 ms
-for the API list of 1,000 places. The load generator runs on the same two cores as the server, so absolute
-figures are modest; the ratios, measured in one run, are what is compared.
+for the API list of 1,000 places. The load generator runs on the same two cores as the
+server, so absolute figures are modest; the ratios, measured in one run, are what is
+compared.
 
     uv run python -m bench throughput [--seconds 4] [--clients 8] [--workers 4]
 """
