@@ -73,8 +73,8 @@ INSTALLED_APPS = [
 # transaction (visits.hooks).
 VISIT_LISTENERS = ["publishing.rollup"]
 # Apps told when a place's hours change, in the same transaction (contactpoints.services):
-# visits keeps the sessions not yet started in step.
-HOURS_LISTENERS = ["visits.services"]
+# visits keeps the sessions not yet started in step; coverage starts the figures with them.
+HOURS_LISTENERS = ["visits.services", "coverage.london"]
 # Apps told of every search the finder, the widget and the API answer (core.hooks).
 SEARCH_LISTENERS = ["demand.recorder"]
 # Apps that add a section to a contact point's usage page (publishing.views).

@@ -12,7 +12,7 @@ from ninja import Router
 from core import pagecache, versions
 
 from . import london
-from .views import BadChoice, Choice, _until, preparing, summary
+from .views import BadChoice, Choice, _until, preparing, standing_in, summary
 
 router = Router(tags=["coverage"])
 
@@ -38,18 +38,32 @@ def coverage(request: HttpRequest) -> Any:
         if not london.london_map().ward_codes:  # a 503 is never kept by the page cache
             detail = "Coverage is not available yet: no ward boundaries are loaded."
             return JsonResponse({"detail": detail}, status=503), now
+
+        def answer(now: datetime) -> tuple[HttpResponse, datetime]:
+            try:
+                figures = choice.figures(now)
+            except BadChoice as error:  # people asked for, none loaded: never kept
+                return JsonResponse({"detail": str(error)}, status=400), now
+            data = summary(figures, london.london_map(), choice.unit)
+            earlier = london.stand_ins()
+            if earlier:
+                data["updating"] = {
+                    "detail": "A contact point changed a moment ago: these figures are from "
+                    "before that change, and figures with it are being worked out.",
+                    "worked_out_at": earlier[0].made.isoformat(),
+                }
+            return JsonResponse(data), _until(now)
+
         waiting = preparing(choice)
-        if waiting is not None:
+        if waiting is None:
+            return answer(now)
+        try:
+            return standing_in(answer, now)
+        except london.NotReady:
             message, retry = waiting
             response = JsonResponse({"detail": message, "retry_after": retry}, status=503)
             response["Retry-After"] = str(retry)
             return response, now
-        try:
-            figures = choice.figures(now)
-        except BadChoice as error:  # people asked for, none loaded: never kept
-            return JsonResponse({"detail": str(error)}, status=400), now
-        data = summary(figures, london.london_map(), choice.unit)
-        return JsonResponse(data), _until(now)
 
     return pagecache.serve(
         kind="api-coverage", choices=choice.canonical,

@@ -13,7 +13,9 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -356,6 +358,14 @@ def _key(monday: date, historical: bool, version: tuple[int, ...] | None = None)
     return hashlib.sha256(made_of.encode()).hexdigest()
 
 
+def _basis(monday: date, historical: bool) -> str:
+    """What a week's figures are made of apart from the contact points: the week, the
+    method and the postcodes, wards and population (their data version). Figures with the
+    same basis describe the same rows and columns, so earlier ones can stand in."""
+    made_of = f"{versions.current(versions.AREAS)[0]}|{monday}|{historical}|{method()}"
+    return hashlib.sha256(made_of.encode()).hexdigest()
+
+
 # Sets of figures kept in the database (a week each, under its data versions), and in
 # each process.
 KEPT = 40
@@ -369,6 +379,62 @@ def _week(day: date | None, version: tuple[int, ...] | None = None) -> tuple[dat
     monday = week_of(day or this_week)
     historical = monday < this_week
     return monday, historical, _key(monday, historical, version)
+
+
+class NotReady(Exception):
+    """A week's figures are not ready and no earlier ones can stand in for them."""
+
+
+# Within `earlier_while_updating()`: the earlier figures that stood in so far.
+_stand_ins: ContextVar[list[London] | None] = ContextVar("coverage_stand_ins", default=None)
+
+
+@contextmanager
+def earlier_while_updating() -> Iterator[list[London]]:
+    """Within: `london()` answers a week whose figures for the current contact points are
+    not ready yet (being worked out in the background after an edit) with the latest
+    figures kept for that week before the edit — same week, method, postcodes and wards —
+    instead of working them out while a reader waits; it raises NotReady when there are
+    none. The list yielded collects the figures that stood in, so the page can say so."""
+    used: list[London] = []
+    token = _stand_ins.set(used)
+    try:
+        yield used
+    finally:
+        _stand_ins.reset(token)
+
+
+def stand_ins() -> list[London]:
+    """Within `earlier_while_updating()`, the earlier figures that have stood in so far
+    (the same list, filled as the page is made); else none."""
+    return _stand_ins.get() or []
+
+
+def _earlier(monday: date, historical: bool) -> London | None:
+    """The latest figures kept for this week under earlier contact point data, if any."""
+    row = (
+        WeekFigures.objects.filter(basis=_basis(monday, historical))
+        .order_by("-made_at", "-pk")
+        .values_list("key", "data")
+        .first()
+    )
+    if row is None:
+        return None
+    key, data = row
+    return _kept(key, lambda: pickle.loads(zlib.decompress(data)))  # noqa: S301 (our own figures)
+
+
+def _kept(key: str, make: Any) -> London:
+    """This process's copy of the figures kept under `key`, made by `make()` if it has none."""
+    with _lock:
+        found = _weeks.get(key)
+    if found is None:
+        found = make()
+        with _lock:
+            _weeks[key] = found
+            while len(_weeks) > 8:
+                _weeks.popitem(last=False)
+    return found  # type: ignore[no-any-return]
 
 
 def not_ready(days: Iterable[date | None]) -> dict[date | None, str]:
@@ -409,30 +475,56 @@ def mondays(first: date, last: date) -> list[date]:
 
 def london(day: date | None = None) -> London:
     """The figures for the week containing `day` (default: this week): this process's copy,
-    else the database's (`WeekFigures`), else worked out now and kept in both. A week
-    before this one is worked out as it was (`located_on`)."""
+    else the database's (`WeekFigures`), else worked out now and kept in both — or, within
+    `earlier_while_updating()`, the week's earlier figures. A week before this one is
+    worked out as it was (`located_on`)."""
     monday, historical, key = _week(day)
     with _lock:
         found = _weeks.get(key)
-    if found is None:
-        stored = WeekFigures.objects.filter(key=key).values_list("data", flat=True).first()
-        if stored is not None:
-            found = pickle.loads(zlib.decompress(stored))  # noqa: S301 (our own figures)
-        else:
-            found = compute(monday, historical=historical)
-            _store(key, found)
-        with _lock:
-            _weeks[key] = found
-            while len(_weeks) > 8:
-                _weeks.popitem(last=False)
-    return found
+    if found is not None:
+        return found
+    stored = WeekFigures.objects.filter(key=key).values_list("data", flat=True).first()
+    if stored is not None:
+        return _kept(key, lambda: pickle.loads(zlib.decompress(stored)))  # noqa: S301 (our own)
+    stand_ins = _stand_ins.get()
+    if stand_ins is not None:
+        earlier = _earlier(monday, historical)
+        if earlier is None:
+            raise NotReady(monday)
+        stand_ins.append(earlier)
+        return earlier
+
+    def work_out() -> London:
+        figures = compute(monday, historical=historical)
+        _store(key, _basis(monday, historical), figures)
+        return figures
+
+    return _kept(key, work_out)
 
 
-def _store(key: str, figures: London) -> None:
+def _store(key: str, basis: str, figures: London) -> None:
     data = zlib.compress(pickle.dumps(figures, protocol=pickle.HIGHEST_PROTOCOL), 1)
-    WeekFigures.objects.bulk_create([WeekFigures(key=key, data=data)], ignore_conflicts=True)
+    WeekFigures.objects.bulk_create(
+        [WeekFigures(key=key, basis=basis, data=data)], ignore_conflicts=True
+    )
     old = WeekFigures.objects.order_by("-made_at").values_list("pk", flat=True)[KEPT:]
     WeekFigures.objects.filter(pk__in=list(old)).delete()
+
+
+def hours_changed(*, contact_point_ids: list[int]) -> None:
+    """Places' hours or status were written in this transaction (told by contactpoints.
+    services, through settings.HOURS_LISTENERS): once it commits, start working out the
+    weeks the pages show, in the background, so they are usually ready before anyone
+    asks (meanwhile readers get the figures from before, `earlier_while_updating`). Only
+    where those weeks have been worked out before for these wards: nothing is started for
+    a site that shows no coverage."""
+    from django.db import transaction
+
+    days = [era.day for era in eras()]
+    this_week = _week(None)[0]
+    if not WeekFigures.objects.filter(basis=_basis(this_week, False)).exists():
+        return
+    transaction.on_commit(lambda: prepare(days))
 
 
 def warm(today: date) -> int:

@@ -62,6 +62,9 @@ class WeekFigures(models.Model):
     ones are kept (`london.KEPT`)."""
 
     key = models.CharField(max_length=64, unique=True)
+    # What they are made of apart from the contact points (`london._basis`): the latest set
+    # with the same basis stands in while an edit's figures are worked out.
+    basis = models.CharField(max_length=64, default="", db_index=True)
     made_at = models.DateTimeField(auto_now_add=True)
     data = models.BinaryField(help_text="The figures, pickled and compressed (our own data).")
 

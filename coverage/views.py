@@ -306,6 +306,18 @@ def preparing(choice: Choice) -> tuple[str, int] | None:
     )
 
 
+def standing_in(
+    render: Callable[[datetime], tuple[HttpResponse, datetime]], now: datetime
+) -> tuple[HttpResponse, datetime]:
+    """`render(now)` while the figures are being worked out after an edit, with the figures
+    from before it standing in (london.earlier_while_updating; the page says so), kept for
+    a few seconds at a time so the new figures replace them once ready. Raises
+    london.NotReady when there are none (a period no one asked for, or new wards)."""
+    with london.earlier_while_updating():
+        response, until = render(now)
+    return response, min(until, now + timedelta(seconds=RETRY_AFTER))
+
+
 def unavailable(request: HttpRequest) -> HttpResponse | None:
     """Without wards or postcodes there is nothing to measure: say so (503), not a 500."""
     where = london.london_map()
@@ -332,12 +344,22 @@ def _serve(
     new pages nor get past the cache), with the figures' availability checked only when a
     page is computed (a 503 is never kept)."""
 
+    def rendered(now: datetime) -> tuple[HttpResponse, datetime]:
+        try:
+            return render(now)
+        except BadChoice as error:  # people asked for, none loaded: never kept
+            return _bad(request, error), now
+
     def checked(now: datetime) -> tuple[HttpResponse, datetime]:
         missing = unavailable(request)
         if missing is not None:
             return missing, now
         waiting = preparing(choice)
-        if waiting is not None:
+        if waiting is None:
+            return rendered(now)
+        try:
+            return standing_in(rendered, now)
+        except london.NotReady:
             message, retry = waiting
             response = TemplateResponse(
                 request,
@@ -347,10 +369,6 @@ def _serve(
             ).render()
             response["Retry-After"] = str(retry)
             return response, now
-        try:
-            return render(now)
-        except BadChoice as error:  # people asked for, none loaded: never kept
-            return _bad(request, error), now
 
     return pagecache.serve(
         kind=kind, choices=choice.canonical,
@@ -378,6 +396,7 @@ def _shown(figures: london.London, choice: Choice, where: london.Map) -> dict[st
         "when_choices": [(key, label) for key, (label, _h) in WHEN.items()],
         "method": london.method(),
         "population": population(where),
+        "earlier": london.stand_ins(),
     }
 
 

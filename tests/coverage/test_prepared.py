@@ -75,3 +75,65 @@ def test_a_new_period_is_prepared_in_the_background_and_answered_at_once(site) -
         assert junk.status_code == 200
         assert junk["ETag"] == ready["ETag"]
         assert Job.objects.count() == 0
+
+
+def test_after_an_edit_readers_are_answered_at_once_with_the_earlier_figures(site) -> None:
+    """The first reader after an edit waits for nothing: the figures from before it stand
+    in, said to, for seconds at a time, until the new ones (worked out in the background,
+    never in a request) replace them."""
+    client = Client()
+    with time_machine.travel(NOW, tick=False):
+        site.set()
+        if client.get("/coverage/").status_code == 503:  # this week, asked first
+            background.wait()
+        before = client.get("/coverage/")
+        assert before.status_code == 200
+        assert "(1 places open for business)" in before.content.decode()
+        assert "changed a moment ago" not in before.content.decode()
+
+        site.clear()  # the next figures are held in the background until let go
+        added = ContactPointFactory(latitude=Decimal("51.5155"), longitude=Decimal("-0.1410"))
+        OpeningRuleFactory(contact_point=added, weekday=2, opens=time(9), closes=time(17))
+
+        during = client.get("/coverage/")  # would hang (or 503) if it waited for them
+        page = during.content.decode()
+        assert during.status_code == 200
+        assert "A contact point changed a moment ago" in page
+        assert "(1 places open for business)" in page  # the figures from before the edit
+        assert during["Cache-Control"] == "public, max-age=10"
+        api = client.get("/api/v1/coverage")
+        assert api.status_code == 200
+        assert "changed a moment ago" in api.json()["updating"]["detail"]
+        assert Job.objects.count() == 1  # being worked out, once
+
+        site.set()
+        background.wait()
+    with time_machine.travel(NOW.replace(second=11), tick=False):
+        after = client.get("/coverage/")
+        assert after.status_code == 200
+        assert "(2 places open for business)" in after.content.decode()
+        assert "changed a moment ago" not in after.content.decode()
+        assert "updating" not in client.get("/api/v1/coverage").json()
+
+
+def test_an_hours_edit_starts_the_new_figures_before_anyone_asks(site) -> None:
+    from contactpoints import services
+
+    client = Client()
+    with time_machine.travel(NOW, tick=False):
+        site.set()
+        if client.get("/coverage/").status_code == 503:
+            background.wait()
+        site.clear()
+        added = ContactPointFactory(
+            latitude=Decimal("51.5155"), longitude=Decimal("-0.1410"), is_published=False
+        )
+        OpeningRuleFactory(contact_point=added, weekday=2, opens=time(9), closes=time(17))
+        assert Job.objects.count() == 0
+        services.contact_point_publish(contact_point=added, published=True)
+        assert Job.objects.count() == 1  # started as the edit committed, no reader yet
+        site.set()
+        background.wait()
+        page = client.get("/coverage/").content.decode()
+        assert "(2 places open for business)" in page  # ready: nothing stands in
+        assert "changed a moment ago" not in page
