@@ -28,13 +28,29 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
 from django.utils.timezone import now as time_now
 
 from bench.public_pages import populate
+from bench.usage import sessions_and_visits
 from bench.visits import _free_port, gunicorn
+from contactpoints import services
+from contactpoints.models import ContactPoint
+from core.time import local
+from coverage.tasks import warm
+from demand.models import SearchCount, Walk
+from demand.tasks import release_and_forget as release_demand
+from demo import feedback
+from feedback.tasks import release_and_forget as release_feedback
+from places.boundaries import import_boundaries
+from places.gazetteer import import_postcodes
+from places.models import Postcode
+from publishing.rollup import usage_rebuild
+from publishing.tasks import release_usage
+from tests.shared_data import LONDON_POSTCODES, LONDON_WARDS
 
 PAGES = {
     "home": "/",
@@ -44,6 +60,9 @@ PAGES = {
     "API list": "/api/v1/contact-points",
     "HSDS services": "/hsds/services",
     "HSDS locations": "/hsds/service_at_locations",
+    "usage": "/usage/",
+    "search demand": "/demand/",
+    "coverage": "/coverage/",
 }
 # What residents send: a different address each request (nothing to reuse but the
 # prepared parts), anywhere in London.
@@ -58,6 +77,9 @@ AFTER_EDIT = {
     "contact point page": "/contact-points/bench-0500/",
     "API list (1,000 places)": "/api/v1/contact-points",
     "HSDS locations (a page)": "/hsds/service_at_locations",
+    # Answered with the figures from before the edit while the new ones are worked out in
+    # the background (docs/coverage.md): no reader waits for them.
+    "coverage": "/coverage/",
 }
 HEADERS = {"Host": "127.0.0.1", "Accept-Encoding": "gzip"}
 TARGET_SHARE = 0.50  # a kept page
@@ -128,8 +150,8 @@ def run(argv: list[str]) -> None:
         print("Throughput through gunicorn: PostgreSQL only; not measured on SQLite.")
         return
     populate(1000)
+    published = _published_figures()
     from contactpoints import prepared
-    from core.time import local
 
     # As `manage.py daily` leaves it: today's exports worked out ahead of readers.
     prepared.prepare(local(time_now()).date())
@@ -142,7 +164,8 @@ def run(argv: list[str]) -> None:
     )  # fmt: skip
     print(
         f"Throughput through gunicorn ({options.workers} sync workers, {options.clients} "
-        f"keep-alive clients, {options.seconds:g} s each, 1,000 contact points, PostgreSQL)"
+        f"keep-alive clients, {options.seconds:g} s each, 1,000 contact points, PostgreSQL;"
+        f" {published})"
     )
     hello_port = _free_port()
     hello = gunicorn("bench.hello:application", hello_port, workers=options.workers)
@@ -158,11 +181,12 @@ def run(argv: list[str]) -> None:
         print(f"  After an edit, the first request (target ≤ {TARGET_AFTER_EDIT_PAGE_MS:g} ms "
               "for a page):")  # fmt: skip
         for name, path in AFTER_EDIT.items():
-            took = _after_edit(port, path)
+            took, status = _after_edit(port, path)
             target = TARGET_AFTER_EDIT_MS.get(name, TARGET_AFTER_EDIT_PAGE_MS)
-            verdicts.append(took <= target)
-            print(f"    {name:<24} {took:>7.1f} ms  target ≤ {target:g} ms: "
-                  f"{'MEETS' if took <= target else 'MISSES'}")  # fmt: skip
+            ok = took <= target and status == 200
+            verdicts.append(ok)
+            print(f"    {name:<24} {took:>7.1f} ms  status {status}  target ≤ {target:g} ms: "
+                  f"{'MEETS' if ok else 'MISSES'}")  # fmt: skip
         print(f"  Kept pages (target ≥ {TARGET_SHARE:.0%} of hello):")
         for name, path in PAGES.items():
             _hammer(port, path, 0.5, options.clients)  # fill the cache, as traffic would
@@ -179,6 +203,35 @@ def run(argv: list[str]) -> None:
     print(
         f"Target: as above, p99 ≤ {TARGET_P99_MS} ms, no errors (load average {load:.1f} on "
         f"{os.cpu_count()} cores): {'MEETS' if all(verdicts) else 'MISSES'}"
+    )
+
+
+def _published_figures() -> str:
+    """What the published pages show, as `manage.py daily` leaves them: ten weeks of
+    sessions and visits at every place, search counts from every London district and
+    visitor feedback, their finished months released; London's postcodes and wards, and
+    coverage worked out. Written in bulk (the demo's generators take minutes)."""
+    rng = random.Random(24)
+    today = local(time_now()).date()
+    import_postcodes([LONDON_POSTCODES])
+    import_boundaries(LONDON_WARDS)
+    places = list(ContactPoint.objects.values_list("pk", flat=True))
+    sessions, visits = sessions_and_visits(places, weeks=10, per_session=3)
+    usage_rebuild()
+    districts = sorted(set(Postcode.objects.order_by().values_list("outward", flat=True)))
+    SearchCount.objects.bulk_create(
+        SearchCount(day=today - timedelta(days=back), area=area, hour=rng.choice((9, 13, 19)),
+                    open_now=False, facility=False, walk=rng.choice(Walk.values),
+                    count=rng.randint(1, 5))
+        for area in districts for back in range(1, 71, 3)
+    )  # fmt: skip
+    answers = feedback.generate(today, days=70)
+    for task in (release_usage, release_demand, release_feedback, warm):
+        task(today=today)
+    return (
+        f"{sessions:,} sessions and {visits:,} visits, {len(districts)} search districts and "
+        f"{answers:,} feedback answers over ten weeks, released; coverage of London's "
+        f"{Postcode.objects.count():,} postcodes"
     )
 
 
@@ -211,12 +264,10 @@ def _report(
     return ok
 
 
-def _after_edit(port: int, path: str) -> float:
+def _after_edit(port: int, path: str) -> tuple[float, int]:
     """Milliseconds for the first request of `path` after a place is edited through the
-    back office's write path (so its exports are prepared as an editor's would be)."""
-    from contactpoints import services
-    from contactpoints.models import ContactPoint
-
+    back office's write path (so its exports are prepared as an editor's would be), and
+    its status (a 503 "being prepared" would be a reader waiting)."""
     cp = ContactPoint.objects.get(slug="bench-0001")
     cp.name = f"Benchmark contact point edited {time.time():.6f}"
     cp.save(update_fields=["name", "updated_at"])
@@ -225,7 +276,8 @@ def _after_edit(port: int, path: str) -> float:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     began = time.perf_counter()
     conn.request("GET", path, headers=HEADERS)
-    conn.getresponse().read()
+    response = conn.getresponse()
+    response.read()
     took = (time.perf_counter() - began) * 1000
     conn.close()
-    return took
+    return took, response.status

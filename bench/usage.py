@@ -32,7 +32,6 @@ PURPOSES = list(Purpose.values)
 
 
 def populate(points: int, years: int, per_session: int) -> tuple[int, int]:
-    rng = random.Random(5)
     ContactPoint.objects.bulk_create(
         ContactPoint(
             name=f"Usage bench {i:04d}", slug=f"usage-{i:04d}", kind=Kind.CONTACT_POINT,
@@ -40,10 +39,26 @@ def populate(points: int, years: int, per_session: int) -> tuple[int, int]:
         )
         for i in range(points)
     )  # fmt: skip
+    cps = list(ContactPoint.objects.filter(slug__startswith="usage-").values_list("pk", flat=True))
+    sessions, visits = sessions_and_visits(cps, weeks=52 * years, per_session=per_session)
+    started = time.perf_counter()
+    days = usage_rebuild()
+    print(
+        f"  (roll-up rebuilt: {days:,} contact point days in {time.perf_counter() - started:.0f} s)"
+    )
+    return sessions, visits
+
+
+def sessions_and_visits(
+    cps: list[int], *, weeks: int, per_session: int, seed: int = 5
+) -> tuple[int, int]:
+    """A two-hour session a week at each of these places over the last `weeks` weeks (one
+    in ten cancelled) and 0 to 2 × `per_session` visits in each held one, written in bulk
+    (the roll-up is not updated: rebuild it after). Returns (sessions, visits)."""
+    rng = random.Random(seed)
     user = synthetic_user()
     now = datetime.now(tz=UTC).replace(minute=0, second=0, microsecond=0)
-    first = now - timedelta(days=365 * years)
-    cps = list(ContactPoint.objects.filter(slug__startswith="usage-").values_list("pk", flat=True))
+    first = now - timedelta(weeks=weeks)
 
     def session(cp: int, start: datetime) -> StaffedSession:
         end = start + timedelta(hours=2)
@@ -60,11 +75,11 @@ def populate(points: int, years: int, per_session: int) -> tuple[int, int]:
     sessions = [
         session(cp, first + timedelta(weeks=week, hours=rng.randint(9, 19)))
         for cp in cps
-        for week in range(52 * years)
+        for week in range(weeks)
     ]
     StaffedSession.objects.bulk_create(sessions, batch_size=5000)
     held = StaffedSession.objects.filter(
-        contact_point__slug__startswith="usage-", state="held"
+        contact_point_id__in=cps, state="held", source="synthetic"
     ).values_list("pk", "contact_point_id", "scheduled_start")
     columns = (
         "contact_point_id, session_id, arrived_at, purpose, private_room, heard_via, outcome, "
@@ -92,11 +107,6 @@ def populate(points: int, years: int, per_session: int) -> tuple[int, int]:
         if batch:
             cursor.executemany(sql, batch)
             count += len(batch)
-    started = time.perf_counter()
-    days = usage_rebuild()
-    print(
-        f"  (roll-up rebuilt: {days:,} contact point days in {time.perf_counter() - started:.0f} s)"
-    )
     return len(sessions), count
 
 
