@@ -94,6 +94,31 @@ def _map(rows: list[figures.Row]) -> dict[str, Any] | None:
 
 
 def index(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
+    with versions.pinned():  # the choices and the page from one version
+        choices = pagecache.cleaned_choices(
+            "demand", request.GET.urlencode(), lambda: _chosen(request),
+            depends_on=(versions.FIGURES, versions.AREAS),  # as the page: one read of both
+        )  # fmt: skip
+        if choices is not None:
+            return pagecache.serve(
+                kind="demand", choices=f"{as_csv}|{choices}",
+                depends_on=(versions.FIGURES, versions.AREAS),
+                render=lambda now: (_page(request, as_csv), now + timedelta(days=1)),
+            )  # fmt: skip
+    return _page(request, as_csv)  # not valid, or nothing published: made for the asker
+
+
+def _chosen(request: HttpRequest) -> str | None:
+    """The published period asked for, as the key its page is kept under; None when the
+    choice is not valid or nothing is published. Cleaned once per process per published
+    figures (`pagecache.cleaned_choices`): a kept page is then found without reading the
+    released months."""
+    form = PeriodForm(request.GET, release.released_months())
+    period = form.cleaned_data.get("period") if form.is_valid() else None
+    return None if period is None else f"{period.start}|{period.end}"
+
+
+def _page(request: HttpRequest, as_csv: bool) -> HttpResponse:
     released = release.released_months()
     form = PeriodForm(request.GET, released)
     if not form.is_valid():
@@ -102,23 +127,15 @@ def index(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
     period = form.cleaned_data.get("period")
     if period is None:  # nothing published yet
         return render(request, "demand/index.html", {"form": form, "released": released})
-
-    def build() -> HttpResponse:
-        found = figures.demand(period)
-        if as_csv:
-            return _csv(found)
-        context = {
-            "form": form, "released": released, "demand": found, "map": _map(found.listed),
-            "walks": Walk.choices, "hours": list(enumerate(found.hours)),
-            "query": f"start={period.start:%Y-%m}&end={period.end:%Y-%m}",
-        }  # fmt: skip
-        return render(request, "demand/index.html", context)
-
-    return pagecache.serve(
-        kind="demand", choices=f"{as_csv}|{period.start}|{period.end}",
-        depends_on=(versions.FIGURES, versions.AREAS),
-        render=lambda now: (build(), now + timedelta(days=1)),  # until the next release
-    )  # fmt: skip
+    found = figures.demand(period)
+    if as_csv:
+        return _csv(found)
+    context = {
+        "form": form, "released": released, "demand": found, "map": _map(found.listed),
+        "walks": Walk.choices, "hours": list(enumerate(found.hours)),
+        "query": f"start={period.start:%Y-%m}&end={period.end:%Y-%m}",
+    }  # fmt: skip
+    return render(request, "demand/index.html", context)
 
 
 def _csv(found: figures.Demand) -> HttpResponse:

@@ -6,6 +6,7 @@ signed in with their second factor read exact live figures for any period of day
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -239,14 +240,57 @@ def _bad_period(request: HttpRequest, template: str, context: dict[str, Any]) ->
     return render(request, template, context, status=400)
 
 
+def _public_choices(request: HttpRequest) -> str | None:
+    """The public choice asked for, as the key its page is kept under (`UsageForm.
+    canonical`); None when there is nothing published or the choice is not valid. Cleaned
+    once per process for the published figures and places (their data versions): the form
+    reads every borough with figures and the released months, most of a kept page's time."""
+
+    def clean() -> str | None:
+        form = _form(request, exact=False)
+        valid = form.default_period is not None and form.is_valid()
+        return form.canonical() if valid else None
+
+    return pagecache.cleaned_choices(
+        "usage", request.GET.urlencode(), clean, depends_on=(versions.FIGURES, versions.PLACES)
+    )
+
+
+def _public_page(
+    request: HttpRequest, name: str, render_page: Callable[[UsageForm], HttpResponse]
+) -> HttpResponse | None:
+    """A public usage answer from the page cache (made by `render_page(form)` when it is
+    not kept), or None when the choice is not valid or nothing is published."""
+    with versions.pinned():  # the choices and the page from one version
+        choices = _public_choices(request)
+        if choices is None:
+            return None
+
+        def page(now: datetime) -> tuple[HttpResponse, datetime]:
+            form = _form(request, exact=False)
+            form.full_clean()
+            return render_page(form), now + KEPT_FOR
+
+        return pagecache.serve(
+            kind=f"usage-{name}", choices=choices,
+            depends_on=(versions.FIGURES, versions.PLACES), render=page,
+        )  # fmt: skip
+
+
 def usage_index(request: HttpRequest, table: str = "") -> HttpResponse:
     exact = _staff_exact(request)
+    name = "csv" if request.path.endswith(".csv") else "page"
+    if not exact:
+        kept = _public_page(
+            request, f"{name}:{table}", lambda form: _usage_index(request, form, table)
+        )
+        if kept is not None:
+            return kept
     form = _form(request, exact)
     if form.default_period is None:
         return render(request, "publishing/usage_index.html", {"form": form, "nothing": True})
     if not form.is_valid():
         return _bad_period(request, "publishing/usage_index.html", {"form": form})
-    name = "csv" if request.path.endswith(".csv") else "page"
     return _cached_page(exact, f"{name}:{table}", form, lambda: _usage_index(request, form, table))
 
 
@@ -331,6 +375,13 @@ def _query(period: usage.Period, data: dict[str, Any]) -> str:
 def usage_detail(request: HttpRequest, slug: str, table: str = "") -> HttpResponse:
     contact_point = get_object_or_404(ContactPoint.objects.published(), slug=slug)
     exact = _staff_exact(request)
+    if not exact and (not table or table in DETAIL_TABLES or table == "sessions"):
+        kept = _public_page(
+            request, f"detail:{contact_point.pk}:{table}",
+            lambda form: _usage_detail(request, form, contact_point, table),
+        )  # fmt: skip
+        if kept is not None:
+            return kept
     form = _form(request, exact)
     context: dict[str, Any] = {"form": form, "contact_point": contact_point}
     if form.default_period is None:

@@ -189,6 +189,28 @@ def test_the_page_lists_areas_above_the_noise_and_the_csv_all() -> None:
     assert set(table) == {"London", *release.areas()}
 
 
+@pytest.mark.cache
+@pytest.mark.parametrize("path", ["/demand/", "/demand/?start=2026-10&end=2026-10"])
+def test_a_kept_page_asked_again_reads_only_the_data_versions(path: str) -> None:
+    """The period was checked against the released months once, for this version of the
+    published figures: asked again, they are not read (ADR 24)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    build([Search(0, 1, 3, 19, False, Walk.OVER_30)] * 60)
+    client = Client()
+    with time_machine.travel(NOW, tick=False):
+        release.release()
+        first = client.get(path)
+        with CaptureQueriesContext(connection) as queries:
+            again = client.get(path)
+    assert again.status_code == first.status_code == 200
+    assert again.content == first.content
+    assert [q["sql"] for q in queries.captured_queries] == [
+        'SELECT "name", "value" FROM "core_dataversion" WHERE "name" IN (\'figures\', \'areas\')'
+    ]
+
+
 def test_bad_periods_are_told_plainly(client: Client) -> None:
     build([Search(0, 0, 3, 19, False, Walk.OVER_30)] * 6)
     with time_machine.travel(NOW, tick=False):

@@ -177,6 +177,26 @@ def test_figures_are_cached_and_refreshed_when_published(client: Client, library
     assert "13 visits in 3 staffed sessions" in client.get("/usage/").content.decode()
 
 
+@pytest.mark.parametrize("path", ["/usage/", "/usage/library/", "/usage/?borough=westminster"])
+def test_a_kept_usage_page_asked_again_reads_only_the_data_versions(
+    client: Client, library, path: str
+) -> None:
+    """Its choices were cleaned against the boroughs and released months once, for these
+    versions: asked again, neither is read (ADR 24)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(path)
+    assert again.status_code == first.status_code == 200
+    assert again.content == first.content
+    reads = [q["sql"] for q in queries.captured_queries]
+    assert all("core_dataversion" in sql for sql in reads[-1:])
+    # The detail page finds its place first; nothing else reads the figures or places.
+    assert len(reads) == 1 + ("library" in path)
+
+
 def test_usage_pages_and_csv(client: Client, library) -> None:
     page = client.get("/usage/")
     assert page.status_code == 200
