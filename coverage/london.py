@@ -125,6 +125,8 @@ def london_map() -> Map:
         if outline.get("type") == "MultiPolygon":
             parts = outline["coordinates"]
         for rings in parts:
+            if not rings:
+                continue  # a ward stored without an outline: no postcode is placed in it
             polygons.append([np.asarray(ring, dtype=float)[:, :2] for ring in rings])
             owner.append(i)
     listed = list(Postcode.objects.order_by("pk").values_list("postcode", "latitude", "longitude"))

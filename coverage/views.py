@@ -3,6 +3,7 @@ drawn on the server (each with its table), a weekday × hour grid and CSV."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -13,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 
 from core import pagecache, versions
+from core.memo import BoundedMemo
 from core.spreadsheets import csv_response
 from core.time import local, midnight
 from places import svg
@@ -182,19 +184,47 @@ def _ward_rows(
     return rows
 
 
+# Wards' outlines drawn as SVG paths, by the wards and the boundaries' data version.
+_drawn: BoundedMemo[tuple[dict[str, str], str]] = BoundedMemo(
+    8 * 1024 * 1024, lambda found: sum(map(len, found[0].values()))
+)
+
+
+def _outlines(codes: list[str]) -> tuple[dict[str, str], str]:
+    """These wards' outlines as SVG paths, by code (wards with none left out), and the
+    picture's viewBox: read and drawn once per process for each set of wards and version
+    of the boundaries — the outlines were most of the time a coverage page took to make,
+    and a page after an edit of the places is made again with the same ones."""
+    made_of = f"{versions.current(versions.AREAS)}|{','.join(codes)}"
+    key = hashlib.sha256(made_of.encode()).hexdigest()
+    found = _drawn.get(key)
+    if found is None:
+        outlines = {
+            code: outline
+            for code, outline in Area.objects.filter(
+                code__in=codes, outline__isnull=False
+            ).values_list("code", "outline")
+            if outline
+        }
+        drawn = [code for code in codes if code in outlines]
+        frame = svg.Frame.around([outlines[code] for code in drawn])
+        paths = svg.paths([outlines[code] for code in drawn], frame) if frame else []
+        found = (dict(zip(drawn, paths, strict=True)), frame.view_box if frame else "0 0 1 1")
+        _drawn.keep(key, found)
+    return found
+
+
 def _map(rows: list[dict[str, Any]], choice: Choice) -> dict[str, Any]:
-    outlines: dict[str, dict[str, Any]] = {
-        code: outline or {}
-        for code, outline in Area.objects.filter(
-            code__in=[r["code"] for r in rows], outline__isnull=False
-        ).values_list("code", "outline")
-    }
-    drawn = [r for r in rows if outlines.get(r["code"])]
-    shapes, view_box = svg.draw(
-        [outlines[r["code"]] for r in drawn],
-        [r["share"] if r["postcodes"] else None for r in drawn],
-        [f"{r['name']}: {r['shown']} of postcodes {choice.label}" for r in drawn],
-    )
+    paths, view_box = _outlines([r["code"] for r in rows])
+    shapes = [
+        svg.Shape(
+            paths[r["code"]],
+            svg.step_of(r["share"] if r["postcodes"] else None),
+            f"{r['name']}: {r['shown']} of postcodes {choice.label}",
+        )
+        for r in rows
+        if r["code"] in paths
+    ]
     return {"shapes": shapes, "view_box": view_box, "steps": svg.STEPS}
 
 

@@ -266,3 +266,26 @@ def test_a_period_of_weeks_averages_them(client: Client, charing_cross: object) 
     )
     assert "the 3 weeks from 23 November 2026 to 13 December 2026" in page
     assert bad == [400, 400, 400, 400]
+
+
+def test_the_map_follows_new_boundaries(client: Client, charing_cross: object) -> None:
+    """The outlines are drawn once per version of the boundaries: a ward redrawn is seen
+    at once, and a ward without an outline is left off the map."""
+    with time_machine.travel(NOW, tick=False):
+        before = client.get("/coverage/").content.decode()
+        ward = Area.objects.get(name="St James's")
+        ring = ward.outline["coordinates"][0]
+        ward.outline = {"type": "Polygon", "coordinates": [[*ring[:-1][::2], ring[0]]]}
+        ward.save(update_fields=["outline"])
+        redrawn = client.get("/coverage/").content.decode()
+        Area.objects.filter(pk=ward.pk).update(outline=None)
+        without = client.get("/coverage/").content.decode()
+
+    def path_of(page: str) -> str:
+        found = re.search(r'<path d="([^"]+)"[^>]*>\s*<title>St James&#x27;s: ', page)
+        assert found, "St James's is drawn"
+        return found.group(1)
+
+    assert path_of(redrawn) != path_of(before)
+    assert before.count("<path ") == redrawn.count("<path ") == 20
+    assert without.count("<path ") == 19
