@@ -26,17 +26,23 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        logger.warning("Database unavailable: %s", type(exception).__name__)
-        message = "The service is briefly unavailable. Please try again in a moment."
-        if "application/json" in request.headers.get("Accept", "") or request.path.startswith(
-            "/api/"
-        ):
-            response: HttpResponse = JsonResponse({"detail": message}, status=503)
-        else:
-            response = HttpResponse(
-                '<!doctype html><html lang="en-GB"><title>Briefly unavailable</title>'
-                f"<h1>Briefly unavailable</h1><p>{message} In an emergency call 999.</p></html>",
-                status=503,
-            )
-        response["Retry-After"] = str(RETRY_AFTER)
-        return response
+        return unavailable(request, exception)
+
+
+def unavailable(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 503 for a request the database could not answer. Also sent by the 500 handler
+    (config.views.server_error) when the error was raised outside a view — in a
+    middleware reading the session or the signed-in user — where `process_exception`
+    never sees it."""
+    logger.warning("Database unavailable: %s", type(exception).__name__)
+    message = "The service is briefly unavailable. Please try again in a moment."
+    if "application/json" in request.headers.get("Accept", "") or request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": message}, status=503)
+    else:
+        response = HttpResponse(
+            '<!doctype html><html lang="en-GB"><title>Briefly unavailable</title>'
+            f"<h1>Briefly unavailable</h1><p>{message} In an emergency call 999.</p></html>",
+            status=503,
+        )
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response

@@ -2,15 +2,18 @@
 
 import logging
 import math
+import sys
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
+
+from .middleware import unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,9 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    failed = sys.exc_info()[1]  # Django calls this while handling the error
+    if isinstance(failed, OperationalError | InterfaceError):
+        return unavailable(request, failed)  # the database, outside a view: a 503
     if request.path.startswith(MACHINE_PATHS):
         return JsonResponse(
             {"detail": "Something went wrong on our side; try again later."}, status=500

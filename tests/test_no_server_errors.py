@@ -125,3 +125,25 @@ def test_the_api_answers_unknown_addresses_in_json(site: Client) -> None:
         assert response.status_code == 404
         assert response["Content-Type"].startswith("application/json")
         assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/contact-points/", "/api/v1/contact-points"])
+def test_a_database_outage_met_outside_a_view_is_a_503_not_a_500(
+    path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the database is down, a signed-in browser's request first fails reading its
+    session, in a middleware, before any view runs: it is answered as every other outage
+    is, 503 with Retry-After, never a 500."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+
+    def down(self: SessionStore) -> dict[str, object]:
+        raise OperationalError("connection failed: the database system is shutting down")
+
+    client = Client(raise_request_exception=False)
+    client.cookies["sessionid"] = "a" * 32
+    monkeypatch.setattr(SessionStore, "load", down)
+    response = client.get(path)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "briefly unavailable" in response.content.decode().lower()
