@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 
 PLACES = "places"  # contact points, their hours and facts: everything the pages about them say
 FIGURES = "figures"  # published months of usage, search demand and visitor feedback
@@ -59,16 +59,37 @@ def current(*names: str) -> tuple[int, ...]:
     if pinned is not None and all(name in pinned for name in names):
         return tuple(pinned[name] for name in names)
     marks = ", ".join(["%s"] * len(names))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT "name", "value" FROM "core_dataversion" WHERE "name" IN ({marks})',  # noqa: S608 (placeholders only)
-            names,
-        )
-        found = dict(cursor.fetchall())
+    sql = f'SELECT "name", "value" FROM "core_dataversion" WHERE "name" IN ({marks})'  # noqa: S608 (placeholders only)
+    wrapper: Any = connection  # its health check's flags are not in django-stubs
+    if (
+        wrapper.connection is not None
+        and wrapper.health_check_enabled
+        and not wrapper.health_check_done
+        and not wrapper.in_atomic_block
+    ):
+        # This query is a public page's first (and, kept, its only one): it stands in for
+        # Django's check of a reused connection (CONN_HEALTH_CHECKS sends `SELECT 1`
+        # before a request's first query), saving that round trip. A connection broken
+        # since its last request (the database restarted) is closed and opened again,
+        # and the versions read once more, as the check would have done.
+        wrapper.health_check_done = True
+        try:
+            found = _read(sql, names)
+        except (OperationalError, InterfaceError):
+            connection.close()
+            found = _read(sql, names)
+    else:
+        found = _read(sql, names)
     read = tuple(found.get(name, 0) for name in names)
     if pinned is not None:
         pinned.update(zip(names, read, strict=True))
     return read
+
+
+def _read(sql: str, names: tuple[str, ...]) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, names)
+        return dict(cursor.fetchall())
 
 
 def _bump_sql(name: str, vendor: str) -> str:

@@ -64,3 +64,37 @@ def test_a_version_never_comes_back_after_a_rollback() -> None:
             seen.append(versions.current(versions.PLACES)[0])
             transaction.set_rollback(True)
     assert seen[0] != seen[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_page_checks_its_reused_connection_with_its_one_query(monkeypatch) -> None:
+    """A kept page's only query, the data versions, stands in for Django's check of a
+    reused connection (no `SELECT 1` first), and still finds a connection the database
+    dropped since the last request: it opens a new one and answers."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no server to drop the connection; CI runs this on PostgreSQL")
+    import psycopg
+    from django.test import Client
+
+    # Persistent connections, as deployed (CONN_MAX_AGE), so the next request reuses it.
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    connection.close()
+    ContactPointFactory(slug="kept")
+    client = Client()
+    first = client.get("/contact-points/kept/")  # made and kept; the connection stays open
+    checks: list[bool] = []
+    usable = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(True) or usable())
+    connection.close_if_unusable_or_obsolete()  # as each request starts (request_started)
+    assert connection.connection is not None  # kept open, to be reused
+    again = client.get("/contact-points/kept/")
+    assert again.status_code == 200
+    assert checks == []  # no round trip before the versions
+
+    # The server ends the connection (a restart, a failover) between two requests.
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+    connection.close_if_unusable_or_obsolete()
+    after = client.get("/contact-points/kept/")
+    assert after.status_code == 200
+    assert after.content == first.content
