@@ -130,6 +130,11 @@ def run(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench faults")
     parser.add_argument("--seconds", type=float, default=14)
     options = parser.parse_args(argv)
+    if connection.vendor != "postgresql":
+        # This process's connection is pointed at the benchmark's own cluster, which
+        # takes the PostgreSQL backend.
+        print("Faults: measured on PostgreSQL (make bench's second pass), as deployed.")
+        return
     with own_postgresql() as postgresql, own_redis() as redis:
         if postgresql is None or redis is None:
             print("Faults: needs PostgreSQL and redis-server installed here; not measured.")
