@@ -1,7 +1,8 @@
 """When the database cannot be reached (a restart, a failover), answer 503 with a short
 Retry-After instead of a 500: clients that retry (the counter's queue does) try again, and
 monitoring sees an outage rather than a bug. Connections are checked before reuse
-(CONN_HEALTH_CHECKS), so requests succeed again as soon as the database is back."""
+(CONN_HEALTH_CHECKS; on public pages by their first query, core.versions.current), so
+requests succeed again as soon as the database is back."""
 
 from __future__ import annotations
 
