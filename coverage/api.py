@@ -12,7 +12,7 @@ from ninja import Router
 from core import pagecache, versions
 
 from . import london
-from .views import BadChoice, Choice, _until, preparing, standing_in, summary
+from .views import BadChoice, Choice, _until, summary, when_ready
 
 router = Router(tags=["coverage"])
 
@@ -54,16 +54,12 @@ def coverage(request: HttpRequest) -> Any:
                 }
             return JsonResponse(data), _until(now)
 
-        waiting = preparing(choice)
-        if waiting is None:
-            return answer(now)
-        try:
-            return standing_in(answer, now)
-        except london.NotReady:
-            message, retry = waiting
+        def waiting(message: str, retry: int) -> HttpResponse:
             response = JsonResponse({"detail": message, "retry_after": retry}, status=503)
             response["Retry-After"] = str(retry)
-            return response, now
+            return response
+
+        return when_ready(choice, answer, now, waiting)
 
     return pagecache.serve(
         kind="api-coverage", choices=choice.canonical,

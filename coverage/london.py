@@ -13,7 +13,7 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 
 from contactpoints import openings
@@ -374,10 +375,14 @@ KEPT = 40
 _weeks: OrderedDict[str, London] = OrderedDict()
 
 
+def _this_week() -> date:
+    return week_of(local(datetime.now(tz=LONDON)).date())
+
+
 def _week(day: date | None, version: tuple[int, ...] | None = None) -> tuple[date, bool, str]:
     """The week containing `day` (default: this week): its Monday, whether it is worked out
     as it was (a week before this one), and where its figures are kept."""
-    this_week = week_of(local(datetime.now(tz=LONDON)).date())
+    this_week = _this_week()
     monday = week_of(day or this_week)
     historical = monday < this_week
     return monday, historical, _key(monday, historical, version)
@@ -392,16 +397,15 @@ _stand_ins: ContextVar[list[London] | None] = ContextVar("coverage_stand_ins", d
 
 
 @contextmanager
-def earlier_while_updating() -> Iterator[list[London]]:
+def earlier_while_updating() -> Iterator[None]:
     """Within: `london()` answers a week whose figures for the current contact points are
     not ready yet (being worked out in the background after an edit) with the latest
     figures kept for that week before the edit — same week, method, postcodes and wards —
     instead of working them out while a reader waits; it raises NotReady when there are
-    none. The list yielded collects the figures that stood in, so the page can say so."""
-    used: list[London] = []
-    token = _stand_ins.set(used)
+    none. `stand_ins()` lists the figures that stood in, so the page can say so."""
+    token = _stand_ins.set([])
     try:
-        yield used
+        yield
     finally:
         _stand_ins.reset(token)
 
@@ -426,7 +430,7 @@ def _earlier(monday: date, historical: bool) -> London | None:
     return _kept(key, lambda: pickle.loads(zlib.decompress(data)))  # noqa: S301 (our own figures)
 
 
-def _kept(key: str, make: Any) -> London:
+def _kept(key: str, make: Callable[[], London]) -> London:
     """This process's copy of the figures kept under `key`, made by `make()` if it has none."""
     with _lock:
         found = _weeks.get(key)
@@ -436,7 +440,7 @@ def _kept(key: str, make: Any) -> London:
             _weeks[key] = found
             while len(_weeks) > 8:
                 _weeks.popitem(last=False)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def not_ready(days: Iterable[date | None]) -> dict[date | None, str]:
@@ -520,13 +524,9 @@ def hours_changed(*, contact_point_ids: list[int]) -> None:
     asks (meanwhile readers get the figures from before, `earlier_while_updating`). Only
     where those weeks have been worked out before for these wards: nothing is started for
     a site that shows no coverage."""
-    from django.db import transaction
-
-    days = [era.day for era in eras()]
-    this_week = _week(None)[0]
-    if not WeekFigures.objects.filter(basis=_basis(this_week, False)).exists():
-        return
-    transaction.on_commit(lambda: prepare(days))
+    if WeekFigures.objects.filter(basis=_basis(_this_week(), False)).exists():
+        days = [era.day for era in eras()]
+        transaction.on_commit(lambda: prepare(days))
 
 
 def warm(today: date) -> int:

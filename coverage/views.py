@@ -336,15 +336,25 @@ def preparing(choice: Choice) -> tuple[str, int] | None:
     )
 
 
-def standing_in(
-    render: Callable[[datetime], tuple[HttpResponse, datetime]], now: datetime
+def when_ready(
+    choice: Choice,
+    render: Callable[[datetime], tuple[HttpResponse, datetime]],
+    now: datetime,
+    waiting: Callable[[str, int], HttpResponse],
 ) -> tuple[HttpResponse, datetime]:
-    """`render(now)` while the figures are being worked out after an edit, with the figures
-    from before it standing in (london.earlier_while_updating; the page says so), kept for
-    a few seconds at a time so the new figures replace them once ready. Raises
-    london.NotReady when there are none (a period no one asked for, or new wards)."""
-    with london.earlier_while_updating():
-        response, until = render(now)
+    """`render(now)` once the chosen figures are ready. While they are being worked out
+    after an edit, the figures from before it stand in (london.earlier_while_updating; the
+    page says so), kept a few seconds at a time so the new ones replace them once ready.
+    Where nothing earlier can stand in (a period no one asked for, or new wards):
+    `waiting(message, retry)`, a 503 the page cache never keeps."""
+    found = preparing(choice)
+    if found is None:
+        return render(now)
+    try:
+        with london.earlier_while_updating():
+            response, until = render(now)
+    except london.NotReady:
+        return waiting(*found), now
     return response, min(until, now + timedelta(seconds=RETRY_AFTER))
 
 
@@ -380,25 +390,18 @@ def _serve(
         except BadChoice as error:  # people asked for, none loaded: never kept
             return _bad(request, error), now
 
+    def waiting(message: str, retry: int) -> HttpResponse:
+        response = TemplateResponse(
+            request, "coverage/preparing.html", {"message": message, "retry": retry}, status=503
+        ).render()
+        response["Retry-After"] = str(retry)
+        return response
+
     def checked(now: datetime) -> tuple[HttpResponse, datetime]:
         missing = unavailable(request)
         if missing is not None:
             return missing, now
-        waiting = preparing(choice)
-        if waiting is None:
-            return rendered(now)
-        try:
-            return standing_in(rendered, now)
-        except london.NotReady:
-            message, retry = waiting
-            response = TemplateResponse(
-                request,
-                "coverage/preparing.html",
-                {"message": message, "retry": retry},
-                status=503,
-            ).render()
-            response["Retry-After"] = str(retry)
-            return response, now
+        return when_ready(choice, rendered, now, waiting)
 
     return pagecache.serve(
         kind=kind, choices=choice.canonical,

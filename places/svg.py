@@ -97,17 +97,3 @@ def paths(outlines: Sequence[dict[str, Any]], frame: Frame) -> list[str]:
                 parts.append("M" + "L".join(moves) + "Z")
         found.append("".join(parts))
     return found
-
-
-def draw(
-    outlines: Sequence[dict[str, Any]], shares: Sequence[float | None], titles: Sequence[str]
-) -> tuple[list[Shape], str]:
-    """One shape per outline, and the picture's viewBox."""
-    frame = Frame.around(outlines)
-    if frame is None:
-        return [], "0 0 1 1"
-    shapes = [
-        Shape(path, step_of(share), title)
-        for path, share, title in zip(paths(outlines, frame), shares, titles, strict=True)
-    ]
-    return shapes, frame.view_box
