@@ -358,8 +358,11 @@ def first_occurrence(rule: hours.WeeklyRule, today: date) -> date | None:
     none before it ends: the recurrence's `dtstart`, so that an iCalendar reader starts
     where the rule does (RFC 5545 counts DTSTART as the first occurrence)."""
     day = max(today, rule.valid_from or today)
-    for offset in range(5 * 7 * 3):  # a monthly rule's next day is at most ~10 weeks away
-        candidate = day + timedelta(days=offset)
+    day += timedelta(days=(rule.weekday - day.weekday()) % 7)
+    # Every weekday falls five times in some month of any twelve, so a year of weeks finds
+    # the next day of any rule, a "fifth Thursday" that is four months away included.
+    for week in range(54):
+        candidate = day + timedelta(weeks=week)
         if rule.valid_until is not None and candidate > rule.valid_until:
             return None
         if rule.occurs_on(candidate):

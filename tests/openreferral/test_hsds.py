@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar, Event
 from jsonschema import Draft202012Validator, FormatChecker
 
-from contactpoints.hours import Schedule, WeeklyRule
+from contactpoints.hours import Recurrence, Schedule, WeeklyRule
 from contactpoints.models import ContactPoint
 from core.time import LONDON
 from openreferral import hsds
@@ -272,6 +272,19 @@ def test_schedules_read_independently_give_the_sites_hours(demo: Client) -> None
         assert theirs == expected, cp.name
         checked += 1
     assert checked == ContactPoint.objects.published().operating().count() >= 30
+
+
+def test_a_rule_whose_next_day_is_months_away_is_still_published() -> None:
+    """A fifth Thursday that starts in January next occurs at the end of April: the rule is
+    a schedule anyone can attend, so it is published with that day as its start (it was
+    once dropped because the search for its first day gave up after 15 weeks)."""
+    rule = WeeklyRule(
+        weekday=3, opens=time(0, 0), closes=time(0, 15), recurrence=Recurrence.MONTHLY,
+        week_of_month=5, valid_from=date(2027, 1, 5),
+    )  # fmt: skip
+    entry = hsds._rule(rule, date(2026, 11, 27))
+    assert entry is not None
+    assert (entry["byday"], entry["dtstart"]) == ("5TH", "2027-04-29")
 
 
 def _days(first: date, last: date) -> list[date]:
