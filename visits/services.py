@@ -386,10 +386,38 @@ def visit_log(
     (Every visit belongs to a session: so a month's published figures exist exactly for the
     places that advertised sessions in it, which the public sees anyway.) `at_counter`: sent
     from the counter page, so only within its window (check_counter_may_change)."""
-    existing = Visit.objects.filter(idempotency_key=idempotency_key).first()
-    if existing:
-        _check_same_place(existing, session, None)
-        return Logged(existing, created=False)
+    try:
+        return _visit_new(
+            user=user, idempotency_key=idempotency_key, purpose=purpose, session=session,
+            arrived_at=arrived_at, private_room=private_room, heard_via=heard_via,
+            outcome=outcome, language_assistance=language_assistance, source=source,
+            at_counter=at_counter,
+        )  # fmt: skip
+    except (ValidationError, PermissionDenied, IntegrityError):
+        # Nearly every tap is new, so its key is looked up only when it cannot be stored:
+        # a retry, a double tap (the other request stored it) — answered with the visit
+        # stored, whatever has changed since (the session ended, the month published).
+        existing = Visit.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+    _check_same_place(existing, session, None)
+    return Logged(existing, created=False)
+
+
+def _visit_new(
+    *,
+    user: User,
+    idempotency_key: uuid.UUID,
+    purpose: str,
+    session: StaffedSession,
+    arrived_at: datetime | None,
+    private_room: str,
+    heard_via: str,
+    outcome: str,
+    language_assistance: bool,
+    source: str,
+    at_counter: bool,
+) -> Logged:
     contact_point = session.contact_point
     _require(user, contact_point)
     if purpose not in Purpose.values:
@@ -413,14 +441,9 @@ def visit_log(
         recorded_by=user,
     )
     _checked(visit)
-    try:
-        with transaction.atomic():
-            _save(visit, user)
-            _count(visit, +1)
-    except IntegrityError:
-        # The same key arrived twice at once: the other request stored it.
-        stored = Visit.objects.get(idempotency_key=idempotency_key)
-        return Logged(stored, created=False)
+    with transaction.atomic():
+        _save(visit, user)
+        _count(visit, +1)
     return Logged(visit, created=True, session=session)
 
 
