@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from core import pagecache, versions
 from core.memo import BoundedMemo
@@ -225,7 +227,31 @@ def _map(rows: list[dict[str, Any]], choice: Choice) -> dict[str, Any]:
         for r in rows
         if r["code"] in paths
     ]
-    return {"shapes": shapes, "view_box": view_box, "steps": svg.STEPS}
+    return {"drawn": _drawn_shapes(shapes), "view_box": view_box, "steps": svg.STEPS}
+
+
+# The map's shapes and the ward table's rows are made here rather than in a template loop:
+# with 649 wards, Django's template engine took most of a coverage page's time (every
+# value resolved and escaped node by node); format_html escapes each value all the same.
+def _drawn_shapes(shapes: list[svg.Shape]) -> SafeString:
+    return format_html_join(
+        "", '<path d="{}" class="cov-{}" fill-rule="evenodd"><title>{}</title></path>',
+        ((s.path, "none" if s.step < 0 else s.step, s.title) for s in shapes),
+    )  # fmt: skip
+
+
+def _ward_table(rows: list[dict[str, Any]], *, borough: bool) -> SafeString:
+    """The ward table's rows: name, (borough,) count and share."""
+    if borough:
+        return format_html_join(
+            "", '<tr><th scope="row">{}</th><td>{}</td><td class="num">{}</td>'
+            '<td class="num">{}</td></tr>',
+            ((r["name"], r["borough"], r["postcodes"], r["shown"]) for r in rows),
+        )  # fmt: skip
+    return format_html_join(
+        "", '<tr><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td></tr>',
+        ((r["name"], r["postcodes"], r["shown"]) for r in rows),
+    )  # fmt: skip
 
 
 def _periods(overall: np.ndarray) -> list[dict[str, Any]]:
@@ -462,6 +488,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "periods": _periods(figures.result.overall()),
             "boroughs": boroughs,
             "wards": rows,
+            "ward_table": _ward_table(rows, borough=True),
             "map": _map(rows, choice),
             "postcodes": _count(figures.result.total.sum()),
             "outside": where.postcodes_outside,
@@ -507,6 +534,7 @@ def borough(request: HttpRequest, code: str) -> HttpResponse:
             "area": area,
             "periods": _periods(overall),
             "wards": rows,
+            "ward_table": _ward_table(rows, borough=False),
             "map": _map(rows, choice),
             "grid": grid,
             "postcodes": _count(figures.result.total[wards].sum()),

@@ -289,3 +289,18 @@ def test_the_map_follows_new_boundaries(client: Client, charing_cross: object) -
     assert path_of(redrawn) != path_of(before)
     assert before.count("<path ") == redrawn.count("<path ") == 20
     assert without.count("<path ") == 19
+
+
+def test_a_wards_name_is_text_on_the_map_and_in_the_tables(
+    client: Client, charing_cross: object
+) -> None:
+    """Names come from boundary files anyone can supply: shown as text, never as markup,
+    in the map's titles and both ward tables."""
+    Area.objects.filter(name="St James's").update(name='<img src=x onerror="alert(1)"> & Co')
+    with time_machine.travel(NOW, tick=False):
+        pages = [client.get(url).content.decode() for url in ("/coverage/", "/coverage/E09000033/")]
+    for page in pages:
+        assert "<img src=x" not in page
+        shown = "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Co"
+        assert page.count(f"<title>{shown}: ") == 1
+        assert page.count(f'<th scope="row">{shown}</th>') == 1
