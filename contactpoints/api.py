@@ -304,7 +304,7 @@ class DirectoryFilters(Schema):
 
 
 def _filtered(filters: DirectoryFilters, now: datetime) -> Any:
-    queryset = ContactPoint.objects.published().with_hours()
+    queryset = ContactPoint.objects.published()
     if filters.borough:
         queryset = queryset.filter(borough=filters.borough)
     if filters.kind:
@@ -312,8 +312,14 @@ def _filtered(filters: DirectoryFilters, now: datetime) -> Any:
     if filters.facility:
         queryset = queryset.with_facility(*filters.facility)
     if filters.open_now:
-        queryset = queryset.open_at(now).with_hours()
+        queryset = queryset.open_at(now)
     return queryset
+
+
+def _listed(filters: DirectoryFilters, now: datetime) -> list[ContactPoint]:
+    """The places the filters choose, with their hours: only those edited since this
+    process last listed them are read in full (contactpoints.search.load_all)."""
+    return search.load_all(_filtered(filters, now), versions.current(versions.PLACES)[0])
 
 
 # --- Endpoints ---------------------------------------------------------------------------
@@ -327,7 +333,7 @@ def _filtered(filters: DirectoryFilters, now: datetime) -> Any:
 )
 def list_contact_points(request: HttpRequest, filters: Query[DirectoryFilters]) -> Any:
     def build(now: datetime) -> tuple[Any, list[ContactPoint], bool]:
-        places = list(_filtered(filters, now))
+        places = _listed(filters, now)
         osm = prepared.osm_hours(places, hours.local(now).date())
         features = [_feature(_properties(request, cp, now, osm), cp) for cp in places]
         return {"type": "FeatureCollection", "features": features}, places, filters.open_now
@@ -364,7 +370,7 @@ def _csv(
         *service_names, "url", *(f"{fact}_known" for fact in FACTS),
     ]  # fmt: skip
     rows = []
-    places = list(_filtered(filters, now))
+    places = _listed(filters, now)
     osm = prepared.osm_hours(places, hours.local(now).date())
     for cp in places:
         latitude, longitude = cp.coordinates or ("", "")

@@ -336,6 +336,9 @@ class ContactPoint(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Drawn anew by the database whenever the place, its hours or its facts are written
+    # (contactpoints/revisions.py): read it from the database, never from an instance.
+    revision = models.BigIntegerField(default=0, editable=False)
 
     objects = ContactPointQuerySet.as_manager()
 

@@ -17,7 +17,7 @@ from functools import cache, partial
 
 from core.memo import BoundedMemo
 
-from . import bank_holidays, exports, hours
+from . import bank_holidays, exports, hours, search
 from .models import ContactPoint, PreparedHours, Status
 
 # Change when the export's wording or rules change: every kept value is then made anew.
@@ -33,9 +33,14 @@ def _holidays_stamp() -> str:
 
 
 def key_of(cp: ContactPoint, today: date) -> str:
-    """What a place's value is made of (uses the prefetched hours: `with_hours`)."""
-    line = cp.status_line() if not cp.is_operating else ""
-    return _key(cp.status, line, cp.schedule(), today)
+    """What a place's value is made of (uses the prefetched hours: `with_hours`); noted on
+    a place kept loaded, for the day (`search.noted`)."""
+
+    def made() -> str:
+        line = cp.status_line() if not cp.is_operating else ""
+        return _key(cp.status, line, cp.schedule(), today)
+
+    return search.noted(cp, f"osm-key|{today}", made)
 
 
 def _key(status: str, line: str, schedule: hours.Schedule, today: date) -> str:

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -259,3 +260,31 @@ def test_distances_agree_with_geographiclib_to_the_millimetre(a, b) -> None:
 
     reference = Geodesic.WGS84.Inverse(a[0], a[1], b[0], b[1], Geodesic.DISTANCE)["s12"]
     assert geo.distance_m(a, b) == pytest.approx(reference, abs=0.001)
+
+
+@pytest.mark.django_db
+def test_after_an_edit_only_the_changed_place_is_loaded_again() -> None:
+    """Places are kept loaded by revision: an edit to one — through the models or in plain
+    SQL, to the place or to its hours — loads that one again, with what changed, and the
+    others are the copies already loaded."""
+    for n in range(12):
+        cp = ContactPointFactory(
+            latitude=Decimal(f"{51.50 + n * 0.001:.4f}"), longitude=Decimal("-0.1")
+        )
+        OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(9), closes=time(17))
+    here = Place(51.5, -0.1, "Here", "coordinates")
+    noon = datetime(2026, 11, 25, 12, tzinfo=LONDON)  # a Wednesday
+    before = {cp.pk: cp for cp, _d in search.nearest(here, now=noon).results}
+    renamed, rehoured = list(before)[2], list(before)[5]
+    ContactPoint.objects.filter(pk=renamed).update(name="Renamed Station")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE contactpoints_openingrule SET closes = %s WHERE contact_point_id = %s",
+            ["11:00:00", rehoured],
+        )
+    after = {cp.pk: cp for cp, _d in search.nearest(here, now=noon).results}
+    assert after[renamed].name == "Renamed Station"
+    assert not after[rehoured].is_open_at(noon)
+    assert before[rehoured].is_open_at(noon)
+    kept_again = {pk for pk in after if after[pk].__dict__["kept"] is before[pk].__dict__["kept"]}
+    assert kept_again == set(before) - {renamed, rehoured}
