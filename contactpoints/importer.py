@@ -588,23 +588,43 @@ def _insert(model: type[Model], fields: list[str], rows: list[list[Any]]) -> Non
 
 
 def _update(model: type[Model], fields: list[str], rows: list[list[Any]]) -> None:
-    """Rows of these fields' values, each followed by its key, written: one UPDATE per
-    row, sent together (psycopg's pipeline, SQLite's executemany). `bulk_update` builds a
-    CASE expression with a branch per row for each field, and for a thousand renamed
-    places building it was most of the import's time."""
+    """Rows of these fields' values, each followed by its key, written. On PostgreSQL one
+    UPDATE … FROM (VALUES …) per 500 rows: a statement per row fired the data version's
+    trigger once per row (a thousand renamed places, a thousand bumps — a fifth of an
+    update's time). Elsewhere one UPDATE per row, sent together (SQLite's executemany).
+    `bulk_update` builds a CASE expression with a branch per row for each field, and for a
+    thousand renamed places building it was most of the import's time."""
     if not rows:
         return
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy costs per use
     quote = db.ops.quote_name
     columns = _fields(model, fields)
-    assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608 (our own names, quoted)
+    table = quote(model._meta.db_table)
+    values = [
+        [c.get_db_prep_save(v, db) for c, v in zip(columns, row[:-1], strict=True)] + [row[-1]]
+        for row in rows
+    ]
     with db.cursor() as cursor:
-        cursor.executemany(
-            sql,
-            [[c.get_db_prep_save(v, db) for c, v in zip(columns, row[:-1], strict=True)]
-             + [row[-1]] for row in rows],
-        )  # fmt: skip
+        if db.vendor != "postgresql":
+            assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+            sql = f"UPDATE {table} SET {assignments} WHERE {quote('id')} = %s"  # noqa: S608 (our own names, quoted)
+            cursor.executemany(sql, values)
+            return
+        # Each value cast to its column's type: a NULL or a bare literal in VALUES has none.
+        names = [quote(f"v{i}") for i in range(len(columns))]
+        assignments = ", ".join(
+            f"{quote(c.column)} = v.{name}::{c.db_type(db)}"
+            for c, name in zip(columns, names, strict=True)
+        )
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            row_marks = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+            sql = (
+                f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 (our own names, quoted)
+                f"FROM (VALUES {', '.join([row_marks] * len(chunk))}) "
+                f"AS v({', '.join(names)}, {quote('key')}) WHERE t.{quote('id')} = v.{quote('key')}"
+            )
+            cursor.execute(sql, [value for row in chunk for value in row])
 
 
 def _checks_of(places: Iterable[ContactPoint]) -> dict[int, dict[str, tuple[int, dict[str, Any]]]]:

@@ -281,3 +281,26 @@ def test_a_reimport_that_changes_facts_and_hours_shows_on_every_page_at_once(
     assert "PC Lee" not in page_after
     check = FactCheck.objects.get(contact_point__slug="lambeth-library", fact=Fact.PRIVATE_ROOM)
     assert check.updated_at == datetime(2026, 11, 26, 10, 30, tzinfo=UTC)
+
+
+@time_machine.travel(datetime(2026, 11, 27, 12, tzinfo=UTC), tick=False)
+def test_a_reimport_writes_every_changed_value_exactly(tmp_path: Path) -> None:
+    """Changed places are written many to a statement: quotes, accents and a value taken
+    away (a location, a closing date) arrive as they were sent, and only those places
+    change."""
+    first = [row(slug="kept", name="Kept"), row(slug="moved", name="Moved")]
+    run(write_csv(tmp_path, first))
+    kept_before = ContactPoint.objects.values().get(slug="kept")
+    again = [
+        row(slug="kept", name="Kept"),
+        row(slug="moved", name="O'Brien \"Hall\" – Café; DROP TABLE x", latitude="",
+            longitude="", status="closed", closed_on="01/10/2026", postcode="SE13 5JZ"),
+    ]  # fmt: skip
+    assert "1 updated" in run(write_csv(tmp_path, again))
+    moved = ContactPoint.objects.get(slug="moved")
+    assert moved.name == 'O\'Brien "Hall" – Café; DROP TABLE x'
+    assert (moved.latitude, moved.longitude) == (None, None)
+    assert (moved.status, moved.closed_on, moved.postcode) == (
+        Status.CLOSED, date(2026, 10, 1), "SE13 5JZ",
+    )  # fmt: skip
+    assert ContactPoint.objects.values().get(slug="kept") == kept_before
