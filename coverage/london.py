@@ -418,16 +418,22 @@ def stand_ins() -> list[London]:
 
 def _earlier(monday: date, historical: bool) -> London | None:
     """The latest figures kept for this week under earlier contact point data, if any."""
-    row = (
+    key = (
         WeekFigures.objects.filter(basis=_basis(monday, historical))
         .order_by("-made_at", "-pk")
-        .values_list("key", "data")
+        .values_list("key", flat=True)
         .first()
     )
-    if row is None:
+    if key is None:
         return None
-    key, data = row
-    return _kept(key, lambda: pickle.loads(zlib.decompress(data)))  # noqa: S301 (our own figures)
+    # The figures themselves (a megabyte or so) are read only by a process that has no
+    # copy: one that served the page before the edit still holds them.
+    return _kept(key, lambda: _stored(key))
+
+
+def _stored(key: str) -> London:
+    data = WeekFigures.objects.values_list("data", flat=True).get(key=key)
+    return pickle.loads(zlib.decompress(data))  # type: ignore[no-any-return]  # noqa: S301 (our own figures)
 
 
 def _kept(key: str, make: Callable[[], London]) -> London:
