@@ -11,6 +11,7 @@ from django.db import connection, transaction
 
 from contactpoints.models import ContactPoint, Fact, FactCheck, OpeningRule
 from contactpoints.revisions import BELONGING, EVENTS, PLACES_TABLE
+from tests import triggers
 from tests.factories import ContactPointFactory, HoursExceptionFactory, OpeningRuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,12 +24,7 @@ def _revisions() -> dict[int, int]:
 def test_every_table_has_its_triggers() -> None:
     """SQLite drops a table's triggers when a migration rebuilds the table: such a
     migration must end with `revised_by()` again, or this fails."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
-        else:
-            cursor.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger")
-        found = {(table.strip('"'), name) for table, name in cursor.fetchall()}
+    found = triggers.installed()
     assert any(t == PLACES_TABLE and "contactpoint_revised" in n for t, n in found)
     for table in BELONGING:
         for event in EVENTS:

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, transaction
 
 from core import versions
+from tests import triggers
 from tests.factories import ContactPointFactory, OpeningRuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +27,7 @@ COVERED = {
 def test_every_covered_table_has_its_triggers() -> None:
     """SQLite drops a table's triggers when a migration rebuilds the table: such a
     migration must install them again (core.versions.bumped_by), or this fails."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
-        else:
-            cursor.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger")
-        found = {(table.strip('"'), name) for table, name in cursor.fetchall()}
+    found = triggers.installed()
     for name, tables in COVERED.items():
         for table in tables:
             assert any(t == table and f"_bumps_{name}" in n for t, n in found), (table, name)
