@@ -386,17 +386,39 @@ def visit_log(
     (Every visit belongs to a session: so a month's published figures exist exactly for the
     places that advertised sessions in it, which the public sees anyway.) `at_counter`: sent
     from the counter page, so only within its window (check_counter_may_change)."""
+    # Nearly every tap is new, so its key is looked up only when the visit cannot be
+    # stored: a retry or a double tap (the other request stored it; the unique key refuses
+    # this one) is answered with the visit stored, whatever has changed since (the session
+    # ended, the month was published).
     try:
-        return _visit_new(
-            user=user, idempotency_key=idempotency_key, purpose=purpose, session=session,
-            arrived_at=arrived_at, private_room=private_room, heard_via=heard_via,
-            outcome=outcome, language_assistance=language_assistance, source=source,
-            at_counter=at_counter,
-        )  # fmt: skip
+        contact_point = session.contact_point
+        _require(user, contact_point)
+        if purpose not in Purpose.values:
+            raise ValidationError("Choose why the visitor came.")
+        arrived_at = arrived_at or timezone.now()
+        session = StaffedSession.objects.get(pk=session.pk)  # as it is now, not as loaded
+        _check_in_session(session, arrived_at)
+        if at_counter:
+            check_counter_may_change(session, arrived_at)
+        visit = Visit(
+            contact_point=contact_point,
+            session=session,
+            arrived_at=arrived_at,
+            purpose=purpose,
+            private_room=private_room,
+            heard_via=heard_via,
+            outcome=outcome,
+            language_assistance=language_assistance,
+            idempotency_key=idempotency_key,
+            source=source,
+            recorded_by=user,
+        )
+        _checked(visit)
+        with transaction.atomic():
+            _save(visit, user)
+            _count(visit, +1)
+        return Logged(visit, created=True, session=session)
     except (ValidationError, PermissionDenied, IntegrityError):
-        # Nearly every tap is new, so its key is looked up only when it cannot be stored:
-        # a retry, a double tap (the other request stored it) — answered with the visit
-        # stored, whatever has changed since (the session ended, the month published).
         existing = Visit.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
@@ -404,55 +426,12 @@ def visit_log(
     return Logged(existing, created=False)
 
 
-def _visit_new(
-    *,
-    user: User,
-    idempotency_key: uuid.UUID,
-    purpose: str,
-    session: StaffedSession,
-    arrived_at: datetime | None,
-    private_room: str,
-    heard_via: str,
-    outcome: str,
-    language_assistance: bool,
-    source: str,
-    at_counter: bool,
-) -> Logged:
-    contact_point = session.contact_point
-    _require(user, contact_point)
-    if purpose not in Purpose.values:
-        raise ValidationError("Choose why the visitor came.")
-    arrived_at = arrived_at or timezone.now()
-    session = StaffedSession.objects.get(pk=session.pk)  # as it is now, not as loaded
-    _check_in_session(session, arrived_at)
-    if at_counter:
-        check_counter_may_change(session, arrived_at)
-    visit = Visit(
-        contact_point=contact_point,
-        session=session,
-        arrived_at=arrived_at,
-        purpose=purpose,
-        private_room=private_room,
-        heard_via=heard_via,
-        outcome=outcome,
-        language_assistance=language_assistance,
-        idempotency_key=idempotency_key,
-        source=source,
-        recorded_by=user,
-    )
-    _checked(visit)
-    with transaction.atomic():
-        _save(visit, user)
-        _count(visit, +1)
-    return Logged(visit, created=True, session=session)
-
-
 def _checked(visit: Visit) -> None:
     """The visit's fields checked before it is written. Its check constraints repeat the
     fields' choices, which this checks in Python; Django would ask the database once per
     constraint (four queries a tap), and the database keeps them anyway. The idempotency
-    key's uniqueness is not asked either: the caller has just looked the key up, and two
-    requests with one key at once meet at the unique index (IntegrityError)."""
+    key's uniqueness is not asked either: a key already stored meets the unique index
+    (IntegrityError), and the caller then answers with the visit stored."""
     visit.full_clean(
         exclude=["session", "contact_point", "recorded_by"],
         validate_unique=False,
