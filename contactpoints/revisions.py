@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.versions import fresh_sql, installing
+
 PLACES_TABLE = "contactpoints_contactpoint"
 # Each table whose rows belong to a place, with the column(s) naming it.
 BELONGING = {
@@ -29,16 +31,12 @@ BELONGING = {
 EVENTS = ("INSERT", "UPDATE", "DELETE")
 
 
-def _fresh(vendor: str) -> str:
-    return "floor(random() * 9e18)::bigint" if vendor == "postgresql" else "abs(random())"
-
-
 def _postgresql() -> tuple[list[str], list[str]]:
     create = [
         # The place's own row: a new number on every insert and update, whatever the
         # writer sent for the column.
         "CREATE OR REPLACE FUNCTION contactpoint_revised() RETURNS trigger LANGUAGE plpgsql "
-        f"AS $$ BEGIN NEW.revision := {_fresh('postgresql')}; RETURN NEW; END $$",
+        f"AS $$ BEGIN NEW.revision := {fresh_sql('postgresql')}; RETURN NEW; END $$",
         f'DROP TRIGGER IF EXISTS contactpoint_revised ON "{PLACES_TABLE}"',
         f'CREATE TRIGGER contactpoint_revised BEFORE INSERT OR UPDATE ON "{PLACES_TABLE}" '
         "FOR EACH ROW EXECUTE FUNCTION contactpoint_revised()",
@@ -77,7 +75,7 @@ def _postgresql() -> tuple[list[str], list[str]]:
 
 
 def _sqlite() -> tuple[list[str], list[str]]:
-    fresh = _fresh("sqlite")
+    fresh = fresh_sql("sqlite")
     create, drop = [], []
     # SQLite's triggers cannot change the row being written, so the place's own row is
     # set again after the write (SQLite does not fire a trigger from its own statements).
@@ -110,16 +108,4 @@ def trigger_sql(vendor: str) -> tuple[list[str], list[str]]:
 
 def revised_by() -> Any:
     """A migration operation installing (again) every trigger that draws revisions."""
-    from django.db import migrations
-
-    def forwards(apps: Any, schema_editor: Any) -> None:
-        create, _drop = trigger_sql(schema_editor.connection.vendor)
-        for statement in create:
-            schema_editor.execute(statement)
-
-    def backwards(apps: Any, schema_editor: Any) -> None:
-        _create, drop = trigger_sql(schema_editor.connection.vendor)
-        for statement in drop:
-            schema_editor.execute(statement)
-
-    return migrations.RunPython(forwards, backwards)
+    return installing(trigger_sql)

@@ -15,7 +15,7 @@ moment (docs/architecture.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -92,8 +92,13 @@ def _read(sql: str, names: tuple[str, ...]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+def fresh_sql(vendor: str) -> str:
+    """SQL for a new random 63-bit number: what a version (or a place's revision) becomes."""
+    return "floor(random() * 9e18)::bigint" if vendor == "postgresql" else "abs(random())"
+
+
 def _bump_sql(name: str, vendor: str) -> str:
-    fresh = "floor(random() * 9e18)::bigint" if vendor == "postgresql" else "abs(random())"
+    fresh = fresh_sql(vendor)
     return (
         f'INSERT INTO "core_dataversion" ("name", "value") VALUES (\'{name}\', {fresh}) '  # noqa: S608 (our own names)
         f'ON CONFLICT ("name") DO UPDATE SET "value" = {fresh}'
@@ -129,18 +134,27 @@ def bumped_by(name: str, tables: list[str]) -> Any:
     SQLite). SQLite drops a table's triggers when a migration rebuilds the table (adding
     a column with a default, changing a field): such a migration ends with this operation
     again — it is idempotent — and tests/core/test_versions.py checks they are all there."""
+
+    def statements(vendor: str) -> tuple[list[str], list[str]]:
+        made = [_trigger_sql(name, table, vendor) for table in tables]
+        return [s for create, _ in made for s in create], [s for _, drop in made for s in drop]
+
+    return installing(statements)
+
+
+def installing(statements: Callable[[str], tuple[list[str], list[str]]]) -> Any:
+    """A migration operation running `statements(vendor)`: the statements that install
+    triggers forwards, those that remove them backwards."""
     from django.db import migrations
 
     def forwards(apps: Any, schema_editor: Any) -> None:
-        for table in tables:
-            create, _drop = _trigger_sql(name, table, schema_editor.connection.vendor)
-            for statement in create:
-                schema_editor.execute(statement)
+        create, _drop = statements(schema_editor.connection.vendor)
+        for statement in create:
+            schema_editor.execute(statement)
 
     def backwards(apps: Any, schema_editor: Any) -> None:
-        for table in tables:
-            _create, drop = _trigger_sql(name, table, schema_editor.connection.vendor)
-            for statement in drop:
-                schema_editor.execute(statement)
+        _create, drop = statements(schema_editor.connection.vendor)
+        for statement in drop:
+            schema_editor.execute(statement)
 
     return migrations.RunPython(forwards, backwards)
