@@ -432,7 +432,11 @@ def _earlier(monday: date, historical: bool) -> London | None:
 
 
 def _stored(key: str) -> London:
-    data = WeekFigures.objects.values_list("data", flat=True).get(key=key)
+    return _unpacked(WeekFigures.objects.values_list("data", flat=True).get(key=key))
+
+
+def _unpacked(data: bytes) -> London:
+    """Figures as `WeekFigures.data` keeps them."""
     return pickle.loads(zlib.decompress(data))  # type: ignore[no-any-return]  # noqa: S301 (our own figures)
 
 
@@ -497,7 +501,7 @@ def london(day: date | None = None) -> London:
         return found
     stored = WeekFigures.objects.filter(key=key).values_list("data", flat=True).first()
     if stored is not None:
-        return _kept(key, lambda: pickle.loads(zlib.decompress(stored)))  # noqa: S301 (our own)
+        return _kept(key, lambda: _unpacked(stored))
     stand_ins = _stand_ins.get()
     if stand_ins is not None:
         earlier = _earlier(monday, historical)
