@@ -11,7 +11,8 @@ Everything else public — pages, the API's JSON and GeoJSON, CSV, iCalendar —
 compressed when the client accepts gzip (docs/operations.md, "Compression").
 
 A kept public answer (core.pagecache) is compressed once per ETag in each process, not on
-every request: its compressed bytes are kept beside it, in a small bounded memo.
+every request: its compressed bytes are kept beside it, in a small bounded memo. Answers
+sent `private` (a search's) are compressed each time and never kept there.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ class CompressionMiddleware(GZipMiddleware):
         etag = response.get("ETag")
         if (
             not etag
+            # Only a kept answer's copy is worth keeping: an answer made for one person (a
+            # search, sent `private` with an ETag of its own) is never asked for again,
+            # and a stream of them would push the busiest pages' copies out.
+            or "public" not in response.get("Cache-Control", "")
             or response.streaming
             or "gzip" not in request.META.get("HTTP_ACCEPT_ENCODING", "")
         ):

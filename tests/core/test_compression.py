@@ -104,3 +104,25 @@ def test_a_kept_answer_says_its_true_length_however_it_is_sent(place: None, enco
         assert int(sent["Content-Length"]) == len(sent.content)
         body = gzip.decompress(sent.content) if encoding else sent.content
         assert body == made.content
+
+
+def test_searches_never_take_the_room_of_kept_answers_compressed_copies(
+    place: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker keeps the compressed copies of kept answers, by ETag, in bounded memory.
+    A search's answer is made for one person and never asked for again: a stream of
+    searches from new addresses (everyday traffic) must not push the busiest page's copy
+    out, nor fill the memory with copies no one will reuse."""
+    from core import compression
+    from core.memo import BoundedMemo
+
+    memo: BoundedMemo[tuple[bytes, str]] = BoundedMemo(16 * 1024, lambda found: len(found[0]))
+    monkeypatch.setattr(compression, "_memo", memo)
+    etag = Client().get("/api/v1/contact-points")["ETag"]
+    Client().get("/api/v1/contact-points", **GZIP)
+    assert list(memo.found) == [etag]
+    for i in range(40):
+        where = {"lat": 51.5 + i / 1000, "lon": -0.1}
+        assert Client().get("/api/v1/contact-points/nearest", where, **GZIP).status_code == 200
+        assert Client().get("/search/", where, **GZIP)["Content-Encoding"] == "gzip"
+    assert list(memo.found) == [etag]
