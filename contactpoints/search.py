@@ -237,6 +237,22 @@ def noted(cp: ContactPoint, name: str, make: Callable[[], Noted]) -> Noted:
     return kept[name]  # type: ignore[no-any-return]
 
 
+def noted_until(
+    cp: ContactPoint, name: str, now: datetime, make: Callable[[], tuple[Noted, datetime]]
+) -> Noted:
+    """Like `noted`, for what holds only for a while: `make()` gives the value at `now`
+    and the first moment it no longer holds. Reused from the moment it was worked out
+    until that moment; worked out again for any `now` outside that span."""
+    kept = cp.__dict__.get("kept")
+    found = kept.get(f"until|{name}") if kept is not None else None
+    if found is None or not found[0] <= now < found[1]:
+        value, until = make()
+        found = (now, until, value)
+        if kept is not None:
+            kept[f"until|{name}"] = found  # one assignment: concurrent readers see either
+    return found[2]  # type: ignore[no-any-return]
+
+
 def answered(
     request: HttpRequest, found: Found, *, moment: datetime, open_now: bool, facility: bool
 ) -> None:

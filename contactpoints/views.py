@@ -158,12 +158,18 @@ def find_nearest(
     # Results are described at the moment searched for ("open at"), or now.
     moment = open_at or now
     searched = open_at is not None and open_at != now
+
+    def status(cp: ContactPoint) -> tuple[str, bool]:
+        if searched:
+            return cp.status_line(moment, searched=True), cp.is_open_at(moment)
+        line, is_open, _until = freshness.reading(cp, now)  # kept until it changes
+        return line, is_open
+
     results = [
         Result(
             cp,
             distance,
-            cp.status_line(moment, searched=searched),
-            cp.is_open_at(moment),
+            *status(cp),
             directions_url(place.coordinates, cp),
             tuple(LABELS[name] for name in found.not_confirmed.get(cp.pk, ())),
             card_parts(cp, target),
@@ -173,16 +179,12 @@ def find_nearest(
     confirmed = None
     if found.nearest_confirmed:
         cp, distance = found.nearest_confirmed
-        confirmed = Result(
-            cp, distance, cp.status_line(moment, searched=searched), cp.is_open_at(moment),
-            directions_url(place.coordinates, cp),
-        )  # fmt: skip
+        confirmed = Result(cp, distance, *status(cp), directions_url(place.coordinates, cp))
     fallback = None
     if found.nearest_open:
         cp, distance = found.nearest_open
-        fallback = Result(
-            cp, distance, cp.status_line(now), True, directions_url(place.coordinates, cp)
-        )
+        line, _is_open, _until = freshness.reading(cp, now)
+        fallback = Result(cp, distance, line, True, directions_url(place.coordinates, cp))
     points = [
         {
             "name": f"You searched for {place.label}",

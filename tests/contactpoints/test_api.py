@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -300,3 +301,56 @@ def test_a_search_after_an_edit_describes_the_place_as_edited(client: Client) ->
     assert before["status_line"].startswith("Closed")
     assert (after["name"], after["borough"]) == ("After", "Lambeth")
     assert after["status_line"].startswith("Open now until 21:00")
+
+
+def test_answers_joined_from_kept_text_say_what_each_place_says_at_each_moment(
+    client: Client,
+) -> None:
+    """The list and the nearest search join each place's text kept between requests with
+    its status kept until it next reads differently. At every moment around an opening,
+    through the last minutes' countdown and at closing, each feature they send
+    is, property for property and in order, what the detail endpoint (which works it all
+    out afresh) says, and the text is exactly the API's own JSON encoding of it."""
+    from ninja.responses import NinjaJSONEncoder
+
+    afternoon = ContactPointFactory(
+        name="Afternoons \u2014 \u201cquoted\u201d", slug="afternoons",
+        latitude=Decimal("51.5"), longitude=Decimal("-0.1"),
+    )  # fmt: skip
+    OpeningRuleFactory(contact_point=afternoon, weekday=2, opens=time(16), closes=time(17))
+    other = ContactPointFactory(slug="evenings", latitude=Decimal("51.51"))
+    OpeningRuleFactory(contact_point=other, weekday=2, opens=time(16, 30), closes=time(19))
+    moments = [
+        (15, 59, 59, 500000),
+        (16, 0, 0, 0),
+        (16, 1, 0, 0),
+        (16, 30, 0, 0),
+        (16, 58, 0, 1),
+        (16, 58, 59, 999999),
+        (16, 59, 0, 0),
+        (16, 59, 0, 1),
+        (16, 59, 59, 0),
+        (17, 0, 0, 0),
+        (18, 59, 0, 1),
+        (19, 0, 0, 0),
+    ]
+    for hour, minute, second, micro in moments:
+        at = datetime(2026, 11, 25, hour, minute, second, micro, tzinfo=LONDON)
+        with time_machine.travel(at, tick=False):
+            listed = client.get("/api/v1/contact-points")
+            near = client.get("/api/v1/contact-points/nearest?lat=51.5&lon=-0.1")
+            afresh = {
+                slug: client.get(f"/api/v1/contact-points/{slug}").json()["properties"]
+                for slug in ("afternoons", "evenings")
+            }
+        for response in (listed, near):
+            text = response.content.decode()
+            assert json.dumps(json.loads(text), cls=NinjaJSONEncoder) == text
+        features = [*listed.json()["features"], *near.json()["features"]]
+        assert len(features) == 4
+        for feature in features:
+            properties = dict(feature["properties"])
+            properties.pop("distance_m", None)
+            detail = afresh[properties["slug"]]
+            assert list(properties.items()) == list(detail.items())[: len(properties)], at
+    assert afresh["afternoons"]["status_line"].startswith("Closed")

@@ -280,3 +280,25 @@ def test_a_result_card_follows_an_edit_at_once(client: Client) -> None:
     again = client.get(search).content.decode()
     assert ">New name</a></h3>" in again
     assert "<li>Private room for a confidential conversation</li>" in again
+
+
+def test_each_result_says_its_status_at_the_moment_of_each_search(client: Client) -> None:
+    """A result's status line is kept between searches until it next reads differently:
+    searches through a closing's last minutes, at closing and at the next opening each
+    show what the place, read afresh from the database, says at that moment."""
+    from contactpoints.models import ContactPoint
+
+    cp = ContactPointFactory(name="Afternoons", latitude=Decimal("51.5"), longitude=Decimal("-0.1"))
+    OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(16), closes=time(17))
+    OpeningRuleFactory(contact_point=cp, weekday=3, opens=time(9), closes=time(10))
+    shown = []
+    for hour, minute, second in [(15, 59, 59), (16, 0, 0), (16, 58, 30), (16, 59, 0),
+                                 (16, 59, 1), (17, 0, 0), (23, 59, 59), (0, 0, 0)]:  # fmt: skip
+        day = 25 if hour else 26
+        at = datetime(2026, 11, day, hour, minute, second, tzinfo=LONDON)
+        with time_machine.travel(at, tick=False):
+            page = client.get("/search/", {"lat": "51.5", "lon": "-0.1"}).content.decode()
+            expected = ContactPoint.objects.get(pk=cp.pk).status_line(at)
+        assert expected in page, (at, expected)
+        shown.append(expected)
+    assert len(set(shown)) >= 6  # the moments chosen do read differently
