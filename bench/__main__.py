@@ -13,6 +13,7 @@ import importlib
 import os
 import sys
 import tempfile
+from datetime import UTC, datetime
 
 BENCHMARKS = [
     "public_pages",
@@ -60,7 +61,9 @@ def main(argv: list[str]) -> None:
         )
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     import config.wsgi  # noqa: F401  # as a worker starts: the app loaded, then gc.freeze()
+    from bench import verdicts
 
+    began = datetime.now(UTC)
     try:
         for name in names:
             module = importlib.import_module(f"bench.{name}")
@@ -68,6 +71,8 @@ def main(argv: list[str]) -> None:
             print()
     finally:
         connection.creation.destroy_test_db(test_db, verbosity=0)
+    database = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+    print(verdicts.table(database, began))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ import environ
 from django.core.management import call_command
 from django.db import connection
 
+from bench import verdicts
 from bench.own_services import OwnPostgreSQL, OwnRedis, free_port, own_postgresql, own_redis
 from bench.public_pages import populate
 from bench.visits import CSRF, gunicorn, officer_with_session
@@ -241,11 +242,22 @@ def _run(seconds: float, postgresql: OwnPostgreSQL, redis: OwnRedis) -> None:
     print(
         f"  First success after the database was back: pages {recovery['page']:.2f} s, "
         f"visits {recovery['visit']:.2f} s (target ≤ {TARGET_RECOVERY_S:g} s), no restart of "
-        f"the application: {'MEETS' if verdict else 'MISSES'}"
+        f"the application: "
+        + verdicts.judge(
+            "faults: first success after the database is back",
+            f"pages {recovery['page']:.2f} s, visits {recovery['visit']:.2f} s",
+            f"≤ {TARGET_RECOVERY_S:g} s, no restart",
+            bool(verdict),
+        )
     )
     print(
         f"  After Redis restarted empty: {len(after_redis)} requests, "
         f"{len(redis_errors)} failed; after the rename, {renamed_seen} page(s) with the new "
         f"name, {len(wrong)} with the old (wrong; target 0): "
-        f"{'MEETS' if redis_verdict else 'MISSES'}"
+        + verdicts.judge(
+            "faults: pages after Redis restarts empty",
+            f"{len(wrong)} with an old name",
+            "0",
+            bool(redis_verdict),
+        )
     )

@@ -28,6 +28,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from bench import verdicts
 from bench.visits import officer_with_session
 from core.time import LONDON
 from publishing import rollup
@@ -124,7 +125,10 @@ def run(argv: list[str]) -> None:
     assert not result.errors, result.errors[:3]
     assert result.created == options.rows
     rate = options.rows / seconds
-    verdict = "MEETS" if rate >= TARGET_ROWS_PER_SECOND else "MISSES"
+    verdict = verdicts.judge(
+        "footfall import", f"{rate:,.0f} rows/s", f"≥ {TARGET_ROWS_PER_SECOND:,}",
+        rate >= TARGET_ROWS_PER_SECOND, anchor=f"one row at a time {baseline:,.0f} rows/s",
+    )  # fmt: skip
     print(
         f"  {options.rows:,} rows checked and imported in {seconds:.2f} s: {rate:,.0f} rows/s "
         f"(target ≥ {TARGET_ROWS_PER_SECOND:,}; baseline one row at a time {baseline:,.0f} "
@@ -146,11 +150,11 @@ def run(argv: list[str]) -> None:
     quiet_ms = [ms for ms, _s in quiet]
     busy_ms = [ms for ms, _s in busy]
     worst = max(busy_ms)
-    verdict = (
-        "MEETS"
-        if not failed and stored == len(quiet + busy) and worst <= TARGET_TAP_WAIT_MS
-        else "MISSES"
-    )
+    verdict = verdicts.judge(
+        "counter taps during a footfall import", f"worst {worst:.0f} ms, {len(failed)} failed",
+        f"≤ {TARGET_TAP_WAIT_MS:g} ms, none lost",
+        not failed and stored == len(quiet + busy) and worst <= TARGET_TAP_WAIT_MS,
+    )  # fmt: skip
     print(
         f"  Another officer's taps during the import: {len(busy)} taps, median "
         f"{statistics.median(busy_ms):.0f} ms, longest {worst:.0f} ms (baseline with no "

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.timezone import now as time_now
 
+from bench import verdicts
 from bench.public_pages import populate
 from bench.usage import sessions_and_visits
 from bench.visits import _free_port, gunicorn
@@ -171,7 +172,7 @@ def run(argv: list[str]) -> None:
     hello = gunicorn("bench.hello:application", hello_port, workers=options.workers)
     port = _free_port()
     app = gunicorn("config.wsgi", port, workers=options.workers)
-    verdicts = []
+    judged = []
     try:
         _hammer(hello_port, "/hello", 1, options.clients)  # warm up
         # A site in use: every worker started, connected and has served these pages, so
@@ -184,17 +185,23 @@ def run(argv: list[str]) -> None:
             took, status = _after_edit(port, path)
             target = TARGET_AFTER_EDIT_MS.get(name, TARGET_AFTER_EDIT_PAGE_MS)
             ok = took <= target and status == 200
-            verdicts.append(ok)
+            judged.append(ok)
+            verdict = verdicts.judge(
+                f"first request after an edit: {name}",
+                f"{took:.1f} ms, status {status}",
+                f"≤ {target:g} ms",
+                ok,
+            )
             print(f"    {name:<24} {took:>7.1f} ms  status {status}  target ≤ {target:g} ms: "
-                  f"{'MEETS' if ok else 'MISSES'}")  # fmt: skip
+                  f"{verdict}")  # fmt: skip
         print(f"  Kept pages (target ≥ {TARGET_SHARE:.0%} of hello):")
         for name, path in PAGES.items():
             _hammer(port, path, 0.5, options.clients)  # fill the cache, as traffic would
-            verdicts.append(_report(name, hello_port, port, path, options, TARGET_SHARE))
+            judged.append(_report(name, hello_port, port, path, options, TARGET_SHARE))
         print(f"  A new address each request (target ≥ {TARGET_VARIED_SHARE:.0%} of hello):")
         for name, path in VARIED.items():
             _hammer(port, path, 0.5, options.clients)
-            verdicts.append(_report(name, hello_port, port, path, options, TARGET_VARIED_SHARE))
+            judged.append(_report(name, hello_port, port, path, options, TARGET_VARIED_SHARE))
     finally:
         for server in (hello, app):
             server.terminate()
@@ -202,7 +209,7 @@ def run(argv: list[str]) -> None:
     load = os.getloadavg()[0]
     print(
         f"Target: as above, p99 ≤ {TARGET_P99_MS} ms, no errors (load average {load:.1f} on "
-        f"{os.cpu_count()} cores): {'MEETS' if all(verdicts) else 'MISSES'}"
+        f"{os.cpu_count()} cores): {'MEETS' if all(judged) else 'MISSES'}"
     )
 
 
@@ -256,10 +263,14 @@ def _report(
     p99 = statistics.quantiles(latencies, n=100)[-1] if len(latencies) > 1 else 0.0
     share = rate / base if base else 0.0
     ok = share >= target and p99 <= TARGET_P99_MS and errors == 0
+    verdict = verdicts.judge(
+        f"through gunicorn: {name}", f"{share:.0%} of hello ({rate:,.0f} req/s)",
+        f"≥ {target:.0%}, p99 ≤ {TARGET_P99_MS} ms, no errors", ok,
+        anchor=f"hello {base:,.0f} req/s in the same turns",
+    )  # fmt: skip
     print(
         f"    {name:<24} {rate:>7.0f} req/s  p99 {p99:>6.1f} ms  errors {errors}  "
-        f"{share:>5.0%} of hello's {base:.0f} (target ≥ {target:.0%}): "
-        f"{'MEETS' if ok else 'MISSES'}"
+        f"{share:>5.0%} of hello's {base:.0f} (target ≥ {target:.0%}): {verdict}"
     )
     return ok
 

@@ -22,6 +22,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bench import verdicts
 from contactpoints.models import ContactPoint, Kind
 from core import pagecache
 from demo.visits import synthetic_user
@@ -178,7 +179,11 @@ def run(argv: list[str]) -> None:
          f"/usage/usage-{args.points // 2:04d}/?{widest}", False),
     ):  # fmt: skip
         cold, warm, q_cold, q_warm = timed(client, url)
-        verdict = ("MEETS" if cold <= target else "MISSES") if judged else ""
+        verdict = ""
+        if judged:
+            verdict = verdicts.judge(
+                f"usage cold: {name}", f"{cold:.0f} ms", f"≤ {target:g} ms", cold <= target
+            )
         print(f"{name:<46} {cold:>11.0f} {warm:>10.1f} {q_cold:>11} / {q_warm}   {verdict}")
     # The same sums straight from the visits, for scale: one bare GROUP BY over a year.
     year_ago = timezone.now() - timedelta(days=365)

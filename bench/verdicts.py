@@ -1,0 +1,51 @@
+"""Every target's verdict in one run, gathered as the benchmarks print them and listed
+together at the end (`python -m bench`), each with its figure, its anchor measured in the
+same run and the machine's load average when it was judged: the table README quotes.
+
+    print(f"… {verdicts.judge('nearest at 100k, p95', f'{p95:.1f} ms', '≤ 10 ms', p95 <= 10,
+                              anchor=f'PostGIS KNN {knn:.1f} ms')}")
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+@dataclass(frozen=True)
+class Verdict:
+    measure: str
+    figure: str
+    target: str
+    meets: bool
+    anchor: str
+    load: float = field(default_factory=lambda: os.getloadavg()[0])
+
+
+_judged: list[Verdict] = []
+
+
+def judge(measure: str, figure: str, target: str, meets: bool, *, anchor: str = "") -> str:
+    """Record a target's verdict for the run's table; 'MEETS' or 'MISSES', to print."""
+    _judged.append(Verdict(measure, figure, target, meets, anchor))
+    return "MEETS" if meets else "MISSES"
+
+
+def table(database: str, began: datetime) -> str:
+    """The run's verdicts, in the order judged."""
+    ended = datetime.now(UTC)
+    lines = [
+        f"Every target judged in this run ({database}, {began:%Y-%m-%d %H:%M}–{ended:%H:%M} "
+        f"UTC, {os.cpu_count()} cores; load average when judged in brackets):"
+    ]
+    width = max((len(v.measure) for v in _judged), default=0)
+    for v in _judged:
+        anchor = f"; {v.anchor}" if v.anchor else ""
+        lines.append(
+            f"  {'MEETS ' if v.meets else 'MISSES'}  {v.measure:<{width}}  {v.figure} "
+            f"(target {v.target}{anchor}) [{v.load:.1f}]"
+        )
+    missed = sum(not v.meets for v in _judged)
+    lines.append(f"  {len(_judged) - missed} of {len(_judged)} targets met; {missed} missed.")
+    return "\n".join(lines)
