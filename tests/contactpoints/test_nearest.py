@@ -288,3 +288,28 @@ def test_after_an_edit_only_the_changed_place_is_loaded_again() -> None:
     assert before[rehoured].is_open_at(noon)
     kept_again = {pk for pk in after if after[pk].__dict__["kept"] is before[pk].__dict__["kept"]}
     assert kept_again == set(before) - {renamed, rehoured}
+
+
+@pytest.mark.django_db
+def test_what_one_request_sets_on_a_place_it_found_no_other_request_sees() -> None:
+    """Each search is handed its own copies of the places kept loaded: an attribute set
+    or a related object cached on one copy is not on the next search's, and the model
+    state is its own; the hours and what is noted once are shared, only read."""
+    cp = ContactPointFactory(latitude=Decimal("51.5"), longitude=Decimal("-0.1"))
+    OpeningRuleFactory(contact_point=cp, weekday=2, opens=time(9), closes=time(17))
+    here = Place(51.5, -0.1, "Here", "coordinates")
+    noon = datetime(2026, 11, 25, 12, tzinfo=LONDON)
+    first = search.nearest(here, now=noon).results[0][0]
+    first.name = "Changed by one request"
+    first.distance_label = "set by one request"
+    first._state.fields_cache["replaced_by"] = None
+    first._state.adding = True
+    second = search.nearest(here, now=noon).results[0][0]
+    assert second.pk == first.pk
+    assert second is not first
+    assert second.name == cp.name
+    assert not hasattr(second, "distance_label")
+    assert "replaced_by" not in second._state.fields_cache
+    assert second._state.adding is False
+    assert second._state.db == "default"
+    assert second.schedule() is first.schedule()  # worked out once, shared
