@@ -320,22 +320,12 @@ def test_answers_joined_from_kept_text_say_what_each_place_says_at_each_moment(
     OpeningRuleFactory(contact_point=afternoon, weekday=2, opens=time(16), closes=time(17))
     other = ContactPointFactory(slug="evenings", latitude=Decimal("51.51"))
     OpeningRuleFactory(contact_point=other, weekday=2, opens=time(16, 30), closes=time(19))
-    moments = [
-        (15, 59, 59, 500000),
-        (16, 0, 0, 0),
-        (16, 1, 0, 0),
-        (16, 30, 0, 0),
-        (16, 58, 0, 1),
-        (16, 58, 59, 999999),
-        (16, 59, 0, 0),
-        (16, 59, 0, 1),
-        (16, 59, 59, 0),
-        (17, 0, 0, 0),
-        (18, 59, 0, 1),
-        (19, 0, 0, 0),
-    ]
-    for hour, minute, second, micro in moments:
-        at = datetime(2026, 11, 25, hour, minute, second, micro, tzinfo=LONDON)
+    moments = (
+        "15:59:59.5 16:00 16:01 16:30 16:58:00.000001 16:58:59.999999 16:59 16:59:00.000001 "
+        "16:59:59 17:00 18:59:00.000001 19:00"
+    )
+    for moment in moments.split():
+        at = datetime.combine(date(2026, 11, 25), time.fromisoformat(moment), tzinfo=LONDON)
         with time_machine.travel(at, tick=False):
             listed = client.get("/api/v1/contact-points")
             near = client.get("/api/v1/contact-points/nearest?lat=51.5&lon=-0.1")
