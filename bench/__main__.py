@@ -1,4 +1,5 @@
-"""Run the benchmarks in a throw-away test database and print their figures.
+"""Run the benchmarks, each in a throw-away test database and a process of its own, and
+print their figures, then every target judged in one table (bench/verdicts.py).
 
     uv run python -m bench                 # every benchmark
     uv run python -m bench public_pages    # one, with its own options
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -32,6 +34,9 @@ BENCHMARKS = [
 
 
 def main(argv: list[str]) -> None:
+    if not (argv and argv[0] in BENCHMARKS):
+        _every(argv)
+        return
     # Production-like settings over plain HTTP; no secret is needed for a local run.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "false"
@@ -51,9 +56,8 @@ def main(argv: list[str]) -> None:
     # context for the test signals), which would be measured as server time.
     from django.db import connection
 
-    names = argv[:1] if argv and argv[0] in BENCHMARKS else BENCHMARKS
-    options = argv[1:] if argv and argv[0] in BENCHMARKS else argv
-    if "footfall" in names and connection.vendor == "sqlite":
+    name, options = argv[0], argv[1:]
+    if name == "footfall" and connection.vendor == "sqlite":
         # Writers waiting for each other need a database file (WAL and a busy timeout), as
         # deployed; the in-memory test database fails at once instead.
         connection.settings_dict["TEST"]["NAME"] = os.path.join(
@@ -65,20 +69,40 @@ def main(argv: list[str]) -> None:
 
     began = datetime.now(UTC)
     try:
-        for number, name in enumerate(names):
-            if number:
-                # Each benchmark in a database made afresh: what one leaves (the nearest
-                # search's 100,000 places) must not be measured by the next (coverage would
-                # work out the reach of 100,000 places instead of the real list's).
-                connection.creation.destroy_test_db(test_db, verbosity=0)
-                test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-            module = importlib.import_module(f"bench.{name}")
-            module.run(options)
-            print()
+        importlib.import_module(f"bench.{name}").run(options)
     finally:
         connection.creation.destroy_test_db(test_db, verbosity=0)
-    database = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
-    print(verdicts.table(database, began))
+    if os.environ.get(verdicts.SHARED):
+        verdicts.save(os.environ[verdicts.SHARED])  # the whole run's table lists them
+    else:
+        print()
+        print(verdicts.table(_database(), began, verdicts.judged()))
+
+
+def _every(options: list[str]) -> None:
+    """Every benchmark, each in a process and a database of its own: what one leaves in
+    the database (the nearest search's 100,000 places) or in memory (the places and days
+    it kept) is not measured by the next. Then every target judged, in one table."""
+    from bench import verdicts
+
+    began = datetime.now(UTC)
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as shared:
+        environment = {**os.environ, verdicts.SHARED: shared.name}
+        for name in BENCHMARKS:
+            ran = subprocess.run(  # noqa: S603  (this program, our benchmark names)
+                [sys.executable, "-m", "bench", name, *options], env=environment, check=False
+            )
+            print()
+            if ran.returncode:
+                print(f"{name}: the benchmark failed (exit status {ran.returncode}).")
+                verdicts.record(shared.name, f"{name}: ran to the end", "failed", "ran", False)
+        judged = verdicts.load(shared.name)
+    print(verdicts.table(_database(), began, judged))
+
+
+def _database() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    return "PostgreSQL" if url.startswith(("postgres:", "postgresql:")) else "SQLite"
 
 
 if __name__ == "__main__":

@@ -8,9 +8,13 @@ same run and the machine's load average when it was judged: the table README quo
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+
+# Where a benchmark run as part of the whole run (`python -m bench`) adds its verdicts.
+SHARED = "BENCH_VERDICTS"
 
 
 @dataclass(frozen=True)
@@ -32,20 +36,43 @@ def judge(measure: str, figure: str, target: str, meets: bool, *, anchor: str = 
     return "MEETS" if meets else "MISSES"
 
 
-def table(database: str, began: datetime) -> str:
+def judged() -> list[Verdict]:
+    return list(_judged)
+
+
+def save(path: str) -> None:
+    """Add this process's verdicts to the whole run's file (one JSON object a line)."""
+    with open(path, "a", encoding="utf-8") as file:
+        for verdict in _judged:
+            file.write(json.dumps(asdict(verdict)) + "\n")
+
+
+def record(path: str, measure: str, figure: str, target: str, meets: bool) -> None:
+    """Add one verdict to the whole run's file (a benchmark that did not finish)."""
+    with open(path, "a", encoding="utf-8") as file:
+        verdict = Verdict(measure, figure, target, meets, anchor="")
+        file.write(json.dumps(asdict(verdict)) + "\n")
+
+
+def load(path: str) -> list[Verdict]:
+    with open(path, encoding="utf-8") as file:
+        return [Verdict(**json.loads(line)) for line in file if line.strip()]
+
+
+def table(database: str, began: datetime, verdicts: list[Verdict]) -> str:
     """The run's verdicts, in the order judged."""
     ended = datetime.now(UTC)
     lines = [
         f"Every target judged in this run ({database}, {began:%Y-%m-%d %H:%M}–{ended:%H:%M} "
         f"UTC, {os.cpu_count()} cores; load average when judged in brackets):"
     ]
-    width = max((len(v.measure) for v in _judged), default=0)
-    for v in _judged:
+    width = max((len(v.measure) for v in verdicts), default=0)
+    for v in verdicts:
         anchor = f"; {v.anchor}" if v.anchor else ""
         lines.append(
             f"  {'MEETS ' if v.meets else 'MISSES'}  {v.measure:<{width}}  {v.figure} "
             f"(target {v.target}{anchor}) [{v.load:.1f}]"
         )
-    missed = sum(not v.meets for v in _judged)
-    lines.append(f"  {len(_judged) - missed} of {len(_judged)} targets met; {missed} missed.")
+    missed = sum(not v.meets for v in verdicts)
+    lines.append(f"  {len(verdicts) - missed} of {len(verdicts)} targets met; {missed} missed.")
     return "\n".join(lines)
