@@ -72,11 +72,12 @@ def main(argv: list[str]) -> None:
         importlib.import_module(f"bench.{name}").run(options)
     finally:
         connection.creation.destroy_test_db(test_db, verbosity=0)
-    if os.environ.get(verdicts.SHARED):
-        verdicts.save(os.environ[verdicts.SHARED])  # the whole run's table lists them
-    else:
-        print()
-        print(verdicts.table(_database(), began, verdicts.judged()))
+        # What was judged before a failure is listed too.
+        if os.environ.get(verdicts.SHARED):
+            verdicts.save(os.environ[verdicts.SHARED])  # the whole run's table lists them
+        else:
+            print()
+            print(verdicts.table(_database(), began, verdicts.judged()))
 
 
 def _every(options: list[str]) -> None:

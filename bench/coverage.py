@@ -24,11 +24,14 @@ import numpy as np
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from bench import verdicts
 from contactpoints.models import ContactPoint, Kind, OpeningRule, Status
+from core.time import local
 from coverage import london, scenarios
 from coverage.models import Scenario
+from coverage.tasks import warm as prepare_weeks
 from demo.visits import synthetic_user
 from places.boundaries import import_boundaries
 from places.gazetteer import import_postcodes
@@ -101,7 +104,7 @@ def national() -> None:
     fast = verdicts.judge(
         f"coverage, {NATIONAL_HOMES / 1e6:.1f} M postcodes × {NATIONAL_PLACES:,} places: time",
         f"{seconds:.1f} s", f"≤ {NATIONAL_TARGET_S:.0f} s", seconds <= NATIONAL_TARGET_S,
-        anchor="one vectorised distance from every postcode: see its line",
+        anchor=f"one vectorised distance from every postcode to a point {floor:.2f} s",
     )  # fmt: skip
     small = verdicts.judge(
         f"coverage, {NATIONAL_HOMES / 1e6:.1f} M postcodes × {NATIONAL_PLACES:,} places: memory",
@@ -202,6 +205,11 @@ def run(argv: list[str]) -> None:
     client.get("/contact-points/")  # a running server: templates loaded
     cache.clear()
     london.london_map()
+    # The weeks the page shows, worked out as `manage.py daily` leaves them (ADR 20: a
+    # week no one has prepared is a 503 "being prepared" for its first reader).
+    started = time.perf_counter()
+    prepare_weeks(today=local(timezone.now()).date())
+    prepared = time.perf_counter() - started
     started = time.perf_counter()
     first = client.get("/coverage/")
     cold_page = (time.perf_counter() - started) * 1000
@@ -216,8 +224,9 @@ def run(argv: list[str]) -> None:
         "/coverage/ cached, in one process", f"p95 {cached:.1f} ms", "≤ 100 ms", cached <= 100
     )
     print(
-        f"  /coverage/ ({len(first.content) / 1024:.0f} KB): first request {cold_page:.0f} ms "
-        f"(this week and the compared weeks worked out, the map drawn), cached p95 "
+        f"  /coverage/ ({len(first.content) / 1024:.0f} KB): this week and the compared weeks "
+        f"worked out ahead {prepared:.1f} s; first request {cold_page:.0f} ms (the map "
+        f"drawn, the figures read), cached p95 "
         f"{cached:.1f} ms: {verdict} the "
         "100 ms target."
     )
