@@ -25,6 +25,7 @@ from django.test import Client
 
 from bench import verdicts
 from contactpoints.models import ContactPoint, Kind, OpeningRule, Status
+from core import pagecache
 
 ASSET = re.compile(r'(?:src|href)="(/static/[^"]+)"')
 
@@ -80,8 +81,10 @@ def _timed(client: Client, url: str, requests: int, fresh: bool) -> tuple[list[f
     for _ in range(requests):
         if fresh:
             # As when the page's words change with time: computed again (the day's list of
-            # openings and closings stays cached; an edit recomputes that too, once).
+            # openings and closings stays cached; an edit recomputes that too, once). The
+            # worker's own copies of the answers it served go too (ADR 24).
             caches["pages"].clear()
+            pagecache.forget_recent()
         start = time.perf_counter()
         response = client.get(url)
         timings.append((time.perf_counter() - start) * 1000)
