@@ -25,7 +25,7 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -130,9 +130,12 @@ def _collect_static() -> str:
     return root
 
 
-def gunicorn(app: str, port: int, *, workers: int, wait: bool = True) -> subprocess.Popen[bytes]:
+def gunicorn(
+    app: str, port: int, *, workers: int, wait: bool = True, errors: IO[bytes] | None = None
+) -> subprocess.Popen[bytes]:
     """A gunicorn serving `app` on 127.0.0.1:`port` with production settings over plain
-    HTTP, on this benchmark's PostgreSQL database, with no search limit."""
+    HTTP, on this benchmark's PostgreSQL database, with no search limit. Its log goes to
+    `errors` when given (a benchmark that causes faults on purpose), else to ours."""
     db = settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -151,7 +154,7 @@ def gunicorn(app: str, port: int, *, workers: int, wait: bool = True) -> subproc
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", app, "-b", f"127.0.0.1:{port}", "-w", str(workers),
          "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=env, stderr=errors,
     )  # fmt: skip
     if wait:
         _wait_until_up(port)
