@@ -198,10 +198,11 @@ def _properties(
 ) -> dict[str, Any]:
     """A feature's properties; `osm`: the places' prepared OSM hours (`prepared.osm_hours`)."""
     head, middle, tail, end = _fixed_properties(cp)
+    line, is_open, _until = freshness.reading(cp, now)
     return {
         **head,
-        "status_line": cp.status_line(now),
-        "open_now": cp.is_open_at(now),
+        "status_line": line,
+        "open_now": is_open,
         **middle,
         "url": _page_url(request, cp.slug),
         **tail,
@@ -421,7 +422,8 @@ def _csv(
         facts = _facts(cp)
         rows.append(
             [
-                cp.slug, cp.name, cp.kind, cp.status, cp.status_line(now), cp.borough, cp.ward,
+                cp.slug, cp.name, cp.kind, cp.status, freshness.reading(cp, now).line,
+                cp.borough, cp.ward,
                 ", ".join(cp.address_lines), cp.postcode, latitude, longitude,
                 osm[cp.pk],
                 # yes, no or "not known": never a bare False for a fact nobody confirmed.

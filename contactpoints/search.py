@@ -255,14 +255,17 @@ def noted_until(
 ) -> Noted:
     """Like `noted`, for what holds only for a while: `make()` gives the value at `now`
     and the first moment it no longer holds. Reused from the moment it was worked out
-    until that moment; worked out again for any `now` outside that span."""
+    until that moment; worked out again for any `now` outside that span. A place this
+    module does not keep is loaded for one request alone, so it is noted on the place
+    itself, for that request's other readers (its page, then when the page changes)."""
     kept = cp.__dict__.get("kept")
-    found = kept.get(f"until|{name}") if kept is not None else None
+    if kept is None:
+        kept = cp.__dict__.setdefault("noted_here", {})
+    found = kept.get(f"until|{name}")
     if found is None or not found[0] <= now < found[1]:
         value, until = make()
         found = (now, until, value)
-        if kept is not None:
-            kept[f"until|{name}"] = found  # one assignment: concurrent readers see either
+        kept[f"until|{name}"] = found  # one assignment: concurrent readers see either
     return found[2]  # type: ignore[no-any-return]
 
 

@@ -359,10 +359,7 @@ class DirectoryView(ListView):
         context.update(
             form=self.form,
             now=self.now,
-            rows=[
-                (cp, cp.status_line(self.now), cp.is_open_at(self.now), self._unsure(cp))
-                for cp in page
-            ],
+            rows=[(cp, *freshness.reading(cp, self.now)[:2], self._unsure(cp)) for cp in page],
             map_points=map_points(page),
             map_config=map_config(),
             query_without_page=_query_without_page(self.request),
@@ -417,7 +414,7 @@ class ContactPointDetailView(DetailView):
             now=now,
             today=today,
             status=status,
-            status_line=cp.status_line(now),
+            status_line=freshness.reading(cp, now).line,
             week=schedule.week(now) if cp.is_operating else [],
             next_sessions=schedule.next_sessions(now, 5) if cp.is_operating else [],
             rules=hours.describe_rules(schedule.rules_valid_on(today)),
@@ -443,7 +440,9 @@ class ContactPointDetailView(DetailView):
         if (status and status.is_open) or cp.coordinates is None:
             return [], False
         nearest, open_now = search_module.alternatives(cp, now)
-        places = [(other, distance, other.status_line(now)) for other, distance in nearest]
+        places = [
+            (other, distance, freshness.reading(other, now).line) for other, distance in nearest
+        ]
         return places, open_now
 
     def jsonld(self, cp: ContactPoint, schedule: hours.Schedule, today: date) -> dict[str, Any]:
