@@ -41,17 +41,18 @@ def judged() -> list[Verdict]:
 
 
 def save(path: str) -> None:
-    """Add this process's verdicts to the whole run's file (one JSON object a line)."""
-    with open(path, "a", encoding="utf-8") as file:
-        for verdict in _judged:
-            file.write(json.dumps(asdict(verdict)) + "\n")
+    """Add this process's verdicts to the whole run's file."""
+    _append(path, _judged)
 
 
 def record(path: str, measure: str, figure: str, target: str, meets: bool) -> None:
     """Add one verdict to the whole run's file (a benchmark that did not finish)."""
-    with open(path, "a", encoding="utf-8") as file:
-        verdict = Verdict(measure, figure, target, meets, anchor="")
-        file.write(json.dumps(asdict(verdict)) + "\n")
+    _append(path, [Verdict(measure, figure, target, meets, anchor="")])
+
+
+def _append(path: str, verdicts: list[Verdict]) -> None:
+    with open(path, "a", encoding="utf-8") as file:  # one JSON object a line
+        file.writelines(json.dumps(asdict(verdict)) + "\n" for verdict in verdicts)
 
 
 def load(path: str) -> list[Verdict]:
