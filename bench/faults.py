@@ -22,7 +22,6 @@ import os
 import random
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -37,7 +36,7 @@ from django.db import connection
 from bench import verdicts
 from bench.own_services import OwnPostgreSQL, OwnRedis, free_port, own_postgresql, own_redis
 from bench.public_pages import populate
-from bench.visits import CSRF, gunicorn, officer_with_session
+from bench.visits import CSRF, gunicorn, officer_with_session, server_log
 from contactpoints.models import ContactPoint
 from visits.models import Visit
 
@@ -153,13 +152,9 @@ def _run(seconds: float, postgresql: OwnPostgreSQL, redis: OwnRedis) -> None:
     connection.close()
     port = free_port()
     os.environ["CACHE_URL"] = redis.url
-    # The faults make the server log a traceback per failed request; they go to a file
-    # rather than burying the figures, and are counted below.
-    server_log = tempfile.NamedTemporaryFile(  # noqa: SIM115  # kept for reading after
-        prefix="contactpoints-faults-", suffix=".log", delete=False
-    )
+    log_file = server_log("faults")  # its tracebacks are counted below
     try:
-        server = gunicorn("config.wsgi", port, workers=4, errors=server_log)
+        server = gunicorn("config.wsgi", port, workers=4, errors=log_file)
     finally:
         del os.environ["CACHE_URL"]
     log, stop = Log(), threading.Event()
@@ -193,7 +188,7 @@ def _run(seconds: float, postgresql: OwnPostgreSQL, redis: OwnRedis) -> None:
             thread.join(timeout=60)
         server.terminate()
         server.wait(timeout=30)
-        server_log.close()
+        log_file.close()
 
     connection.close()  # ours was cut by the restart
     acknowledged = log.acknowledged
@@ -247,8 +242,8 @@ def _run(seconds: float, postgresql: OwnPostgreSQL, redis: OwnRedis) -> None:
         f"killed worker; 503: the database unreachable); 500s after: "
         f"{len(server_errors_after)}"
     )
-    logged = Path(server_log.name).read_text(errors="replace").count("Traceback (most recent")
-    print(f"  The server logged {logged} traceback(s) while the faults lasted: {server_log.name}")
+    logged = Path(log_file.name).read_text(errors="replace").count("Traceback (most recent")
+    print(f"  The server logged {logged} traceback(s) while the faults lasted: {log_file.name}")
     print(
         f"  First success after the database was back: pages {recovery['page']:.2f} s, "
         f"visits {recovery['visit']:.2f} s (target ≤ {TARGET_RECOVERY_S:g} s), no restart of "

@@ -36,7 +36,7 @@ from bench import verdicts
 from bench.faults import _database
 from bench.own_services import free_port, own_postgresql, own_redis
 from bench.public_pages import populate
-from bench.visits import gunicorn
+from bench.visits import gunicorn, server_log
 
 TARGET_MS = 100.0
 SHARED = Path(settings.BASE_DIR).parent / "shared" / "data"
@@ -121,7 +121,8 @@ def _run(seconds: float) -> None:
         cwd=settings.BASE_DIR, check=True, env={**os.environ, "DEBUG": "false"},
     )  # fmt: skip
     port = free_port()
-    server = gunicorn("config.wsgi", port, workers=5)
+    log_file = server_log("flood")  # a line for each 503 and 400 of the flood
+    server = gunicorn("config.wsgi", port, workers=5, errors=log_file)
     try:
         _get(port, "/coverage/")  # this week: prepared once, as after `manage.py daily`
         time.sleep(3)
@@ -145,6 +146,7 @@ def _run(seconds: float) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log_file.close()
         del os.environ["STATIC_ROOT"]
         shutil.rmtree(static, ignore_errors=True)
     counts = {s: statuses.count(s) for s in sorted(set(statuses))}
@@ -155,6 +157,7 @@ def _run(seconds: float) -> None:
     )
     print(f"  answered: {counts} (503: being prepared, at once; 500s: {counts.get(500, 0)})")
     print(f"  work under way at once, at most: {most} (cap {settings.BACKGROUND_MAX_RUNNING})")
+    print(f"  the server's log: {log_file.name}")
     print(
         f"  /healthz p95 {p95:.1f} ms, worst {max(during):.1f} ms during the flood; before it "
         f"(baseline, same run) p95 {_p95(before):.1f} ms; target p95 ≤ {TARGET_MS:g} ms: "

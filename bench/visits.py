@@ -161,6 +161,14 @@ def gunicorn(
     return server
 
 
+def server_log(benchmark: str) -> IO[bytes]:
+    """A file for the log of a server that a benchmark makes fail on purpose (a line or a
+    traceback per failed request), so it does not bury the figures; kept for reading."""
+    return tempfile.NamedTemporaryFile(  # closed by the caller, kept after
+        prefix=f"contactpoints-{benchmark}-", suffix=".log", delete=False
+    )
+
+
 def concurrency(officers: int, visits_each: int) -> None:
     if connection.vendor != "postgresql":
         print("Concurrent officers through gunicorn: PostgreSQL only; not measured on SQLite.")
