@@ -6,7 +6,8 @@ Westminster's wards and postcodes and 200 places.
 
 Printed: /healthz p95 and worst, before the flood (the baseline) and during it, beside the
 target (p95 ≤ 100 ms during the flood); what the flood was answered (503 "being prepared"
-at once, 200 when ready, never 500); and at most how much work was under way at once.
+at once, 200 when ready, never 500); and at most how much work was under way at once
+(target: never more than the cap, `BACKGROUND_MAX_RUNNING`).
 
     uv run python -m bench flood [--seconds 10]
 """
@@ -156,7 +157,16 @@ def _run(seconds: float) -> None:
         f"{seconds:g} s, half with junk parameters) through gunicorn (5 workers):"
     )
     print(f"  answered: {counts} (503: being prepared, at once; 500s: {counts.get(500, 0)})")
-    print(f"  work under way at once, at most: {most} (cap {settings.BACKGROUND_MAX_RUNNING})")
+    cap = settings.BACKGROUND_MAX_RUNNING
+    print(
+        f"  work under way at once, at most: {most}; the cap is {cap}: "
+        + verdicts.judge(
+            "Work under way at once during the flood",
+            f"at most {most}",
+            f"≤ {cap} (BACKGROUND_MAX_RUNNING)",
+            most <= cap,
+        )
+    )
     print(f"  the server's log: {log_file.name}")
     print(
         f"  /healthz p95 {p95:.1f} ms, worst {max(during):.1f} ms during the flood; before it "

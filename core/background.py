@@ -7,11 +7,12 @@ somewhere, and answers at once "being prepared" with Retry-After; the next reque
 the figures ready.
 
 Each process runs one piece of work at a time, on one thread. Across all processes at most
-`BACKGROUND_MAX_RUNNING` run at once (a row each in `core.models.Job`); beyond that a
-request starts nothing and is told to come back later, so a flood of new periods queues no
-work at all. The count is read then written, so two processes starting at the same moment
-can exceed the cap by one each. A row left by a process killed mid-work is taken over
-after `STALE`.
+`BACKGROUND_MAX_RUNNING` run at once: each piece holds one of that many numbered slots (a
+row each in `core.models.Job`, the slot unique), so the database refuses a piece beyond
+the cap even when many processes start work at the same moment; a request that finds
+every slot taken starts nothing and is told to come back later, so a flood of new periods
+queues no work at all. A row left by a process killed mid-work is taken over after
+`STALE`.
 
 With BACKGROUND_INLINE (the tests), work runs in the request itself, as before.
 """
@@ -43,17 +44,24 @@ def start(key: str, work: Callable[[], object]) -> bool:
         return True
     now = timezone.now()
     Job.objects.filter(started_at__lt=now - STALE).delete()  # abandoned by a killed worker
-    if Job.objects.filter(key=key).exists():
+    taken = dict(Job.objects.values_list("key", "slot"))
+    if key in taken:
         return True
-    if Job.objects.count() >= settings.BACKGROUND_MAX_RUNNING:
-        return False
-    try:
-        with transaction.atomic():
-            Job.objects.create(key=key, started_at=now)
-    except IntegrityError:
-        return True  # another request started it a moment ago
-    _executor.submit(_run, key, work)
-    return True
+    for slot in range(settings.BACKGROUND_MAX_RUNNING):
+        if slot in taken.values():
+            continue
+        try:
+            with transaction.atomic():
+                Job.objects.create(key=key, slot=slot, started_at=now)
+        except IntegrityError:
+            # Taken a moment ago by another process: this very work, or other work
+            # holding the slot (then try the next).
+            if Job.objects.filter(key=key).exists():
+                return True
+            continue
+        _executor.submit(_run, key, work)
+        return True
+    return False
 
 
 def _run(key: str, work: Callable[[], object]) -> None:

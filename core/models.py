@@ -38,6 +38,9 @@ class Job(models.Model):
     of work, so every worker knows it is being done and how much is running at once."""
 
     key = models.CharField(max_length=200, primary_key=True)
+    # One of BACKGROUND_MAX_RUNNING places, unique, so the database itself refuses work
+    # beyond the cap however many processes start some at the same moment.
+    slot = models.PositiveSmallIntegerField(unique=True)
     started_at = models.DateTimeField()
 
     def __str__(self) -> str:
