@@ -47,9 +47,8 @@ def start(key: str, work: Callable[[], object]) -> bool:
     taken = dict(Job.objects.values_list("key", "slot"))
     if key in taken:
         return True
-    for slot in range(settings.BACKGROUND_MAX_RUNNING):
-        if slot in taken.values():
-            continue
+    held = set(taken.values())
+    for slot in (s for s in range(settings.BACKGROUND_MAX_RUNNING) if s not in held):
         try:
             with transaction.atomic():
                 Job.objects.create(key=key, slot=slot, started_at=now)
