@@ -92,15 +92,32 @@ def page(context: BrowserContext) -> Iterator[Page]:
     assert page.csp_violations == []  # type: ignore[attr-defined]
 
 
-def assert_accessible(page: Page) -> None:
-    """axe-core finds no violation on the page as it is now."""
-    violations = Axe().run(page).response["violations"]
-    report = "\n".join(
+def _violations(page: Page) -> str:
+    """What axe-core finds wrong with the page as it is now, one line a rule ('' if nothing)."""
+    return "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} -> "
         + "; ".join(", ".join(node["target"]) for node in v["nodes"])
-        for v in violations
+        for v in Axe().run(page).response["violations"]
     )
-    assert violations == [], report
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core finds no violation on the page as it is now."""
+    report = _violations(page)
+    assert not report, report
+
+
+def assert_pages_accessible(page: Page, site: str, paths: list[str]) -> None:
+    """axe-core finds no violation on any of the pages, each read once its requests have
+    settled. One test for the lot, so the data behind them is loaded once, not per page;
+    every page is still read, and the report names each one that fails."""
+    failures = []
+    for path in paths:
+        page.goto(site + path)
+        page.wait_for_load_state("networkidle")
+        if report := _violations(page):
+            failures.append(f"{path}:\n{report}")
+    assert not failures, "\n\n".join(failures)
 
 
 class Connection:

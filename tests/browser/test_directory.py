@@ -11,7 +11,7 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
 from core.time import LONDON
-from tests.browser.conftest import assert_accessible, new_context
+from tests.browser.conftest import assert_pages_accessible, new_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,11 +89,8 @@ PUBLIC_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_public_pages_have_no_accessibility_violations(page: Page, demo: str, path: str) -> None:
-    page.goto(f"{demo}{path}")
-    page.wait_for_load_state("networkidle")
-    assert_accessible(page)
+def test_public_pages_have_no_accessibility_violations(page: Page, demo: str) -> None:
+    assert_pages_accessible(page, demo, PUBLIC_PAGES)
 
 
 def test_skip_link_moves_focus_to_the_main_content(page: Page, demo: str) -> None:

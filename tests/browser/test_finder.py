@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from core.time import LONDON
 from places.districts import import_districts
 from places.gazetteer import import_postcodes
-from tests.browser.conftest import assert_accessible, new_context
+from tests.browser.conftest import assert_pages_accessible, new_context
 from tests.shared_data import CODEPOINT_RAW, DISTRICT_CENTRES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -189,8 +189,5 @@ FINDER_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("path", FINDER_PAGES)
-def test_finder_pages_have_no_accessibility_violations(page: Page, finder: str, path: str) -> None:
-    page.goto(f"{finder}{path}")
-    page.wait_for_load_state("networkidle")
-    assert_accessible(page)
+def test_finder_pages_have_no_accessibility_violations(page: Page, finder: str) -> None:
+    assert_pages_accessible(page, finder, FINDER_PAGES)
