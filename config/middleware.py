@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER = 5  # seconds
+MESSAGE = "The service is briefly unavailable. Please try again in a moment."
 
 
 class DatabaseUnavailableMiddleware:
@@ -36,13 +37,12 @@ def unavailable(request: HttpRequest, exception: Exception) -> HttpResponse:
     middleware reading the session or the signed-in user — where `process_exception`
     never sees it."""
     logger.warning("Database unavailable: %s", type(exception).__name__)
-    message = "The service is briefly unavailable. Please try again in a moment."
     if "application/json" in request.headers.get("Accept", "") or request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse({"detail": message}, status=503)
+        response: HttpResponse = JsonResponse({"detail": MESSAGE}, status=503)
     else:
         response = HttpResponse(
             '<!doctype html><html lang="en-GB"><title>Briefly unavailable</title>'
-            f"<h1>Briefly unavailable</h1><p>{message} In an emergency call 999.</p></html>",
+            f"<h1>Briefly unavailable</h1><p>{MESSAGE} In an emergency call 999.</p></html>",
             status=503,
         )
     response["Retry-After"] = str(RETRY_AFTER)
