@@ -16,7 +16,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import content_type_conformance
 
-from config.middleware import MESSAGE
+from tests.test_no_server_errors import is_server_error
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +24,8 @@ pytestmark = pytest.mark.django_db
 @schemathesis.check
 def no_server_error(ctx: object, response: schemathesis.Response, case: schemathesis.Case) -> None:
     """schemathesis' own check, except for a 503 that means "not available yet, try later"
-    (coverage before the ward boundaries are loaded, or while its figures are being
-    prepared). A 503 because the database could not answer is a failure here: the
-    database is up throughout the test."""
-    retry_later = response.status_code == 503 and MESSAGE not in response.text
-    if response.status_code >= 500 and not retry_later:
+    (the same rule as the parameter fuzz's)."""
+    if is_server_error(response.status_code, response.content):
         raise AssertionError(f"{response.status_code} from {case.path}: {response.text[:200]}")
 
 
