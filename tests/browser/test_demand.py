@@ -21,9 +21,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def site(live_server: object, tmp_path: Path) -> Iterator[str]:
     load_westminster(tmp_path)
+    # Every published area carries noise, so among the ~860 areas nobody searched from the
+    # busiest shows 12 to 25 unmet searches over two months (docs/demand.md). W2's 240 stand
+    # far above that, so "most unmet first" cannot depend on the draw.
     for month in (9, 10):
         for area, hour, walk, count in [
-            ("W2", 19, "over", 12),
+            ("W2", 19, "over", 120),
             ("WC2N", 10, "10", 30),
             ("SW1A", 21, "30", 3),
             ("51.52,-0.18", 9, "20", 7),
