@@ -16,7 +16,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import content_type_conformance
 
-from tests.test_no_server_errors import is_server_error
+from tests.server_errors import is_server_error
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from config.middleware import MESSAGE
 from demo.places import load_demo
 from publishing.models import UsageRelease
+from tests.server_errors import is_server_error
 
 pytestmark = pytest.mark.django_db
 
@@ -85,15 +85,6 @@ def site(settings: object) -> Client:
     for month in (date(2026, 9, 1), date(2026, 10, 1)):
         UsageRelease.objects.create(month=month)
     return Client(raise_request_exception=False)
-
-
-def is_server_error(status: int, body: bytes) -> bool:
-    """A 5xx, except a 503 that means "not available yet, try later" (coverage before the
-    ward boundaries are loaded, or while its figures are being prepared). A 503 because
-    the database could not answer is an error here: the database is up throughout. Also
-    the rule of the schemathesis check (tests/test_api_schema.py)."""
-    retry_later = status == 503 and MESSAGE.encode() not in body
-    return status >= 500 and not retry_later
 
 
 def _tries(params: list[str]) -> list[dict[str, str]]:
