@@ -21,9 +21,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def site(live_server: object, tmp_path: Path) -> Iterator[str]:
     load_westminster(tmp_path)
-    # Every published area carries noise, so among the ~860 areas nobody searched from the
-    # busiest shows 12 to 25 unmet searches over two months (docs/demand.md). W2's 240 stand
-    # far above that, so "most unmet first" cannot depend on the draw.
+    # Every published area carries noise, so among the ~700 areas nobody searched from here
+    # (660 squares, Westminster's 46 districts, "elsewhere") the busiest shows 10 to 28 unmet
+    # searches over two months (docs/demand.md). W2's 240 stand far above that, so "most
+    # unmet first" cannot depend on the draw.
     for month in (9, 10):
         for area, hour, walk, count in [
             ("W2", 19, "over", 120),
