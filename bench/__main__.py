@@ -65,9 +65,10 @@ def main(argv: list[str]) -> None:
             tempfile.gettempdir(), "contactpoints-bench.sqlite3"
         )
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    with warnings.catch_warnings():  # source static names are served: nothing collected
-        warnings.filterwarnings("ignore", "No directory at", UserWarning)
-        import config.wsgi  # noqa: F401  # as a worker starts: the app loaded, then gc.freeze()
+    # Source static names are served, nothing is collected: WhiteNoise would warn that
+    # STATIC_ROOT is missing each time a handler is built (the WSGI app, every test Client).
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
+    import config.wsgi  # noqa: F401  # as a worker starts: the app loaded, then gc.freeze()
     from bench import verdicts
 
     began = datetime.now(UTC)
