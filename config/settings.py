@@ -387,12 +387,32 @@ DISCLOSURE_THRESHOLD: int = env.int("DISCLOSURE_THRESHOLD", default=5)
 USAGE_RELEASE_DAYS: int = env.int("USAGE_RELEASE_DAYS", default=7)
 
 # --- Logging --------------------------------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # geopy logs each request's URL at DEBUG, and the URL holds what the resident typed
-    # (it can be a home address): never below WARNING, whatever LOG_LEVEL says.
-    "loggers": {"geopy": {"level": "WARNING"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's defaults give "django" handlers of its own (a console one under DEBUG,
+        # mail_admins; there are no ADMINS): with the root's handler too, each message was
+        # printed two or three times. Configured here it has none, and each message reaches
+        # the root's once, at LOG_LEVEL. Configuring "django" resets the loggers below it,
+        # so runserver's request lines are configured again as Django's defaults have them.
+        "django": {"level": LOG_LEVEL},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # geopy logs each request's URL at DEBUG, and the URL holds what the resident typed
+        # (it can be a home address): never below WARNING, whatever LOG_LEVEL says.
+        "geopy": {"level": "WARNING"},
+    },
 }

@@ -77,3 +77,52 @@ def test_browsers_asking_for_the_favicon_find_it(client) -> None:  # type: ignor
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].endswith(".png")
+
+
+def _logged(statements: str, **env: str) -> str:
+    """What a process logs to stderr, with logging configured from the settings as Django
+    configures it at start-up (not the whole start-up: a second, not six)."""
+    unwanted = {"SECRET_KEY", "DEBUG", "LOG_LEVEL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in unwanted}
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-c",
+            "import logging; from django.conf import settings; "
+            "from django.utils.log import configure_logging; "
+            "configure_logging(settings.LOGGING_CONFIG, settings.LOGGING); " + statements,
+        ],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def test_each_log_message_is_written_once() -> None:
+    """Django's default handlers beside the root's printed a 404 warning, or a 500's
+    traceback, two or three times in development (`make run`): a reader counting errors
+    in the log counted each twice. (With DEBUG off those handlers are silent.)"""
+    logged = _logged(
+        "logging.getLogger('django.request').warning('Not Found: /probe'); "
+        "logging.getLogger('django.server').info('\"GET /probe HTTP/1.1\" 200')",
+        DEBUG="true",
+    )
+    assert logged.count("Not Found: /probe") == 1, logged
+    # runserver's request line, once and with its time, as Django's defaults print it.
+    [request_line] = [line for line in logged.splitlines() if "GET /probe" in line]
+    assert request_line.startswith("[")
+
+
+def test_log_level_applies_to_djangos_messages() -> None:
+    logged = _logged(
+        "logging.getLogger('django.request').info('quiet please'); "
+        "logging.getLogger('django.request').warning('heard')",
+        DEBUG="true",
+        LOG_LEVEL="WARNING",
+    )
+    assert "quiet please" not in logged
+    assert "heard" in logged
