@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.log import DEFAULT_LOGGING
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -391,16 +392,10 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "django.server": {
-            "()": "django.utils.log.ServerFormatter",
-            "format": "[{server_time}] {message}",
-            "style": "{",
-        }
-    },
+    "formatters": {"django.server": DEFAULT_LOGGING["formatters"]["django.server"]},
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+        "django.server": DEFAULT_LOGGING["handlers"]["django.server"],
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -408,9 +403,9 @@ LOGGING = {
         # mail_admins; there are no ADMINS): with the root's handler too, each message was
         # printed two or three times. Configured here it has none, and each message reaches
         # the root's once, at LOG_LEVEL. Configuring "django" resets the loggers below it,
-        # so runserver's request lines are configured again as Django's defaults have them.
+        # so runserver's request lines are configured again, from Django's defaults.
         "django": {"level": LOG_LEVEL},
-        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.server": DEFAULT_LOGGING["loggers"]["django.server"],
         # geopy logs each request's URL at DEBUG, and the URL holds what the resident typed
         # (it can be a home address): never below WARNING, whatever LOG_LEVEL says.
         "geopy": {"level": "WARNING"},

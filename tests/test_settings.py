@@ -11,17 +11,22 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    unwanted = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+def _python(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Python in the project, with none of this process's settings but those given."""
+    unwanted = {"SECRET_KEY", "DEBUG", "LOG_LEVEL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {k: v for k, v in os.environ.items() if k not in unwanted}
     return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
-        env={**clean, "DEBUG": "false", **env},
+        env={**clean, **env},
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return _python("manage.py", *args, **{"DEBUG": "false", **env})
 
 
 def test_missing_secret_key_stops_production_start_up() -> None:
@@ -82,21 +87,13 @@ def test_browsers_asking_for_the_favicon_find_it(client) -> None:  # type: ignor
 def _logged(statements: str, **env: str) -> str:
     """What a process logs to stderr, with logging configured from the settings as Django
     configures it at start-up (not the whole start-up: a second, not six)."""
-    unwanted = {"SECRET_KEY", "DEBUG", "LOG_LEVEL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    clean = {k: v for k, v in os.environ.items() if k not in unwanted}
-    result = subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            "-c",
-            "import logging; from django.conf import settings; "
-            "from django.utils.log import configure_logging; "
-            "configure_logging(settings.LOGGING_CONFIG, settings.LOGGING); " + statements,
-        ],
-        cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-        capture_output=True,
-        text=True,
-        check=False,
+    result = _python(
+        "-c",
+        "import logging; from django.conf import settings; "
+        "from django.utils.log import configure_logging; "
+        "configure_logging(settings.LOGGING_CONFIG, settings.LOGGING); " + statements,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        **env,
     )
     assert result.returncode == 0, result.stderr
     return result.stderr
