@@ -4,6 +4,7 @@ are the synthetic demo visits, and the page says so."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.contrib.auth.models import Group
@@ -31,16 +32,19 @@ def _reviewer(username: str) -> User:
 
 
 @transaction.atomic
-def load_demo_reviews(*, today: date) -> int:
-    """Create the demo reviews if missing. Returns how many were created."""
+def load_demo_reviews(*, today: date, progress: Callable[[str], object] | None = None) -> int:
+    """Create the demo reviews if missing. Returns how many were created. `progress(step)`
+    names each of the two slow steps as it starts."""
     if Review.objects.filter(slug__in=[PUBLISHED_SLUG, DRAFT_SLUG]).exists():
         return 0
+    say = progress or (lambda step: None)
     author, approver = _reviewer("demo-review-author"), _reviewer("demo-review-approver")
     places = {cp.slug: cp for cp in ContactPoint.objects.filter(kind="contact_point")}
     beethoven = places.get("beethoven-centre-contact-point")
     library = places.get("st-johns-wood-library-contact-point")
     # The last twelve published months (fewer if the history is shorter): a review covers
     # months whose figures are public.
+    say("releasing the months that are due (usage, searches, feedback)")
     release.release(today)
     published = release.released_months()
     if not published:
@@ -104,6 +108,7 @@ def load_demo_reviews(*, today: date) -> int:
         Recommendation.objects.create(
             review=review, number=number, text=text, owner=owner, due_on=due, status=status
         )
+    say("publishing the review with the evidence it cites (usage, coverage, searches, feedback)")
     services.review_publish(review=review, approver=approver)
     done = review.recommendations.get(number=1)
     services.recommendation_progress(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 
@@ -41,15 +42,25 @@ def _areas(rng: random.Random) -> list[Place]:
     ]  # fmt: skip
 
 
-def generate(today: date, days: int = 180, seed: int = 20261128) -> int:
+def generate(
+    today: date,
+    days: int = 180,
+    seed: int = 20261128,
+    progress: Callable[[int, int, str], object] | None = None,
+) -> int:
     """Add the demo's searches for the `days` before `today`, once (none if any synthetic
-    searches exist). Returns the searches added."""
+    searches exist). Returns the searches added. `progress(done, total, area)` is called
+    before the first area (done 0) and after each: working out an area's walks for a week
+    is the slow part."""
     if SearchCount.objects.filter(synthetic=True).exists():
         return 0
     rng = random.Random(seed)  # noqa: S311 (made-up demo figures, reproducible)
     monday = today - timedelta(days=today.weekday() + 7)
     counts: Counter[tuple[date, str, int, bool, bool, str]] = Counter()
-    for place in _areas(rng):
+    areas = _areas(rng)
+    if progress:
+        progress(0, len(areas), "")
+    for done, place in enumerate(areas, start=1):
         area = recorder.area_of(place)
         busy = rng.uniform(0.3, 4.0)  # searches a day
         # The walk from the area's middle at each hour of a typical week, as it is today.
@@ -69,6 +80,8 @@ def generate(today: date, days: int = 180, seed: int = 20261128) -> int:
                 open_now = rng.random() < 0.4
                 facility = rng.random() < 0.1
                 counts[(day, area, hour, open_now, facility, walks[day.weekday() * 24 + hour])] += 1
+        if progress:
+            progress(done, len(areas), area)
     SearchCount.objects.bulk_create(
         SearchCount(day=d, area=a, hour=h, open_now=o, facility=f, walk=w, synthetic=True,
                     count=n)

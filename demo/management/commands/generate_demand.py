@@ -17,5 +17,14 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=180, help="How far back (default 180)")
 
     def handle(self, *args: Any, days: int, **options: Any) -> None:
-        added = generate(local(timezone.now()).date(), days=days)
+        def progress(done: int, total: int, area: str) -> None:
+            if done == 0:
+                self.stdout.write(
+                    f"Generating synthetic searches for the last {days} days in {total} areas …"
+                )
+            elif done % 10 == 0 or done == total:
+                self.stdout.write(f"  searches: {done}/{total} areas ({area})")
+            self.stdout.flush()
+
+        added = generate(local(timezone.now()).date(), days=days, progress=progress)
         self.stdout.write(self.style.SUCCESS(f"Synthetic demo searches: {added} added."))

@@ -11,5 +11,9 @@ class Command(BaseCommand):
     help = "Create the demo reviews (one published, one draft) if they are missing."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        created = load_demo_reviews(today=local(timezone.now()).date())
+        def progress(step: str) -> None:
+            self.stdout.write(f"  demo reviews: {step} …")
+            self.stdout.flush()
+
+        created = load_demo_reviews(today=local(timezone.now()).date(), progress=progress)
         self.stdout.write(self.style.SUCCESS(f"Demo reviews: {created} created."))
