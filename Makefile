@@ -34,12 +34,7 @@ run: install ## Migrate, load postcodes, the real London list and the demo, serv
 	$(DEV) $(RUN) python manage.py migrate --noinput
 	@$(MAKE) --no-print-directory import-postcodes
 	@$(MAKE) --no-print-directory import-wards
-	$(DEV) $(RUN) python manage.py load_demo --with-staff
-	$(DEV) $(RUN) python manage.py generate_visits
-	$(DEV) $(RUN) python manage.py generate_demand
-	$(DEV) $(RUN) python manage.py generate_feedback
-	$(DEV) $(RUN) python manage.py load_demo_reviews
-	$(DEV) $(RUN) python manage.py daily
+	$(DEV) $(RUN) python manage.py build_demo --with-staff
 	$(DEV) $(RUN) python manage.py runserver 127.0.0.1:8000
 
 # gunicorn's sync workers: two per core plus one (gunicorn's own advice; each serves one

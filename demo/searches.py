@@ -42,6 +42,11 @@ def _areas(rng: random.Random) -> list[Place]:
     ]  # fmt: skip
 
 
+def _walk(place: Place, day: date, hour: int) -> str:
+    moment = datetime.combine(day, clock(hour, 30), tzinfo=LONDON)
+    return recorder.facts(place, moment=moment, open_now=False, facility=False).walk
+
+
 def generate(
     today: date,
     days: int = 180,
@@ -50,8 +55,7 @@ def generate(
 ) -> int:
     """Add the demo's searches for the `days` before `today`, once (none if any synthetic
     searches exist). Returns the searches added. `progress(done, total, area)` is called
-    before the first area (done 0) and after each: working out an area's walks for a week
-    is the slow part."""
+    before the first area (done 0) and after each."""
     if SearchCount.objects.filter(synthetic=True).exists():
         return 0
     rng = random.Random(seed)  # noqa: S311 (made-up demo figures, reproducible)
@@ -63,23 +67,19 @@ def generate(
     for done, place in enumerate(areas, start=1):
         area = recorder.area_of(place)
         busy = rng.uniform(0.3, 4.0)  # searches a day
-        # The walk from the area's middle at each hour of a typical week, as it is today.
-        walks = [
-            recorder.facts(
-                place,
-                moment=datetime.combine(monday + timedelta(days=d), clock(h, 30), tzinfo=LONDON),
-                open_now=False, facility=False,
-            ).walk
-            for d in range(7)
-            for h in range(24)
-        ]  # fmt: skip
+        # The walk from the area's middle at each hour of a typical week, as it is today:
+        # worked out when first searched for (the slow part, so a short history is quick).
+        walks: dict[tuple[int, int], str] = {}
         for back in range(1, days + 1):
             day = today - timedelta(days=back)
             for _ in range(int(rng.expovariate(1 / busy) + 0.5)):
                 hour = rng.choices(range(24), weights=HOURLY)[0]
                 open_now = rng.random() < 0.4
                 facility = rng.random() < 0.1
-                counts[(day, area, hour, open_now, facility, walks[day.weekday() * 24 + hour])] += 1
+                when = (day.weekday(), hour)
+                if when not in walks:
+                    walks[when] = _walk(place, monday + timedelta(days=when[0]), hour)
+                counts[(day, area, hour, open_now, facility, walks[when])] += 1
         if progress:
             progress(done, len(areas), area)
     SearchCount.objects.bulk_create(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from django.contrib.auth.models import Group
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -40,3 +41,27 @@ def demo_staff_account(*, username: str, role: str, assigned: list[str]) -> tupl
     for code in codes:
         device.token_set.create(token=code)
     return password, codes
+
+
+def create_demo_staff(write: Callable[[str], object]) -> None:
+    """One account per role, each with backup codes as its second factor; two managers,
+    since a review is published only when a second manager approves it. `write` is given
+    each line saying how to sign in."""
+    accounts = [
+        ("demo-officer", roles.OFFICER, DEMO_OFFICER_CONTACT_POINTS),
+        ("demo-manager", roles.MANAGER, []),
+        ("demo-approver", roles.MANAGER, []),
+        ("demo-analyst", roles.ANALYST, []),
+    ]
+    write("\nDemo staff accounts (development only; new passwords each start):")
+    for username, role, assigned in accounts:
+        password, codes = demo_staff_account(username=username, role=role, assigned=assigned)
+        write(
+            f"  {role:<8} username {username}  password {password}  "
+            f"security codes (single use) {' '.join(codes)}"
+        )
+    write(
+        "  Sign in at http://127.0.0.1:8000/accounts/login/ (counter page: /staff/; "
+        "back office: /admin/ for the managers and the analyst; a review drafted by "
+        "demo-manager is published when demo-approver approves it).\n"
+    )

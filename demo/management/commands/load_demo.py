@@ -6,8 +6,7 @@ from django.utils import timezone
 
 from contactpoints import importer
 from demo.places import MET_LIST, load_demo, met_2025_rows
-from demo.staff import DEMO_OFFICER_CONTACT_POINTS, demo_staff_account
-from users import roles
+from demo.staff import create_demo_staff
 
 
 class Command(BaseCommand):
@@ -39,7 +38,7 @@ class Command(BaseCommand):
         )
         self._import_met_list()
         if with_staff:
-            self._create_staff()
+            create_demo_staff(self.stdout.write)
 
     def _import_met_list(self) -> None:
         """The real 2025 Met front counter list from the shared data, when it is there."""
@@ -54,25 +53,3 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Met front counters (2025 list): {result.summary()}"))
         for reason in skipped:
             self.stdout.write(f"  Left out: {reason}")
-
-    def _create_staff(self) -> None:
-        """One account per role, each with backup codes as its second factor; two managers,
-        since a review is published only when a second manager approves it."""
-        accounts = [
-            ("demo-officer", roles.OFFICER, DEMO_OFFICER_CONTACT_POINTS),
-            ("demo-manager", roles.MANAGER, []),
-            ("demo-approver", roles.MANAGER, []),
-            ("demo-analyst", roles.ANALYST, []),
-        ]
-        self.stdout.write("\nDemo staff accounts (development only; new passwords each start):")
-        for username, role, assigned in accounts:
-            password, codes = demo_staff_account(username=username, role=role, assigned=assigned)
-            self.stdout.write(
-                f"  {role:<8} username {username}  password {password}  "
-                f"security codes (single use) {' '.join(codes)}"
-            )
-        self.stdout.write(
-            "  Sign in at http://127.0.0.1:8000/accounts/login/ (counter page: /staff/; "
-            "back office: /admin/ for the managers and the analyst; a review drafted by "
-            "demo-manager is published when demo-approver approves it).\n"
-        )

@@ -1,0 +1,50 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from demo.staff import create_demo_staff
+
+# The synthetic history, oldest step first; each adds nothing when its records exist.
+GENERATORS = ("generate_visits", "generate_demand", "generate_feedback")
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the whole demo after the postcodes and wards: the demo and real contact "
+        "points, SYNTHETIC visits, searches and feedback, the demo reviews, the day's "
+        "scheduled work, then (with --with-staff) the demo staff accounts. Each step is "
+        "idempotent, so this is safe to re-run."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--with-staff",
+            action="store_true",
+            help="Create demo staff accounts and print how to sign in, last (DEBUG only).",
+        )
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="Days of synthetic history (default: each generator's own, up to two years)",
+        )
+
+    def handle(self, *args: Any, with_staff: bool, days: int | None, **options: Any) -> None:
+        if with_staff and not settings.DEBUG:
+            raise CommandError(
+                "Demo staff accounts are only created when DEBUG is on, never in production."
+            )
+        # One process for every step: each started as a command of its own spends 3–5 s of
+        # a slow machine starting Python and Django before it does anything.
+        out = {"stdout": self.stdout, "stderr": self.stderr}
+        history = {"days": days} if days else {}
+        call_command("load_demo", **out)
+        for generator in GENERATORS:
+            call_command(generator, **history, **out)
+        call_command("load_demo_reviews", **out)
+        call_command("daily", **out)
+        if with_staff:
+            # Last, so the passwords are on screen when the server starts.
+            create_demo_staff(self.stdout.write)
