@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.management.base import CommandError
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from contactpoints.models import ContactPoint
@@ -41,6 +43,15 @@ def demo_staff_account(*, username: str, role: str, assigned: list[str]) -> tupl
     for code in codes:
         device.token_set.create(token=code)
     return password, codes
+
+
+def refuse_without_debug() -> None:
+    """Demo accounts have their passwords printed: the commands refuse them, before loading
+    anything, on a site not in DEBUG mode."""
+    if not settings.DEBUG:
+        raise CommandError(
+            "Demo staff accounts are only created when DEBUG is on, never in production."
+        )
 
 
 def create_demo_staff(write: Callable[[str], object]) -> None:

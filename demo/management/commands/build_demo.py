@@ -1,12 +1,11 @@
 from typing import Any
 
-from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from demo.staff import create_demo_staff
+from demo.staff import create_demo_staff, refuse_without_debug
 
-# The synthetic history, oldest step first; each adds nothing when its records exist.
+# The synthetic history; each generator adds nothing while its records exist.
 GENERATORS = ("generate_visits", "generate_demand", "generate_feedback")
 
 
@@ -32,10 +31,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, with_staff: bool, days: int | None, **options: Any) -> None:
-        if with_staff and not settings.DEBUG:
-            raise CommandError(
-                "Demo staff accounts are only created when DEBUG is on, never in production."
-            )
+        if with_staff:
+            refuse_without_debug()
         # One process for every step: each started as a command of its own spends 3–5 s of
         # a slow machine starting Python and Django before it does anything.
         out = {"stdout": self.stdout, "stderr": self.stderr}

@@ -1,12 +1,11 @@
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from contactpoints import importer
 from demo.places import MET_LIST, load_demo, met_2025_rows
-from demo.staff import create_demo_staff
+from demo.staff import create_demo_staff, refuse_without_debug
 
 
 class Command(BaseCommand):
@@ -25,10 +24,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, reset: bool, with_staff: bool, **options: Any) -> None:
-        if with_staff and not settings.DEBUG:
-            raise CommandError(
-                "Demo staff accounts are only created when DEBUG is on, never in production."
-            )
+        if with_staff:
+            refuse_without_debug()
         created, restored = load_demo(reset=reset)
         self.stdout.write(
             self.style.SUCCESS(
