@@ -34,6 +34,13 @@ def test_no_staff_accounts_without_debug_and_nothing_loaded_first() -> None:
     assert not ContactPoint.objects.exists()
 
 
+@pytest.mark.parametrize("days", ["0", "-5"])
+def test_a_history_of_no_days_is_refused_before_anything_is_loaded(days: str) -> None:
+    with pytest.raises(CommandError, match="--days must be a whole number of days, 1 or more"):
+        call_command("build_demo", "--days", days, stdout=io.StringIO())
+    assert not ContactPoint.objects.exists()
+
+
 @override_settings(DEBUG=True)
 def test_every_step_once_in_order_with_the_passwords_last() -> None:
     # Two days of history: every generator adds something, and it stays quick (what each

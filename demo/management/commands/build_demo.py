@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.staff import create_demo_staff, refuse_without_debug
 
@@ -31,12 +31,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, with_staff: bool, days: int | None, **options: Any) -> None:
+        if days is not None and days < 1:
+            raise CommandError(f"--days must be a whole number of days, 1 or more (not {days}).")
         if with_staff:
             refuse_without_debug()
         # One process for every step: each started as a command of its own spends 3–5 s of
         # a slow machine starting Python and Django before it does anything.
         out = {"stdout": self.stdout, "stderr": self.stderr}
-        history = {"days": days} if days else {}
+        history = {} if days is None else {"days": days}
         call_command("load_demo", **out)
         for generator in GENERATORS:
             call_command(generator, **history, **out)
