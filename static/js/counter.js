@@ -7,7 +7,8 @@
 // counted twice, and a change leaves the queue only by its key (two tabs cannot remove
 // each other's). A network error, a 5xx or a 429 keeps the change and retries it later,
 // waiting longer each time (at most a minute); a 4xx that can never succeed is set aside
-// and shown to the officer with what to do.
+// and shown to the officer with what to do. A change the device will not keep is posted
+// as a plain form, or, with no connection either, reported at once (notKept).
 //
 // Every change carries the officer who made it (`made_by`, from the page it was made on).
 // Only the signed-in officer's changes are sent and drawn; on a shared phone another
@@ -29,6 +30,7 @@
   var page = null;       // the state embedded in this page (the server's, at page load)
   var timer = null;
   var problem = "";      // why the first waiting change has not been sent yet
+  var unkept = [];       // changes the device would not keep, offline: what to tell the officer
   var sequence = 0;
 
   // --- Storage -----------------------------------------------------------------------
@@ -52,10 +54,21 @@
     return db().then(function (database) {
       return new Promise(function (resolve, reject) {
         var transaction = database.transaction(name, mode);
-        var result = work(transaction.objectStore(name));
+        var result = work.apply(null, [].concat(name).map(function (n) { return transaction.objectStore(n); }));
         transaction.oncomplete = function () { resolve(result && "result" in result ? result.result : undefined); };
         transaction.onerror = function () { reject(transaction.error); };
+        // A full or blocked store aborts the transaction without a request error.
+        transaction.onabort = function () { reject(transaction.error || new Error("The device's storage refused it.")); };
       });
+    });
+  }
+  // What to draw: the queue and this session's last server answer, read together.
+  function queueAndSnapshot(session) {
+    return store(["queue", "snapshots"], "readonly", function (queue, snapshots) {
+      var changes = queue.index("seq").getAll();
+      var known = snapshots.get(session);
+      // `result` is read by store() once the transaction has completed.
+      return { get result() { return { changes: changes.result, known: known.result }; } };
     });
   }
   function allChanges() {
@@ -63,9 +76,6 @@
   }
   function putChange(change) { return store("queue", "readwrite", function (q) { q.put(change); }); }
   function dropChange(id) { return store("queue", "readwrite", function (q) { q.delete(id); }); }
-  function snapshot(session) {
-    return store("snapshots", "readonly", function (s) { return s.get(session); });
-  }
   function keepSnapshot(state) {
     // An answer can arrive after a newer one (two tabs): keep the newest the server sent.
     return store("snapshots", "readwrite", function (snapshots) {
@@ -230,30 +240,50 @@
     if (!refused) return;
     refused.textContent = "";
     changes.filter(function (c) { return c.refused && mine(c); }).forEach(function (change) {
-      var box = document.createElement("div");
-      box.className = "notice notice--error";
-      var text = document.createElement("p");
-      text.textContent = "Not recorded: " + change.describe + ". " + change.refused +
-        " This change will not be sent again. If it should be recorded, tell a manager, who can add it in the back office.";
-      var dismiss = document.createElement("button");
-      dismiss.type = "button";
-      dismiss.className = "link-button";
-      dismiss.textContent = "Dismiss this message";
-      dismiss.addEventListener("click", function () { dropChange(change.id).then(changed); });
-      box.appendChild(text);
-      box.appendChild(dismiss);
-      refused.appendChild(box);
+      refused.appendChild(refusal(
+        change.describe + ". " + change.refused + " This change will not be sent again. If it should be recorded, tell a manager, who can add it in the back office.",
+        function () { dropChange(change.id).then(changed); }
+      ));
+    });
+    unkept.forEach(function (message, index) {
+      refused.appendChild(refusal(message, function () { unkept.splice(index, 1); render(); }));
     });
   }
+  function refusal(message, dismissed) {
+    var box = document.createElement("div");
+    box.className = "notice notice--error";
+    var text = document.createElement("p");
+    text.textContent = "Not recorded: " + message;
+    var dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "link-button";
+    dismiss.textContent = "Dismiss this message";
+    dismiss.addEventListener("click", dismissed);
+    box.appendChild(text);
+    box.appendChild(dismiss);
+    return box;
+  }
 
+  // Drawings can finish out of order: each waits on the device's storage, which may answer
+  // an older one last. Drawing that late answer would put back an older screen (the
+  // "Start session" button, no visitor, nothing waiting) over a newer one. So each drawing
+  // reads the queue and the server's answer in one transaction, and one only draws if no
+  // drawing asked for after it has drawn already: the last asked for (which saw every
+  // change made before it) is what stays on the screen.
+  var asked = 0;
+  var drawn = 0;
   function render() {
-    return allChanges().then(function (changes) {
-      drawQueue(changes);
+    var ticket = ++asked;
+    var read = page ? queueAndSnapshot(page.session) : allChanges().then(function (changes) {
+      return { changes: changes };
+    });
+    return read.then(function (found) {
+      if (ticket < drawn) return;
+      drawn = ticket;
+      drawQueue(found.changes);
       if (!page) return;
-      return snapshot(page.session).then(function (known) {
-        var state = known && known.as_of >= page.as_of ? known : page;
-        draw(state, changes);
-      });
+      var known = found.known;
+      draw(known && known.as_of >= page.as_of ? known : page, found.changes);
     });
   }
 
@@ -304,6 +334,8 @@
   }
 
   // One change after another, oldest first, until the queue is empty or a change must wait.
+  // Drawing is asked for, not waited on: the Web Lock covers sending only, so a slow
+  // drawing never holds back a tap made meanwhile.
   function sendAll(now) {
     return allChanges().then(function (changes) {
       // Waiting from before changes named their officer: no one can say whose they are.
@@ -316,15 +348,16 @@
         })).then(function () { return sendAll(now); });
       }
       var next = changes.filter(function (c) { return !c.refused && mine(c); })[0];
-      if (!next) { problem = ""; moveIfDone(); return render(); }
+      if (!next) { problem = ""; moveIfDone(); render(); return; }
       if (!now && next.next_try && next.next_try > Date.now()) {
         later(next.next_try - Date.now());
-        return render();
+        render();
+        return;
       }
       return send(next).then(function (result) {
         if (result.retry) {
           problem = result.retry;
-          return wait(next, result.after).then(render);
+          return wait(next, result.after).then(function () { render(); });
         }
         problem = "";
         var done = result.status < 400 ? Promise.resolve() : Promise.resolve().then(function () {
@@ -348,15 +381,13 @@
   }
 
   // `now`: the connection is back, so try the first change at once however long it was
-  // due to wait.
+  // due to wait. While this tab or another is sending, wait for it to finish, then look at
+  // the queue again: a tap made meanwhile is sent straight after, not seconds later.
   function flush(now) {
     clearTimeout(timer);
     now = now === true;
     if (navigator.locks) {
-      return navigator.locks.request(LOCK, { ifAvailable: true }, function (lock) {
-        if (!lock) { later(3000); return; }  // another tab is sending; it will tell us
-        return sendAll(now);
-      });
+      return navigator.locks.request(LOCK, function () { return sendAll(now); });
     }
     return sendAll(now);
   }
@@ -415,6 +446,24 @@
     return change;
   }
 
+  // The device would not keep a change (its storage full, blocked or failing). With a
+  // connection, the form posts as it would without this script: the server records it and
+  // answers with the page. Without one, nothing can keep it: say so at once, in the alert
+  // area, so that the officer notes it another way.
+  function notKept(form, submitter, change, error) {
+    if (navigator.onLine) {
+      if (change.kind === "undo" || change.kind === "details") form.action = change.url;
+      var key = form.querySelector("input[name=idempotency_key]");
+      if (key && change.key) key.value = change.key;
+      form.setAttribute("data-post-plainly", "");
+      if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+      return;
+    }
+    unkept.push(change.describe + ". This device could not keep it (" + ((error && error.message) || "its storage failed") +
+      ") and there is no connection, so it was not recorded: note it, and record it when the connection is back.");
+    render();
+  }
+
   function setUpCounter() {
     var data = document.getElementById("counter-state");
     if (!data) return;
@@ -422,6 +471,7 @@
     if (!localStorage.getItem(CLOCK)) learnClock(page.as_of);
     document.querySelectorAll("form[data-queue]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
+        if (form.hasAttribute("data-post-plainly")) return;  // see notKept()
         event.preventDefault();
         var change = changeFrom(form, event.submitter);
         if ((change.kind === "undo" || change.kind === "details") && !change.key) return;
@@ -430,7 +480,10 @@
           form.closest("details").open = false;
           notify("Details will be saved for " + change.visitor + ".");
         }
-        putChange(change).then(changed).then(flush);
+        putChange(change).then(function () {
+          changed();
+          return flush();
+        }, function (error) { notKept(form, event.submitter, change, error); });
       });
     });
     // A server answer for this session that another tab received: draw it, and check
