@@ -6,6 +6,7 @@ server and the page's code are the real ones)."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import assert_accessible
 from tests.browser.test_counter import sign_in, start_session
 from tests.browser.test_counter_offline import session_url, started
 from visits.models import Visit
@@ -114,5 +115,6 @@ def test_a_tap_the_device_cannot_keep_offline_is_reported_not_lost_silently(
     expect(alert).to_contain_text("Not recorded: the visitor at")
     expect(alert).to_contain_text("could not keep it")
     expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    assert_accessible(page)
     page.context.set_offline(False)
     assert Visit.objects.count() == 0
