@@ -300,12 +300,21 @@
     timer = setTimeout(flush, delay);
   }
 
+  // How long to wait for the server's answer. A connection can take a change and then go
+  // silent (a phone between masts) for minutes; until the phone gives up, every later
+  // change waits behind it. Giving up is safe: the change is sent again, and no change
+  // counts twice (a visit by its key; start, end, reopen, undo and details the second
+  // time change nothing).
+  var ANSWER_WAIT = 30000;
+
   function send(change) {
     var body = new URLSearchParams(change.fields);
     var token = csrfToken();  // the token of now: it changes when the officer signs in again
     if (token) body.set("csrfmiddlewaretoken", token);
+    var giveUp = window.AbortController ? new AbortController() : null;
+    var giveUpTimer = giveUp ? setTimeout(function () { giveUp.abort(); }, ANSWER_WAIT) : null;
     return fetch(change.url, {
-      method: "POST", body: body, credentials: "same-origin",
+      method: "POST", body: body, credentials: "same-origin", signal: giveUp ? giveUp.signal : undefined,
       headers: { "Accept": "application/json", "X-CSRFToken": token }
     }).then(function (response) {
       var isJson = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
@@ -328,8 +337,13 @@
         };
       }
       return response.json().then(function (data) { return { status: response.status, data: data }; });
+    }).then(function (result) {
+      clearTimeout(giveUpTimer);
+      return result;
     }, function () {
-      return { retry: "No connection." };
+      // No answer, or only part of one (the connection dropped while it was read).
+      clearTimeout(giveUpTimer);
+      return { retry: giveUp && giveUp.signal.aborted ? "No answer from the server in " + ANSWER_WAIT / 1000 + " seconds; trying again shortly." : "No connection." };
     });
   }
 

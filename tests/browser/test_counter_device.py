@@ -1,10 +1,11 @@
-"""The counter when the phone's own storage misbehaves: answers from IndexedDB that arrive
-late or out of order, and a tap the device refuses to keep. Each test arranges the device's
-misbehaviour with a script run before the page's own (the storage is the browser's; the
-server and the page's code are the real ones)."""
+"""The counter when the phone itself misbehaves: answers from its storage (IndexedDB) that
+arrive late or out of order, a tap the storage refuses to keep, and a connection that goes
+silent or drops half-way through the server's answer. Storage faults are arranged with a
+script run before the page's own, connection faults with Playwright's routing; the server
+and the page's code are the real ones."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_counter import sign_in, start_session
@@ -118,3 +119,50 @@ def test_a_tap_the_device_cannot_keep_offline_is_reported_not_lost_silently(
     assert_accessible(page)
     page.context.set_offline(False)
     assert Visit.objects.count() == 0
+
+
+def test_an_answer_that_never_comes_is_given_up_on_and_the_tap_sent_again(
+    page: Page, counter: str
+) -> None:
+    """A connection that takes the tap and then goes silent (a mobile network between
+    masts): the server has recorded the visitor, but its answer never arrives. The phone
+    stops waiting, sends the tap again under the same key, and the visitor counts once;
+    meanwhile the next taps are not stuck behind the silent one for ever."""
+    page.clock.install()
+    started(page, counter)
+    silent = []
+
+    def answer_never_arrives_once(route: Route) -> None:
+        if not silent:
+            silent.append(route.fetch())  # the server records it; the phone hears nothing
+            return
+        route.continue_()
+
+    page.route("**/visits/", answer_never_arrives_once)
+    page.get_by_role("button", name="+ Documents").click()
+    expect(page.locator("[data-pending]")).to_contain_text("1 change is waiting to be sent")
+    page.clock.fast_forward("00:31")  # past how long the phone waits for an answer
+    # "Already": the retry carried the same key, and the server had the first send.
+    expect(page.locator("[data-notice]")).to_have_text("Already logged: Documents.")
+    expect(page.locator("[data-pending]")).to_be_empty()
+    assert Visit.objects.filter(purpose="documents").count() == 1
+
+
+def test_an_answer_cut_off_half_way_is_sent_again(page: Page, counter: str) -> None:
+    """The server recorded the tap, but the connection dropped while its answer was read:
+    the phone cannot tell what happened, so it sends the tap again, counted once."""
+    started(page, counter)
+    cut = []
+
+    def cut_off_once(route: Route) -> None:
+        if not cut:
+            cut.append(route.fetch())  # the server records it
+            route.fulfill(status=201, content_type="application/json", body='{"message": "Vis')
+            return
+        route.continue_()
+
+    page.route("**/visits/", cut_off_once)
+    page.get_by_role("button", name="+ Safety concern").click()
+    expect(page.locator("[data-notice]")).to_have_text("Already logged: Safety concern.")
+    expect(page.locator("[data-pending]")).to_be_empty()
+    assert Visit.objects.filter(purpose="safety").count() == 1
