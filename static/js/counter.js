@@ -311,10 +311,10 @@
     var body = new URLSearchParams(change.fields);
     var token = csrfToken();  // the token of now: it changes when the officer signs in again
     if (token) body.set("csrfmiddlewaretoken", token);
-    var giveUp = window.AbortController ? new AbortController() : null;
-    var giveUpTimer = giveUp ? setTimeout(function () { giveUp.abort(); }, ANSWER_WAIT) : null;
+    var giveUp = new AbortController();
+    var giveUpTimer = setTimeout(function () { giveUp.abort(); }, ANSWER_WAIT);
     return fetch(change.url, {
-      method: "POST", body: body, credentials: "same-origin", signal: giveUp ? giveUp.signal : undefined,
+      method: "POST", body: body, credentials: "same-origin", signal: giveUp.signal,
       headers: { "Accept": "application/json", "X-CSRFToken": token }
     }).then(function (response) {
       var isJson = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
@@ -343,7 +343,7 @@
     }, function () {
       // No answer, or only part of one (the connection dropped while it was read).
       clearTimeout(giveUpTimer);
-      return { retry: giveUp && giveUp.signal.aborted ? "No answer from the server in " + ANSWER_WAIT / 1000 + " seconds; trying again shortly." : "No connection." };
+      return { retry: giveUp.signal.aborted ? "No answer from the server in " + ANSWER_WAIT / 1000 + " seconds; trying again shortly." : "No connection." };
     });
   }
 
@@ -461,16 +461,22 @@
   }
 
   // The device would not keep a change (its storage full, blocked or failing). With a
-  // connection, the form posts as it would without this script: the server records it and
-  // answers with the page. Without one, nothing can keep it: say so at once, in the alert
+  // connection, the form posts as it would without this script (submit() fires no submit
+  // event, so the form is not queued again): the server records it and answers with the page. Without one, nothing can keep it: say so at once, in the alert
   // area, so that the officer notes it another way.
   function notKept(form, submitter, change, error) {
     if (navigator.onLine) {
       if (change.kind === "undo" || change.kind === "details") form.action = change.url;
       var key = form.querySelector("input[name=idempotency_key]");
       if (key && change.key) key.value = change.key;
-      form.setAttribute("data-post-plainly", "");
-      if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
+      if (submitter && submitter.name) {
+        var pressed = document.createElement("input");
+        pressed.type = "hidden";
+        pressed.name = submitter.name;
+        pressed.value = submitter.value;
+        form.appendChild(pressed);
+      }
+      form.submit();
       return;
     }
     unkept.push(change.describe + ". This device could not keep it (" + ((error && error.message) || "its storage failed") +
@@ -485,7 +491,6 @@
     if (!localStorage.getItem(CLOCK)) learnClock(page.as_of);
     document.querySelectorAll("form[data-queue]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
-        if (form.hasAttribute("data-post-plainly")) return;  // see notKept()
         event.preventDefault();
         var change = changeFrom(form, event.submitter);
         if ((change.kind === "undo" || change.kind === "details") && !change.key) return;
@@ -531,7 +536,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setUpApp();
-    if (!window.indexedDB || !window.fetch) return;
+    if (!window.indexedDB || !window.fetch || !window.AbortController) return;
     setUpCounter();
     // Taps are queued from here on; until then a form posts as a plain page would.
     document.documentElement.setAttribute("data-counter", "ready");
