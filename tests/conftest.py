@@ -12,6 +12,27 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """On SQLite, the tests' database is a file, as the site's is, not Django's default
+    shared in-memory database. In memory, every connection shares one cache, so a second
+    writer fails at once ("database table is locked") instead of waiting its turn; and the
+    live server hands every request thread the test's own connection, so two overlapping
+    requests from a browser interleave in one transaction and one gets a 503. With a file,
+    each thread has its own connection and waits for the write lock as the settings say
+    (WAL, IMMEDIATE, 20 s): what officers tapping at once meet on a real SQLite site.
+    The folder is this run's and this worker's own (pytest's temporary directories)."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not database.get("TEST", {}).get(
+        "NAME"
+    ):
+        folder = tmp_path_factory.mktemp("database")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "contactpoints.sqlite3")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fast_password_hasher() -> Any:
     """Production hashes passwords slowly on purpose; tests create many users and need

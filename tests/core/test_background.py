@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from core import background
 from core.models import Job
-from tests.databases import postgresql_only
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,10 +57,6 @@ def _at_once(starts: list[Callable[[], bool]]) -> list[bool]:
     return [bool(a) for a in answers]
 
 
-# SQLite serialises writers, and its shared in-memory test database refuses a second one
-# outright ("table is locked") rather than waiting as a file does; the slot's uniqueness is
-# the same constraint there.
-@postgresql_only("requests in many workers at once need a database that takes them at once")
 @pytest.mark.parametrize("cap", [1, 2])
 def test_work_started_at_the_same_moment_never_exceeds_the_cap(held, settings, cap) -> None:
     settings.BACKGROUND_MAX_RUNNING = cap
@@ -88,7 +83,6 @@ def test_work_started_at_the_same_moment_never_exceeds_the_cap(held, settings, c
         assert Job.objects.count() == 0
 
 
-@postgresql_only("requests in many workers at once need a database that takes them at once")
 def test_the_same_work_asked_for_at_once_runs_once(held, settings) -> None:
     settings.BACKGROUND_MAX_RUNNING = 3
     runs: list[int] = []
