@@ -6,7 +6,9 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -41,30 +43,39 @@ def _running_session() -> StaffedSession:
     )  # fmt: skip
 
 
-def test_concurrent_officers_leave_the_roll_up_exact() -> None:
-    session = _running_session()
-    officers = [staff_user(f"officer{i}", roles.MANAGER) for i in range(OFFICERS)]
-    start = threading.Barrier(OFFICERS)
+def _at_once(work: Callable[[Any], None], officers: list[Any]) -> None:
+    """`work` for each officer on a thread of its own (its own database connection), all
+    let go at one moment; an error in any of them fails the test."""
+    start = threading.Barrier(len(officers))
     failures: list[BaseException] = []
 
-    def officer_at_the_counter(user) -> None:
+    def at_the_counter(officer: Any) -> None:
         try:
             start.wait()
-            for _ in range(TAPS):
-                services.visit_log(
-                    user=user, session=session, purpose="advice", idempotency_key=uuid.uuid4()
-                )
+            work(officer)
         except BaseException as error:  # reported below, not lost in the thread
             failures.append(error)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=officer_at_the_counter, args=(u,)) for u in officers]
+    threads = [threading.Thread(target=at_the_counter, args=(o,)) for o in officers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_concurrent_officers_leave_the_roll_up_exact() -> None:
+    session = _running_session()
+
+    def taps(user) -> None:
+        for _ in range(TAPS):
+            services.visit_log(
+                user=user, session=session, purpose="advice", idempotency_key=uuid.uuid4()
+            )
+
+    _at_once(taps, [staff_user(f"officer{i}", roles.MANAGER) for i in range(OFFICERS)])
     stored = Visit.objects.counted().count()
     assert stored == OFFICERS * TAPS
     assert sum(UsageDay.objects.values_list("visits", flat=True)) == stored
@@ -93,33 +104,22 @@ def test_officers_tapping_at_once_through_the_site_are_all_answered_and_counted(
                 "X-CSRFToken": csrf,
             }
         )
-    start = threading.Barrier(OFFICERS)
     answers: list[int] = []
-    failures: list[BaseException] = []
 
-    def phone_at_the_counter(headers: dict[str, str]) -> None:
-        try:
-            start.wait()
-            for _ in range(TAPS):
-                tap = urllib.request.Request(  # noqa: S310 (the live server's http URL)
-                    url,
-                    data=urlencode({"purpose": "advice", "idempotency_key": uuid.uuid4()}).encode(),
-                    headers={**headers, "Accept": "application/json"},
-                )
-                try:
-                    with urllib.request.urlopen(tap, timeout=60) as answer:  # noqa: S310
-                        answers.append(answer.status)
-                except urllib.error.HTTPError as refused:
-                    answers.append(refused.code)
-        except BaseException as error:
-            failures.append(error)
+    def taps(headers: dict[str, str]) -> None:
+        for _ in range(TAPS):
+            tap = urllib.request.Request(  # noqa: S310 (the live server's http URL)
+                url,
+                data=urlencode({"purpose": "advice", "idempotency_key": uuid.uuid4()}).encode(),
+                headers={**headers, "Accept": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(tap, timeout=60) as answer:  # noqa: S310
+                    answers.append(answer.status)
+            except urllib.error.HTTPError as refused:
+                answers.append(refused.code)
 
-    threads = [threading.Thread(target=phone_at_the_counter, args=(h,)) for h in phones]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    _at_once(taps, phones)
     assert answers == [201] * (OFFICERS * TAPS)
     assert Visit.objects.counted().count() == OFFICERS * TAPS
     session.refresh_from_db()
