@@ -18,13 +18,14 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from core.time import LONDON
 from publishing import rollup
 from publishing.models import UsageDay
 from tests.conftest import sign_in
 from tests.databases import postgresql_only
 from tests.factories import ContactPointFactory, staff_user
 from users import roles
-from visits import services
+from visits import footfall, services
 from visits.models import SessionState, StaffedSession, Visit
 
 OFFICERS = 8
@@ -124,6 +125,52 @@ def test_officers_tapping_at_once_through_the_site_are_all_answered_and_counted(
     assert Visit.objects.counted().count() == OFFICERS * TAPS
     session.refresh_from_db()
     assert session.visit_count == OFFICERS * TAPS
+    assert rollup.usage_verify() == []
+
+
+def test_a_footfall_sheet_imported_while_officers_tap_keeps_both_whole() -> None:
+    """A manager imports a long paper sheet (one write transaction of bulk inserts) while
+    officers tap at another place: on SQLite the taps wait for the sheet, then go in; on
+    PostgreSQL they go in beside it. Every row and every tap is stored once, and the
+    roll-up equals the visits."""
+    tapping = _running_session()
+    now = timezone.localtime(timezone.now(), LONDON)
+    day = (now - timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+    paper = StaffedSession.objects.create(
+        contact_point=ContactPointFactory(slug="paper-place"), scheduled_start=day,
+        scheduled_end=day + timedelta(hours=2), actual_start=day,
+        actual_end=day + timedelta(hours=2), state=SessionState.HELD,
+    )  # fmt: skip
+    rows = 3_000
+    sheet = (
+        "contact_point,date,arrived,purpose,private_room,heard_via,outcome,language_assistance\n"
+    )
+    sheet += "".join(
+        f"paper-place,{day.date().isoformat()},1{n % 2}:{n % 60:02d},advice,,,,\n"
+        for n in range(rows)
+    )
+    manager = staff_user("manager", roles.MANAGER)
+    imported: list[footfall.Result] = []
+
+    def import_the_sheet() -> None:
+        imported.append(footfall.footfall_import(content=sheet.encode(), user=manager))
+
+    def taps(user) -> Callable[[], None]:
+        def tap() -> None:
+            for _ in range(TAPS):
+                services.visit_log(
+                    user=user, session=tapping, purpose="advice", idempotency_key=uuid.uuid4()
+                )
+
+        return tap
+
+    officers = [staff_user(f"officer{i}", roles.MANAGER) for i in range(OFFICERS // 2)]
+    _at_once(lambda job: job(), [import_the_sheet, *(taps(o) for o in officers)])
+    assert [(r.errors, r.created) for r in imported] == [([], rows)]
+    paper.refresh_from_db()
+    tapping.refresh_from_db()
+    assert (paper.visit_count, tapping.visit_count) == (rows, len(officers) * TAPS)
+    assert Visit.objects.counted().count() == rows + len(officers) * TAPS
     assert rollup.usage_verify() == []
 
 
