@@ -30,7 +30,7 @@
   var page = null;       // the state embedded in this page (the server's, at page load)
   var timer = null;
   var problem = "";      // why the first waiting change has not been sent yet
-  var unkept = [];       // changes the device would not keep, offline: what to tell the officer
+  var unkept = [];       // changes the device would not keep, offline: { message } to tell the officer
   var sequence = 0;
 
   // --- Storage -----------------------------------------------------------------------
@@ -245,8 +245,11 @@
         function () { dropChange(change.id).then(changed); }
       ));
     });
-    unkept.forEach(function (message, index) {
-      refused.appendChild(refusal(message, function () { unkept.splice(index, 1); render(); }));
+    unkept.forEach(function (entry) {
+      refused.appendChild(refusal(entry.message, function () {
+        unkept = unkept.filter(function (other) { return other !== entry; });
+        render();
+      }));
     });
   }
   function refusal(message, dismissed) {
@@ -337,13 +340,12 @@
         };
       }
       return response.json().then(function (data) { return { status: response.status, data: data }; });
+    }).catch(function () {
+      // No answer, or only part of one (the connection dropped while it was read).
+      return { retry: giveUp.signal.aborted ? "No answer from the server in " + ANSWER_WAIT / 1000 + " seconds; trying again shortly." : "No connection." };
     }).then(function (result) {
       clearTimeout(giveUpTimer);
       return result;
-    }, function () {
-      // No answer, or only part of one (the connection dropped while it was read).
-      clearTimeout(giveUpTimer);
-      return { retry: giveUp.signal.aborted ? "No answer from the server in " + ANSWER_WAIT / 1000 + " seconds; trying again shortly." : "No connection." };
     });
   }
 
@@ -462,8 +464,9 @@
 
   // The device would not keep a change (its storage full, blocked or failing). With a
   // connection, the form posts as it would without this script (submit() fires no submit
-  // event, so the form is not queued again): the server records it and answers with the page. Without one, nothing can keep it: say so at once, in the alert
-  // area, so that the officer notes it another way.
+  // event, so the form is not queued again): the server records it and answers with the
+  // page. Without one, nothing can keep it: say so at once, in the alert area, so that the
+  // officer notes it another way.
   function notKept(form, submitter, change, error) {
     if (navigator.onLine) {
       if (change.kind === "undo" || change.kind === "details") form.action = change.url;
@@ -479,8 +482,8 @@
       form.submit();
       return;
     }
-    unkept.push(change.describe + ". This device could not keep it (" + ((error && error.message) || "its storage failed") +
-      ") and there is no connection, so it was not recorded: note it, and record it when the connection is back.");
+    unkept.push({ message: change.describe + ". This device could not keep it (" + ((error && error.message) || "its storage failed") +
+      ") and there is no connection, so it was not recorded: note it, and record it when the connection is back." });
     render();
   }
 

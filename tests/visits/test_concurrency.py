@@ -142,9 +142,7 @@ def test_a_footfall_sheet_imported_while_officers_tap_keeps_both_whole() -> None
         actual_end=day + timedelta(hours=2), state=SessionState.HELD,
     )  # fmt: skip
     rows = 3_000
-    sheet = (
-        "contact_point,date,arrived,purpose,private_room,heard_via,outcome,language_assistance\n"
-    )
+    sheet = ",".join(footfall.COLUMNS) + "\n"
     sheet += "".join(
         f"paper-place,{day.date().isoformat()},1{n % 2}:{n % 60:02d},advice,,,,\n"
         for n in range(rows)
