@@ -121,6 +121,32 @@ def test_a_tap_the_device_cannot_keep_offline_is_reported_not_lost_silently(
     assert Visit.objects.count() == 0
 
 
+def test_each_unkept_tap_alert_is_dismissed_on_its_own(page: Page, counter: str) -> None:
+    """Two taps the device could not keep give two alerts; dismissing one removes that one
+    only, and the other stays until the officer dismisses it too."""
+    page.add_init_script(REFUSE_TO_KEEP)
+    started(page, counter)
+    page.context.set_offline(True)
+    page.evaluate("window.refuseToKeep = true")
+    page.get_by_role("button", name="+ Documents").click()
+    page.get_by_role("button", name="+ Lost or found property").click()
+    alerts = page.locator("[data-refused] .notice")
+    expect(alerts).to_have_count(2)
+    first = alerts.nth(0).get_by_role("paragraph").inner_text()
+    second = alerts.nth(1).get_by_role("paragraph").inner_text()
+    assert "(Documents)" in first
+    assert "(Lost or found property)" in second
+
+    alerts.nth(0).get_by_role("button", name="Dismiss this message").click()
+    expect(alerts).to_have_count(1)
+    expect(alerts.nth(0).get_by_role("paragraph")).to_have_text(second)
+
+    alerts.nth(0).get_by_role("button", name="Dismiss this message").click()
+    expect(alerts).to_have_count(0)
+    page.context.set_offline(False)
+    assert Visit.objects.count() == 0
+
+
 def test_an_answer_that_never_comes_is_given_up_on_and_the_tap_sent_again(
     page: Page, counter: str
 ) -> None:
