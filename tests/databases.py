@@ -1,5 +1,6 @@
-"""Which database a test needs: some promises exist only on PostgreSQL (many writers at
-once, asynchronous commit), and CI runs the whole suite there too."""
+"""Which database a test needs: some promises exist only on PostgreSQL (a write waiting
+beside an uncommitted one, asynchronous commit, a dropped server connection), and CI runs the
+whole suite there too."""
 
 import pytest
 from django.db import connection

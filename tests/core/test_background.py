@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from core import background
 from core.models import Job
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,31 +30,6 @@ def held(settings) -> Iterator[threading.Event]:  # type: ignore[no-untyped-def]
     yield release
     release.set()
     background.wait()
-
-
-def _at_once(starts: list[Callable[[], bool]]) -> list[bool]:
-    """Each of `starts` called on its own thread (its own database connection), all let go
-    at the same moment, as requests arriving together in different workers."""
-    gate = threading.Barrier(len(starts))
-    answers: list[bool | BaseException] = [False] * len(starts)
-
-    def request(n: int) -> None:
-        try:
-            gate.wait()
-            answers[n] = starts[n]()
-        except BaseException as error:  # reported below, not lost in the thread
-            answers[n] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=request, args=(n,)) for n in range(len(starts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    errors = [a for a in answers if isinstance(a, BaseException)]
-    assert errors == []
-    return [bool(a) for a in answers]
 
 
 @pytest.mark.parametrize("cap", [1, 2])
@@ -73,7 +48,7 @@ def test_work_started_at_the_same_moment_never_exceeds_the_cap(held, settings, c
 
     for round_ in range(ROUNDS):
         started.clear()
-        _at_once([request_for(f"round {round_} period {n}") for n in range(STARTERS)])
+        at_once([request_for(f"round {round_} period {n}") for n in range(STARTERS)])
         under_way = Job.objects.count()
         assert under_way <= cap, f"round {round_}: {under_way} under way, cap {cap}"
         assert sorted(started) == sorted(Job.objects.values_list("key", flat=True))
@@ -91,7 +66,7 @@ def test_the_same_work_asked_for_at_once_runs_once(held, settings) -> None:
         runs.append(1)
         held.wait(timeout=30)
 
-    answers = _at_once([lambda: background.start("one period", work)] * STARTERS)
+    answers = at_once([lambda: background.start("one period", work)] * STARTERS)
     assert answers == [True] * STARTERS  # every reader told it is under way
     assert Job.objects.count() == 1
     held.set()

@@ -6,8 +6,8 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +24,7 @@ from publishing.models import UsageDay
 from tests.conftest import sign_in
 from tests.databases import postgresql_only
 from tests.factories import ContactPointFactory, staff_user
+from tests.threads import at_once
 from users import roles
 from visits import footfall, services
 from visits.models import SessionState, StaffedSession, Visit
@@ -44,39 +45,18 @@ def _running_session() -> StaffedSession:
     )  # fmt: skip
 
 
-def _at_once(work: Callable[[Any], None], officers: list[Any]) -> None:
-    """`work` for each officer on a thread of its own (its own database connection), all
-    let go at one moment; an error in any of them fails the test."""
-    start = threading.Barrier(len(officers))
-    failures: list[BaseException] = []
-
-    def at_the_counter(officer: Any) -> None:
-        try:
-            start.wait()
-            work(officer)
-        except BaseException as error:  # reported below, not lost in the thread
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=at_the_counter, args=(o,)) for o in officers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+def _taps(user: Any, session: StaffedSession) -> None:
+    """An officer's taps at the counter, one after another."""
+    for _ in range(TAPS):
+        services.visit_log(
+            user=user, session=session, purpose="advice", idempotency_key=uuid.uuid4()
+        )
 
 
 def test_concurrent_officers_leave_the_roll_up_exact() -> None:
     session = _running_session()
-
-    def taps(user) -> None:
-        for _ in range(TAPS):
-            services.visit_log(
-                user=user, session=session, purpose="advice", idempotency_key=uuid.uuid4()
-            )
-
-    _at_once(taps, [staff_user(f"officer{i}", roles.MANAGER) for i in range(OFFICERS)])
+    officers = [staff_user(f"officer{i}", roles.MANAGER) for i in range(OFFICERS)]
+    at_once([partial(_taps, officer, session) for officer in officers])
     stored = Visit.objects.counted().count()
     assert stored == OFFICERS * TAPS
     assert sum(UsageDay.objects.values_list("visits", flat=True)) == stored
@@ -120,7 +100,7 @@ def test_officers_tapping_at_once_through_the_site_are_all_answered_and_counted(
             except urllib.error.HTTPError as refused:
                 answers.append(refused.code)
 
-    _at_once(taps, phones)
+    at_once([partial(taps, headers) for headers in phones])
     assert answers == [201] * (OFFICERS * TAPS)
     assert Visit.objects.counted().count() == OFFICERS * TAPS
     session.refresh_from_db()
@@ -148,23 +128,15 @@ def test_a_footfall_sheet_imported_while_officers_tap_keeps_both_whole() -> None
         for n in range(rows)
     )
     manager = staff_user("manager", roles.MANAGER)
-    imported: list[footfall.Result] = []
-
-    def import_the_sheet() -> None:
-        imported.append(footfall.footfall_import(content=sheet.encode(), user=manager))
-
-    def taps(user) -> Callable[[], None]:
-        def tap() -> None:
-            for _ in range(TAPS):
-                services.visit_log(
-                    user=user, session=tapping, purpose="advice", idempotency_key=uuid.uuid4()
-                )
-
-        return tap
 
     officers = [staff_user(f"officer{i}", roles.MANAGER) for i in range(OFFICERS // 2)]
-    _at_once(lambda job: job(), [import_the_sheet, *(taps(o) for o in officers)])
-    assert [(r.errors, r.created) for r in imported] == [([], rows)]
+    imported, *_ = at_once(
+        [
+            partial(footfall.footfall_import, content=sheet.encode(), user=manager),
+            *(partial(_taps, officer, tapping) for officer in officers),
+        ]
+    )
+    assert (imported.errors, imported.created) == ([], rows)
     paper.refresh_from_db()
     tapping.refresh_from_db()
     assert (paper.visit_count, tapping.visit_count) == (rows, len(officers) * TAPS)
