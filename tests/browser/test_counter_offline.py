@@ -249,6 +249,47 @@ def test_details_after_quick_taps_go_to_the_visitor_named(page: Page, counter: s
     ]
 
 
+# Notes, on every frame, where each visitor button is on the page (not in the window, so
+# that scrolling is not counted as moving).
+WATCH_THE_BUTTONS = """() => {
+  window.buttonPlaces = new Set();
+  const buttons = [...document.querySelectorAll("button.purpose")];
+  const look = () => {
+    window.buttonPlaces.add(JSON.stringify(buttons.map((button) => {
+      const box = button.getBoundingClientRect();
+      return [box.left + window.scrollX, box.top + window.scrollY];
+    })));
+    requestAnimationFrame(look);
+  };
+  look();
+}"""
+
+
+def test_the_visitor_buttons_stay_put_while_taps_are_sent(page: Page, counter: str) -> None:
+    """An officer taps the next visitor while the last is still being sent, or with no
+    connection: nothing the counter says about sending may move the buttons under their
+    finger, or the tap lands on another reason (a Documents visitor counted as a Safety
+    concern). Watched on every frame, online, offline and back."""
+    started(page, counter)
+    page.evaluate(WATCH_THE_BUTTONS)
+    page.get_by_role("button", name="+ Documents").click()
+    expect(page.locator("[data-notice]")).to_have_text("Visitor logged: Documents.")
+    expect(page.locator("[data-pending]")).to_be_empty()
+
+    page.context.set_offline(True)
+    page.get_by_role("button", name="+ Safety concern").click()
+    page.get_by_role("button", name="+ Report anti-social behaviour").click()
+    expect(page.locator("[data-pending]")).to_contain_text("2 changes are waiting to be sent")
+    page.context.set_offline(False)
+    expect(page.locator("[data-pending]")).to_be_empty(timeout=15_000)
+    expect(page.get_by_role("heading", name="Visitors: 3")).to_be_visible()
+
+    assert len(page.evaluate("[...window.buttonPlaces]")) == 1
+    assert sorted(Visit.objects.values_list("purpose", flat=True)) == [
+        "anti_social", "documents", "safety",
+    ]  # fmt: skip
+
+
 def test_every_counter_state_is_accessible(page: Page, counter: str) -> None:
     base = counter
     sign_in(page, base)
