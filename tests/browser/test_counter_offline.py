@@ -290,6 +290,26 @@ def test_the_visitor_buttons_stay_put_while_taps_are_sent(page: Page, counter: s
     ]  # fmt: skip
 
 
+def test_a_double_tap_on_start_session_logs_nobody(page: Page, counter: str) -> None:
+    """A hurried double tap is two taps at one spot, some 100 to 300 ms apart: long enough
+    for the first to start the session and swap "Start session" for the visitor buttons.
+    The second must land on the heading above them, not count a visitor nobody saw."""
+    sign_in(page, counter)
+    page.goto(session_url(counter))
+    expect(page.locator("html[data-counter=ready]")).to_have_count(1)
+    start = page.get_by_role("button", name="Start session").bounding_box()
+    assert start is not None
+    for _ in range(2):
+        page.mouse.click(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+        expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
+    expect(page.locator("[data-notice]")).to_have_text("Session started.")
+    expect(page.locator("[data-pending]")).to_be_empty()
+    session = StaffedSession.objects.get(contact_point__slug="beethoven-centre-contact-point")
+    assert session.state == SessionState.HELD
+    assert session.actual_end is None
+    assert not Visit.objects.exists()
+
+
 def test_every_counter_state_is_accessible(page: Page, counter: str) -> None:
     base = counter
     sign_in(page, base)
