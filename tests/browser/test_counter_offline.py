@@ -31,11 +31,17 @@ def come_back(context: BrowserContext, connection: Connection) -> None:
     context.set_offline(False)
 
 
-def started(page: Page, base: str) -> None:
-    """Signed in, on the Beethoven Centre's counter, the session started (the server has
-    answered: the screen changes before it does)."""
+def at_the_counter(page: Page, base: str) -> None:
+    """Signed in, on the Beethoven Centre's counter, its script in charge of the forms."""
     sign_in(page, base)
     page.goto(session_url(base))
+    expect(page.locator("html[data-counter=ready]")).to_have_count(1)
+
+
+def started(page: Page, base: str) -> None:
+    """At the counter with the session started (the server has answered: the screen
+    changes before it does)."""
+    at_the_counter(page, base)
     start_session(page)
     expect(page.get_by_role("heading", name="Visitors: 0")).to_be_visible()
     expect(page.locator("[data-notice]")).to_have_text("Session started.")
@@ -294,9 +300,7 @@ def test_a_double_tap_on_start_session_logs_nobody(page: Page, counter: str) -> 
     """A hurried double tap is two taps at one spot, some 100 to 300 ms apart: long enough
     for the first to start the session and swap "Start session" for the visitor buttons.
     The second must land on the heading above them, not count a visitor nobody saw."""
-    sign_in(page, counter)
-    page.goto(session_url(counter))
-    expect(page.locator("html[data-counter=ready]")).to_have_count(1)
+    at_the_counter(page, counter)
     start = page.get_by_role("button", name="Start session").bounding_box()
     assert start is not None
     for _ in range(2):
