@@ -88,7 +88,7 @@ def test_officers_tapping_at_once_through_the_site_are_all_answered_and_counted(
 
     def taps(headers: dict[str, str]) -> list[int]:
         """One phone's taps, one after another; the status of each answer."""
-        answers = []
+        answers: list[int] = []
         for _ in range(TAPS):
             tap = urllib.request.Request(  # noqa: S310 (the live server's http URL)
                 url,
@@ -102,8 +102,8 @@ def test_officers_tapping_at_once_through_the_site_are_all_answered_and_counted(
                 answers.append(refused.code)
         return answers
 
-    answers = at_once([partial(taps, headers) for headers in phones])
-    assert [status for phone in answers for status in phone] == [201] * (OFFICERS * TAPS)
+    by_phone = at_once([partial(taps, headers) for headers in phones])
+    assert [status for answers in by_phone for status in answers] == [201] * (OFFICERS * TAPS)
     assert Visit.objects.counted().count() == OFFICERS * TAPS
     session.refresh_from_db()
     assert session.visit_count == OFFICERS * TAPS
